@@ -1,0 +1,77 @@
+// Status: the error value every layer returns, with Go eRPC's codes, texts and wire encoding.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tp {
+
+/// Go eRPC's status codes. Application codes should be above 1000.
+namespace code {
+inline constexpr std::int32_t kUnknownError = -1;
+inline constexpr std::int32_t kOK = 0;
+inline constexpr std::int32_t kInvalidOp = 1;
+inline constexpr std::int32_t kWrongConn = 100;
+inline constexpr std::int32_t kConnClosed = 102;
+inline constexpr std::int32_t kWriteFailed = 104;
+inline constexpr std::int32_t kDialFailed = 105;
+inline constexpr std::int32_t kBadMessage = 400;
+inline constexpr std::int32_t kUnauthorized = 401;
+inline constexpr std::int32_t kNotFound = 404;
+inline constexpr std::int32_t kMtypeNotAllowed = 405;
+inline constexpr std::int32_t kHandleTimeout = 408;
+inline constexpr std::int32_t kInternalServerError = 500;
+inline constexpr std::int32_t kBadGateway = 502;
+}  // namespace code
+
+/// The text Go eRPC gives a code ("Not Found" for 404, "" for 0, "Unknown Error" otherwise).
+std::string_view code_text(std::int32_t code) noexcept;
+
+/// An error value: code, message and optional cause. Default-constructed means OK.
+class Status {
+ public:
+  /// OK: code 0, no message, no cause.
+  Status() = default;
+  /// A status with a message and no cause.
+  Status(std::int32_t code, std::string msg) : code_(code), msg_(std::move(msg)) {}
+  /// A status with a message and a cause (an empty cause is still written, as Go does).
+  Status(std::int32_t code, std::string msg, std::string cause)
+      : code_(code), msg_(std::move(msg)), cause_(std::move(cause)), has_cause_(true) {}
+
+  /// The status for `code` with eRPC's text for it as message and `cause` as cause.
+  static Status from_code(std::int32_t code, std::string cause);
+  /// Shorthand for a 400 Bad Message status with a precise cause.
+  static Status bad_message(std::string cause) { return from_code(code::kBadMessage, std::move(cause)); }
+
+  /// True when the code is 0.
+  [[nodiscard]] bool ok() const noexcept { return code_ == code::kOK; }
+  /// The numeric code.
+  [[nodiscard]] std::int32_t code() const noexcept { return code_; }
+  /// The message ("Not Found").
+  [[nodiscard]] const std::string& msg() const noexcept { return msg_; }
+  /// The cause (the detail), empty when none.
+  [[nodiscard]] const std::string& cause() const noexcept { return cause_; }
+  /// True when a cause was set, even an empty one.
+  [[nodiscard]] bool has_cause() const noexcept { return has_cause_; }
+
+  /// Appends the Go wire form: `code=N[&msg=..][&cause=..]` (meta escaping).
+  void append_query(std::string& out) const;
+  /// The Go wire form as a new string.
+  [[nodiscard]] std::string to_query() const;
+  /// Parses the Go wire form; an empty text is OK. Unknown keys are ignored.
+  static Status parse_query(std::string_view text, Status& out);
+
+  /// Human-readable form: "404 Not Found: cause".
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const Status&, const Status&) = default;
+
+ private:
+  std::int32_t code_ = code::kOK;
+  std::string msg_;
+  std::string cause_;
+  bool has_cause_ = false;
+};
+
+}  // namespace tp

@@ -1,0 +1,31 @@
+#include "teleport/message.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace tp {
+
+std::string_view msg_type_name(MsgType type) noexcept {
+  switch (type) {
+    case MsgType::kCall: return "CALL";
+    case MsgType::kReply: return "REPLY";
+    case MsgType::kPush: return "PUSH";
+    case MsgType::kAuthCall: return "AUTH_CALL";
+    case MsgType::kAuthReply: return "AUTH_REPLY";
+  }
+  return "UNKNOWN";
+}
+
+bool is_valid_msg_type(std::uint8_t byte) noexcept { return byte >= 1 && byte <= 5; }
+
+std::string Message::path() const {
+  auto ref = boost::urls::parse_relative_ref(service_method);
+  if (!ref) return std::string(service_method.substr(0, service_method.find('?')));
+  return std::string(ref->encoded_path());
+}
+
+std::string_view Message::query() const {
+  const auto q = service_method.find('?');
+  return q == std::string::npos ? std::string_view() : std::string_view(service_method).substr(q + 1);
+}
+
+}  // namespace tp

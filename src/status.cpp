@@ -1,0 +1,81 @@
+#include "teleport/status.hpp"
+
+#include <charconv>
+#include <string>
+
+#include "teleport/meta.hpp"
+
+namespace tp {
+
+std::string_view code_text(std::int32_t code) noexcept {
+  switch (code) {
+    case code::kOK: return "";
+    case code::kInvalidOp: return "Invalid Operation";
+    case code::kBadMessage: return "Bad Message";
+    case code::kUnauthorized: return "Unauthorized";
+    case code::kDialFailed: return "Dial Failed";
+    case code::kWrongConn: return "Wrong Connection";
+    case code::kConnClosed: return "Connection Closed";
+    case code::kWriteFailed: return "Write Failed";
+    case code::kNotFound: return "Not Found";
+    case code::kHandleTimeout: return "Handle Timeout";
+    case code::kMtypeNotAllowed: return "Message Type Not Allowed";
+    case code::kInternalServerError: return "Internal Server Error";
+    case code::kBadGateway: return "Bad Gateway";
+    default: return "Unknown Error";
+  }
+}
+
+Status Status::from_code(std::int32_t code, std::string cause) {
+  return {code, std::string(code_text(code)), std::move(cause)};
+}
+
+void Status::append_query(std::string& out) const {
+  out += "code=";
+  out += std::to_string(code_);
+  if (!msg_.empty()) {
+    out += "&msg=";
+    append_escaped(msg_, out);
+  }
+  if (has_cause_) {
+    out += "&cause=";
+    append_escaped(cause_, out);
+  }
+}
+
+std::string Status::to_query() const {
+  std::string out;
+  append_query(out);
+  return out;
+}
+
+Status Status::parse_query(std::string_view text, Status& out) {
+  out = Status();
+  Status bad;
+  Status st = parse_query_pairs(text, "status", [&](std::string key, std::string value) {
+    if (key == "code") {
+      std::int32_t code = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
+      if (ec != std::errc() || end != value.data() + value.size()) {
+        bad = bad_message("status code is not an int32: \"" + value + "\"");
+        return;
+      }
+      out.code_ = code;
+    } else if (key == "msg") {
+      out.msg_ = std::move(value);
+    } else if (key == "cause") {
+      out.cause_ = std::move(value);
+      out.has_cause_ = true;
+    }
+  });
+  return st.ok() ? bad : st;
+}
+
+std::string Status::to_string() const {
+  std::string out = std::to_string(code_);
+  if (!msg_.empty()) out += " " + msg_;
+  if (!cause_.empty()) out += ": " + cause_;
+  return out;
+}
+
+}  // namespace tp

@@ -1,0 +1,50 @@
+#include "interop/vectors.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace tp::test {
+
+std::optional<std::string> interop_dir() {
+  const char* env = std::getenv("TELEPORT_INTEROP_DIR");
+  std::string dir = env ? env : TELEPORT_INTEROP_DIR;
+  if (!std::filesystem::is_directory(dir)) return std::nullopt;
+  return dir;
+}
+
+std::vector<Vector> load_vectors(const std::string& file) {
+  std::vector<Vector> out;
+  auto dir = interop_dir();
+  if (!dir) return out;
+  std::ifstream in(*dir + "/" + file);
+  if (!in) throw std::runtime_error("cannot open " + *dir + "/" + file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto obj = boost::json::parse(line).as_object();
+    out.push_back({std::string(obj.at("name").as_string()), std::string(obj.at("hex").as_string()),
+                   obj.at("fields").as_object()});
+  }
+  return out;
+}
+
+std::string from_hex(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+}  // namespace tp::test

@@ -1,0 +1,27 @@
+// Loads the Go-captured vectors from ../shared/interop/ (the JSON Lines files RAWPROTO.md describes).
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tp::test {
+
+/// One captured frame.
+struct Vector {
+  std::string name;
+  std::string hex;             // the complete frame
+  boost::json::object fields;  // decoded fields as the capture tool wrote them
+};
+
+/// The folder holding the vector files, or nullopt if it is absent.
+std::optional<std::string> interop_dir();
+/// Every vector of `file` (e.g. "rawproto-vectors.jsonl"); empty if the folder is absent.
+std::vector<Vector> load_vectors(const std::string& file);
+/// Hex text to bytes.
+std::string from_hex(std::string_view hex);
+/// Bytes to lowercase hex text.
+std::string to_hex(std::string_view bytes);
+
+}  // namespace tp::test

@@ -1,0 +1,70 @@
+#include "teleport/status.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tp {
+namespace {
+
+TEST(Status, DefaultIsOkAndEncodesAsCodeZero) {
+  Status st;
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(st.to_query(), "code=0");
+}
+
+TEST(Status, CodeTextsMatchGo) {
+  EXPECT_EQ(code_text(code::kOK), "");
+  EXPECT_EQ(code_text(code::kInvalidOp), "Invalid Operation");
+  EXPECT_EQ(code_text(code::kWrongConn), "Wrong Connection");
+  EXPECT_EQ(code_text(code::kConnClosed), "Connection Closed");
+  EXPECT_EQ(code_text(code::kWriteFailed), "Write Failed");
+  EXPECT_EQ(code_text(code::kDialFailed), "Dial Failed");
+  EXPECT_EQ(code_text(code::kBadMessage), "Bad Message");
+  EXPECT_EQ(code_text(code::kUnauthorized), "Unauthorized");
+  EXPECT_EQ(code_text(code::kNotFound), "Not Found");
+  EXPECT_EQ(code_text(code::kMtypeNotAllowed), "Message Type Not Allowed");
+  EXPECT_EQ(code_text(code::kHandleTimeout), "Handle Timeout");
+  EXPECT_EQ(code_text(code::kInternalServerError), "Internal Server Error");
+  EXPECT_EQ(code_text(code::kBadGateway), "Bad Gateway");
+  EXPECT_EQ(code_text(code::kUnknownError), "Unknown Error");
+  EXPECT_EQ(code_text(12345), "Unknown Error");
+}
+
+TEST(Status, QueryFormMatchesGo) {
+  EXPECT_EQ(Status::from_code(code::kNotFound, "").to_query(), "code=404&msg=Not%20Found&cause=");
+  EXPECT_EQ(Status(1001, "empty list", "need at least one number").to_query(),
+            "code=1001&msg=empty%20list&cause=need%20at%20least%20one%20number");
+  EXPECT_EQ(Status(7, "").to_query(), "code=7");
+  EXPECT_EQ(Status(-1, "x y").to_query(), "code=-1&msg=x%20y");
+}
+
+TEST(Status, ParsesWhatItWrites) {
+  for (const Status& st : {Status(), Status::from_code(404, ""), Status(1001, "a&b=c", "d+e%f"), Status(5, "m")}) {
+    Status back;
+    ASSERT_TRUE(Status::parse_query(st.to_query(), back).ok());
+    EXPECT_EQ(back, st);
+  }
+}
+
+TEST(Status, ParseAcceptsEmptyAndIgnoresUnknownKeys) {
+  Status st(1, "x");
+  ASSERT_TRUE(Status::parse_query("", st).ok());
+  EXPECT_TRUE(st.ok());
+  ASSERT_TRUE(Status::parse_query("zzz=1&code=500&msg=a+b", st).ok());
+  EXPECT_EQ(st.code(), 500);
+  EXPECT_EQ(st.msg(), "a b");
+  EXPECT_FALSE(st.has_cause());
+}
+
+TEST(Status, ParseRejectsBadCodeAndBadEscapes) {
+  Status st;
+  Status err = Status::parse_query("code=abc", st);
+  EXPECT_EQ(err.code(), code::kBadMessage);
+  EXPECT_NE(err.cause().find("int32"), std::string::npos);
+  EXPECT_EQ(Status::parse_query("code=99999999999", st).code(), code::kBadMessage);
+  err = Status::parse_query("code=1&msg=%zz", st);
+  EXPECT_EQ(err.code(), code::kBadMessage);
+  EXPECT_NE(err.cause().find("percent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tp
