@@ -1,0 +1,11 @@
+// The `teleport` tool's subcommands, each registering itself on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tp::cli {
+
+/// `teleport decode` and `teleport encode`: frames to JSON and back.
+void add_codec_commands(CLI::App& app);
+
+}  // namespace tp::cli
