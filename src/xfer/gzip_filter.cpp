@@ -1,5 +1,7 @@
 #include <zlib.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 
 #include "teleport/xfer/filters.hpp"
@@ -10,6 +12,47 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip wrapper
 constexpr std::size_t kChunk = 16 * 1024;
 
+// zlib's stream state is ~256 KiB that deflateInit2 allocates and clears: each thread keeps one
+// deflate stream per level and one inflate stream, and resets them between messages.
+struct DeflateStream {
+  z_stream zs{};
+  bool ready = false;
+  ~DeflateStream() {
+    if (ready) deflateEnd(&zs);
+  }
+};
+
+struct InflateStream {
+  z_stream zs{};
+  bool ready = false;
+  ~InflateStream() {
+    if (ready) inflateEnd(&zs);
+  }
+};
+
+z_stream* thread_deflater(int level) {
+  thread_local std::array<DeflateStream, 10> streams;
+  DeflateStream& s = streams[static_cast<std::size_t>(std::clamp(level, 0, 9))];
+  if (!s.ready) {
+    if (deflateInit2(&s.zs, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return nullptr;
+    s.ready = true;
+  } else if (deflateReset(&s.zs) != Z_OK) {
+    return nullptr;
+  }
+  return &s.zs;
+}
+
+z_stream* thread_inflater() {
+  thread_local InflateStream s;
+  if (!s.ready) {
+    if (inflateInit2(&s.zs, kGzipWindowBits) != Z_OK) return nullptr;
+    s.ready = true;
+  } else if (inflateReset(&s.zs) != Z_OK) {
+    return nullptr;
+  }
+  return &s.zs;
+}
+
 class GzipFilter final : public XferFilter {
  public:
   GzipFilter(std::uint8_t id, int level, GzipFlavor flavor) : id_(id), level_(level), flavor_(flavor) {}
@@ -18,10 +61,9 @@ class GzipFilter final : public XferFilter {
   std::string_view name() const noexcept override { return "gzip"; }
 
   Status pack(std::string_view in, std::string& out) const override {
-    z_stream zs{};
-    if (deflateInit2(&zs, level_, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      return Status::bad_message("gzip: deflateInit2 failed");
-    }
+    z_stream* stream = thread_deflater(level_);
+    if (!stream) return Status::bad_message("gzip: deflateInit2 failed");
+    z_stream& zs = *stream;
     out.resize(deflateBound(&zs, in.size()) + 16);
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     zs.avail_in = static_cast<uInt>(in.size());
@@ -32,20 +74,19 @@ class GzipFilter final : public XferFilter {
     const int rc = deflate(&zs, flush);
     const bool done = flush == Z_FINISH ? rc == Z_STREAM_END : rc == Z_OK;
     out.resize(zs.total_out);
-    deflateEnd(&zs);
     return done ? Status() : Status::bad_message("gzip: deflate failed");
   }
 
   Status unpack(std::string_view in, std::string& out, std::size_t max_size) const override {
     out.clear();
-    z_stream zs{};
-    if (inflateInit2(&zs, kGzipWindowBits) != Z_OK) return Status::bad_message("inflateInit2 failed");
+    z_stream* stream = thread_inflater();
+    if (!stream) return Status::bad_message("inflateInit2 failed");
+    z_stream& zs = *stream;
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     zs.avail_in = static_cast<uInt>(in.size());
     int rc = Z_OK;
     while (rc == Z_OK) {
       if (out.size() >= max_size) {
-        inflateEnd(&zs);
         return Status::bad_message("output exceeds the size limit of " + std::to_string(max_size));
       }
       const std::size_t at = out.size();
@@ -57,7 +98,6 @@ class GzipFilter final : public XferFilter {
       out.resize(at + grow - zs.avail_out);
       if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ran out before the end
     }
-    inflateEnd(&zs);
     if (rc == Z_STREAM_END) {
       if (zs.avail_in != 0) return Status::bad_message("trailing bytes after the gzip member");
       return {};

@@ -67,9 +67,9 @@ Status unmarshal(std::string_view data, T& value) {
   } else {
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
     Status st;
-    for (const auto& [k, v] : pairs) {
+    for (const auto& pair : pairs) {
       boost::mp11::mp_for_each<Members>([&](auto member) {
-        if (st.ok() && k == member.name) st = plain::unmarshal(v, value.*member.pointer);
+        if (st.ok() && pair.first == member.name) st = plain::unmarshal(pair.second, value.*member.pointer);
       });
     }
     return st;
