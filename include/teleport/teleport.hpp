@@ -10,3 +10,7 @@
 #include "teleport/status.hpp"
 #include "teleport/xfer/filter.hpp"
 #include "teleport/xfer/filters.hpp"
+#include "teleport/peer.hpp"
+#include "teleport/session.hpp"
+#include "teleport/router.hpp"
+#include "teleport/context.hpp"

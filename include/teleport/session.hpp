@@ -1,0 +1,92 @@
+// Session: one connection between two peers; either side calls and pushes.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "teleport/call_options.hpp"
+#include "teleport/codec/marshal.hpp"
+#include "teleport/message.hpp"
+#include "teleport/status.hpp"
+
+namespace tp {
+
+/// A connection to another peer. Thread-safe: every method may be called from any thread;
+/// the work runs on the session's own I/O thread. Owned by shared_ptr (the peer holds one).
+class Session {
+ public:
+  /// Called with the reply (its status says whether the call succeeded), on the I/O thread.
+  using ReplyCallback = std::function<void(Message& reply)>;
+
+  virtual ~Session() = default;
+
+  /// The session id (default: the remote address).
+  [[nodiscard]] virtual std::string id() const = 0;
+  /// Changes the id under which the peer's hub finds the session.
+  virtual void set_id(std::string id) = 0;
+  /// The remote address ("127.0.0.1:9090" or a Unix path).
+  [[nodiscard]] virtual std::string remote_addr() const = 0;
+  /// The local address.
+  [[nodiscard]] virtual std::string local_addr() const = 0;
+  /// True while the connection is usable.
+  [[nodiscard]] virtual bool health() const = 0;
+  /// Closes the connection; pending calls fail with 102 Connection Closed.
+  virtual void close() = 0;
+  /// Runs `fn` once when the session closes (at once if it already has), on the I/O thread.
+  virtual void on_close(std::function<void()> fn) = 0;
+
+  /// Sends a CALL built from `sm`, `body` and `opts`; `done` receives the reply.
+  virtual void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
+                        ReplyCallback done) = 0;
+  /// Sends a PUSH; the status says whether it was queued (the session is healthy).
+  virtual Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) = 0;
+  /// The body codec used when the options name none.
+  [[nodiscard]] virtual std::uint8_t default_body_codec() const = 0;
+
+  /// Calls `sm` with `arg` and decodes the reply into `out`, with a completion callback.
+  template <class Arg, class Out>
+  void async_call(std::string sm, const Arg& arg, std::function<void(Status, Out)> done, CallOptions opts = {}) {
+    const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
+    std::string body;
+    if (Status st = marshal(codec, arg, body); !st.ok()) {
+      done(st, Out{});
+      return;
+    }
+    call_raw(std::move(sm), codec, std::move(body), std::move(opts), [done = std::move(done)](Message& reply) {
+      Out out{};
+      Status st = reply.status;
+      if (st.ok()) st = unmarshal(reply.body_codec, reply.body, out);
+      done(std::move(st), std::move(out));
+    });
+  }
+
+  /// Calls `sm` with `arg` and waits for the reply in `out`. Not from the session's I/O thread.
+  template <class Arg, class Out>
+  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
+    if (Status st = check_blocking_allowed(); !st.ok()) return st;
+    std::promise<Status> promise;
+    auto done = promise.get_future();
+    async_call<Arg, Out>(std::move(sm), arg, [&](Status st, Out value) {
+      out = std::move(value);
+      promise.set_value(std::move(st));
+    }, std::move(opts));
+    return done.get();
+  }
+
+  /// Pushes `arg` to `sm` (one-way).
+  template <class Arg>
+  Status push(std::string sm, const Arg& arg, CallOptions opts = {}) {
+    const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
+    std::string body;
+    if (Status st = marshal(codec, arg, body); !st.ok()) return st;
+    return push_raw(std::move(sm), codec, std::move(body), std::move(opts));
+  }
+
+ protected:
+  /// 1 Invalid Operation when the caller is the session's own I/O thread (it would deadlock).
+  [[nodiscard]] virtual Status check_blocking_allowed() const = 0;
+};
+
+}  // namespace tp

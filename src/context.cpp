@@ -1,0 +1,48 @@
+#include "teleport/context.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <charconv>
+
+#include "teleport/call_options.hpp"
+#include "teleport/session.hpp"
+
+namespace tp {
+
+std::optional<std::string> Ctx::query_param(std::string_view key) const {
+  auto ref = boost::urls::parse_relative_ref(input_.service_method);
+  if (!ref) return std::nullopt;
+  // Copy the query into its own buffer: Boost.URL 1.81's params iterator may read past a view.
+  boost::urls::url owned(*ref);
+  for (auto param : owned.params()) {
+    if (param.key == key) return std::string(param.value);
+  }
+  return std::nullopt;
+}
+
+std::string Ctx::real_ip() const {
+  if (auto ip = input_.meta.get(kRealIpKey); ip && !ip->empty()) return std::string(*ip);
+  std::string addr = session_.remote_addr();
+  if (auto colon = addr.rfind(':'); colon != std::string::npos && addr.find('/') == std::string::npos) {
+    addr.resize(colon);
+  }
+  return addr;
+}
+
+std::optional<std::uint8_t> Ctx::accept_body_codec() const {
+  auto text = input_.meta.get(kAcceptBodyCodecKey);
+  if (!text) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value == 0 || value > 255) return std::nullopt;
+  if (!CodecRegistry::global().find(static_cast<std::uint8_t>(value))) return std::nullopt;
+  return static_cast<std::uint8_t>(value);
+}
+
+std::uint8_t Ctx::reply_body_codec() const {
+  if (reply_codec_) return *reply_codec_;
+  if (auto accepted = accept_body_codec()) return *accepted;
+  return input_.body_codec;
+}
+
+}  // namespace tp

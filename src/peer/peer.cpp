@@ -1,0 +1,220 @@
+#include "teleport/peer.hpp"
+
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+
+#include "peer/address.hpp"
+#include "peer/peer_core.hpp"
+#include "session/session_impl.hpp"
+
+namespace tp {
+
+namespace asio = boost::asio;
+using detail::Endpoint;
+using detail::PeerCore;
+using detail::SessionImpl;
+using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+
+namespace detail {
+
+IoPool::IoPool(unsigned n) {
+  if (n == 0) n = std::max(1U, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+    guards.emplace_back(contexts.back()->get_executor());
+  }
+  for (auto& ctx : contexts) threads.emplace_back([c = ctx.get()] { c->run(); });
+}
+
+void IoPool::join() {
+  stopped = true;
+  guards.clear();
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+  joined = true;
+}
+
+PeerCore::PeerCore(PeerConfig cfg)
+    : config(std::move(cfg)),
+      proto(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr}),
+      pool(std::make_shared<IoPool>(config.io_threads)) {}
+
+void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
+  std::lock_guard lock(hub_mutex);
+  sessions[s.get()] = s;
+  by_id[s->id()] = s.get();
+}
+
+void PeerCore::remove_session(const std::string& id, const SessionImpl* s) {
+  std::lock_guard lock(hub_mutex);
+  if (auto it = by_id.find(id); it != by_id.end() && it->second == s) by_id.erase(it);
+  sessions.erase(s);
+}
+
+void PeerCore::rename_session(const std::string& from, const std::string& to, const SessionImpl* s) {
+  std::lock_guard lock(hub_mutex);
+  if (!sessions.contains(s)) return;
+  if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
+  by_id[to] = const_cast<SessionImpl*>(s);
+}
+
+}  // namespace detail
+
+struct Peer::Impl {
+  std::shared_ptr<PeerCore> core;
+  std::unique_ptr<Acceptor> acceptor;
+  std::uint16_t port = 0;
+  std::string unix_path;
+  std::mutex mutex;
+  std::condition_variable closed_cv;
+  bool closed = false;
+
+  void accept_next() {
+    asio::io_context& target = core->pool->pick();
+    acceptor->async_accept(target, [this, &target](boost::system::error_code ec, SessionImpl::Socket socket) {
+      if (ec == asio::error::operation_aborted || core->pool->stopped) return;
+      if (!ec) {
+        auto session = std::make_shared<SessionImpl>(core, std::move(socket));
+        core->add_session(session);
+        session->start();
+      }
+      (void)target;
+      accept_next();
+    });
+  }
+};
+
+Peer::Peer(PeerConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->core = std::make_shared<PeerCore>(std::move(config));
+}
+
+Peer::~Peer() { close(); }
+
+Router& Peer::router() noexcept { return impl_->core->router; }
+
+const PeerConfig& Peer::config() const noexcept { return impl_->core->config; }
+
+Status Peer::listen() {
+  const auto& cfg = impl_->core->config;
+  Endpoint ep;
+  if (Status st = detail::resolve_endpoint(cfg.network, cfg.listen_address, true, code::kWrongConn, ep); !st.ok()) {
+    return st;
+  }
+  if (cfg.network == "unix") {
+    std::error_code ignored;
+    std::filesystem::remove(cfg.listen_address, ignored);  // a stale socket file from an earlier run
+    impl_->unix_path = cfg.listen_address;
+  }
+  auto acceptor = std::make_unique<Acceptor>(impl_->core->pool->pick());
+  boost::system::error_code ec;
+  acceptor->open(ep.protocol(), ec);
+  if (!ec && cfg.network != "unix") acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::from_code(code::kWrongConn, "listen " + cfg.listen_address + ": " + ec.message());
+  const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
+  if (cfg.network != "unix") impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+  impl_->acceptor = std::move(acceptor);
+  asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] { impl->accept_next(); });
+  return {};
+}
+
+Status Peer::listen_and_serve() {
+  if (Status st = listen(); !st.ok()) return st;
+  std::unique_lock lock(impl_->mutex);
+  impl_->closed_cv.wait(lock, [&] { return impl_->closed; });
+  return {};
+}
+
+std::uint16_t Peer::listen_port() const { return impl_->port; }
+
+std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) {
+  auto& core = impl_->core;
+  Endpoint ep;
+  if (Status st = detail::resolve_endpoint(core->config.network, addr, false, code::kDialFailed, ep); !st.ok()) {
+    return {nullptr, st};
+  }
+  if (core->pool->stopped) return {nullptr, Status::from_code(code::kDialFailed, "peer is closed")};
+  asio::io_context& ioc = core->pool->pick();
+  if (ioc.get_executor().running_in_this_thread()) {
+    return {nullptr, Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
+  }
+  auto socket = std::make_shared<SessionImpl::Socket>(ioc);
+  std::promise<boost::system::error_code> connected;
+  auto result = connected.get_future();
+  asio::post(ioc, [socket, ep, &connected] {
+    socket->async_connect(ep, [&connected](boost::system::error_code ec) { connected.set_value(ec); });
+  });
+  if (result.wait_for(core->config.dial_timeout) != std::future_status::ready) {
+    asio::post(ioc, [socket] { socket->close(); });
+    result.wait();
+    return {nullptr, Status::from_code(code::kDialFailed, addr + ": dial timeout")};
+  }
+  if (auto ec = result.get()) return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
+  auto session = std::make_shared<SessionImpl>(core, std::move(*socket));
+  core->add_session(session);
+  session->start();
+  return {session, {}};
+}
+
+std::shared_ptr<Session> Peer::get_session(const std::string& id) const {
+  std::lock_guard lock(impl_->core->hub_mutex);
+  auto it = impl_->core->by_id.find(id);
+  return it == impl_->core->by_id.end() ? nullptr : impl_->core->sessions.at(it->second);
+}
+
+void Peer::range_sessions(const std::function<bool(const std::shared_ptr<Session>&)>& fn) const {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(impl_->core->hub_mutex);
+    for (const auto& [ptr, s] : impl_->core->sessions) sessions.push_back(s);
+  }
+  for (const auto& s : sessions) {
+    if (!fn(s)) break;
+  }
+}
+
+std::size_t Peer::count_sessions() const {
+  std::lock_guard lock(impl_->core->hub_mutex);
+  return impl_->core->sessions.size();
+}
+
+void Peer::close() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->closed) return;
+    impl_->closed = true;
+  }
+  auto& core = impl_->core;
+  core->pool->stopped = true;
+  if (impl_->acceptor) {
+    std::promise<void> done;
+    asio::post(impl_->acceptor->get_executor(), [&] {
+      boost::system::error_code ignored;
+      impl_->acceptor->close(ignored);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  std::vector<std::shared_ptr<SessionImpl>> sessions;
+  {
+    std::lock_guard lock(core->hub_mutex);
+    for (const auto& [ptr, s] : core->sessions) sessions.push_back(s);
+  }
+  for (const auto& s : sessions) s->close();
+  core->pool->join();  // returns once every socket operation has finished
+  impl_->acceptor.reset();
+  if (!impl_->unix_path.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(impl_->unix_path, ignored);
+  }
+  impl_->closed_cv.notify_all();
+}
+
+}  // namespace tp

@@ -1,0 +1,59 @@
+// PeerCore: what sessions share with their peer (router, protocol, settings, I/O threads, hub).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "teleport/peer.hpp"
+#include "teleport/proto/raw_proto.hpp"
+
+namespace tp::detail {
+
+class SessionImpl;
+
+/// The I/O threads: one io_context per thread. Sessions keep it alive (shared_ptr) so a socket
+/// never outlives its io_context.
+struct IoPool {
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  std::vector<Guard> guards;
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stopped{false};  // closing: no new sessions, calls or pushes
+  std::atomic<bool> joined{false};   // the threads are gone: nothing may be posted any more
+
+  explicit IoPool(unsigned n);
+  /// The next io_context, round-robin.
+  boost::asio::io_context& pick() { return *contexts[next++ % contexts.size()]; }
+  /// Lets the threads finish their work and joins them.
+  void join();
+};
+
+/// Shared state of a peer; outlives neither the Peer nor its last session.
+struct PeerCore {
+  PeerConfig config;
+  Router router;
+  RawProto proto;
+  std::shared_ptr<IoPool> pool;
+
+  mutable std::mutex hub_mutex;
+  std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions;  // every live one
+  std::map<std::string, SessionImpl*> by_id;  // ids may repeat (many dials to one address): last wins
+
+  explicit PeerCore(PeerConfig cfg);
+  /// Adds a session, findable under its id.
+  void add_session(const std::shared_ptr<SessionImpl>& s);
+  /// Removes the session (and its id, if the id still names it).
+  void remove_session(const std::string& id, const SessionImpl* s);
+  /// Moves a session to a new id.
+  void rename_session(const std::string& from, const std::string& to, const SessionImpl* s);
+};
+
+}  // namespace tp::detail

@@ -1,0 +1,33 @@
+// A server peer with the seeds' routes, listening on an ephemeral loopback port.
+#pragma once
+
+#include <atomic>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "teleport/peer.hpp"
+
+namespace tp::test {
+
+struct MathServer {
+  Peer peer;
+  std::atomic<int> pushes{0};
+  std::string last_author;
+
+  explicit MathServer(PeerConfig cfg = {.listen_address = "127.0.0.1:0"}) : peer(std::move(cfg)) {
+    peer.route_call_func("/math/add", [this](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
+      if (xs.empty()) return Status(1001, "empty list", "need at least one number");
+      if (auto author = ctx.query_param("author")) last_author = *author;
+      return std::accumulate(xs.begin(), xs.end(), 0);
+    });
+    peer.route_call_func("/math/throw", [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); });
+    peer.route_call_func("/echo/bytes", [](Ctx&, const Bytes& b) -> Result<Bytes> { return b; });
+    peer.route_push_func("/chat/say", [this](Ctx&, const std::string&) { ++pushes; });
+    if (Status st = peer.listen(); !st.ok()) throw std::runtime_error(st.to_string());
+  }
+  std::string addr() const { return "127.0.0.1:" + std::to_string(peer.listen_port()); }
+};
+
+}  // namespace tp::test

@@ -1,0 +1,196 @@
+// Peers talking over real loopback sockets (TCP and Unix).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "integration/math_peer.hpp"
+
+namespace tp {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Peer, CallRoutesByPathAndHandsOverTheQuery) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  int sum = 0;
+  ASSERT_TRUE(sess->call("/math/add?author=henry", std::vector{1, 2, 3, 4, 5}, sum).ok());
+  EXPECT_EQ(sum, 15);
+  EXPECT_EQ(srv.last_author, "henry");
+  EXPECT_EQ(srv.peer.count_sessions(), 1U);
+}
+
+TEST(Peer, StatusesOnTheWire) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  int out = 0;
+  Status nf = sess->call("/no/such", 1, out);
+  EXPECT_EQ(nf.code(), code::kNotFound);
+  EXPECT_EQ(nf.msg(), "Not Found");
+  Status app = sess->call("/math/add", std::vector<int>{}, out);
+  EXPECT_EQ(app, Status(1001, "empty list", "need at least one number"));
+  Status boom = sess->call("/math/throw", 1, out);
+  EXPECT_EQ(boom.code(), code::kInternalServerError);
+  EXPECT_EQ(boom.cause(), "boom");
+  Status push_only = sess->call("/chat/say", std::string("x"), out);
+  EXPECT_EQ(push_only.code(), code::kMtypeNotAllowed);
+  Status bad_body = sess->call("/math/add", std::string("not a list"), out);
+  EXPECT_EQ(bad_body.code(), code::kBadMessage);
+  // The session survives every error reply.
+  ASSERT_TRUE(sess->call("/math/add", std::vector{2, 2}, out).ok());
+  EXPECT_EQ(out, 4);
+}
+
+TEST(Peer, AcceptBodyCodecAndBytes) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  std::string text;
+  ASSERT_TRUE(sess->call("/math/add", std::vector{1, 2}, text, {.accept_body_codec = codec_id::kPlain}).ok());
+  EXPECT_EQ(text, "3");  // plain codec: the reply body is the text "3", not JSON
+  Bytes raw{0, 1, 255}, back;
+  ASSERT_TRUE(sess->call("/echo/bytes", raw, back, {.body_codec = codec_id::kPlain}).ok());
+  EXPECT_EQ(back, raw);
+}
+
+TEST(Peer, PushBothWays) {
+  test::MathServer srv;
+  Peer cli;
+  std::promise<std::string> got;
+  cli.route_push_func("/push/status", [&](Ctx&, const std::string& s) { got.set_value(s); });
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
+  int dummy = 0;
+  ASSERT_TRUE(sess->call("/math/add", std::vector{1}, dummy).ok());  // the push was read before this call
+  EXPECT_EQ(srv.pushes.load(), 1);
+  std::shared_ptr<Session> server_side;
+  srv.peer.range_sessions([&](const auto& s) { server_side = s; return false; });
+  ASSERT_TRUE(server_side);
+  ASSERT_TRUE(server_side->push("/push/status", std::string("all good")).ok());
+  auto f = got.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), "all good");
+}
+
+TEST(Peer, UnixSocket) {
+  const std::string path = (std::filesystem::temp_directory_path() / "teleport_test.sock").string();
+  test::MathServer srv({.network = "unix", .listen_address = path});
+  Peer cli({.network = "unix"});
+  auto [sess, st] = cli.dial(path);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  int sum = 0;
+  ASSERT_TRUE(sess->call("/math/add", std::vector{4, 5}, sum).ok());
+  EXPECT_EQ(sum, 9);
+  EXPECT_EQ(sess->remote_addr(), path);
+}
+
+TEST(Peer, TimeoutGives408) {
+  Peer srv({.listen_address = "127.0.0.1:0"});
+  srv.route_call_func("/slow", [](Ctx&, const int& ms) -> Result<int> {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
+  });
+  ASSERT_TRUE(srv.listen().ok());
+  Peer cli;
+  auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  int out = 0;
+  EXPECT_EQ(sess->call("/slow", 300, out, {.timeout = 50ms}).code(), code::kHandleTimeout);
+  EXPECT_TRUE(sess->call("/slow", 1, out, {.timeout = 2000ms}).ok());
+}
+
+TEST(Peer, DialFailureAndClosedSession) {
+  Peer cli;
+  auto [none, st] = cli.dial("127.0.0.1:1");
+  EXPECT_EQ(st.code(), code::kDialFailed);
+  EXPECT_EQ(none, nullptr);
+
+  auto srv = std::make_unique<test::MathServer>();
+  auto [sess, ok] = cli.dial(srv->addr());
+  ASSERT_TRUE(ok.ok());
+  std::promise<void> closed;
+  sess->on_close([&] { closed.set_value(); });
+  srv.reset();  // the server goes away
+  ASSERT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
+  int out = 0;
+  EXPECT_EQ(sess->call("/math/add", std::vector{1}, out).code(), code::kConnClosed);
+  EXPECT_FALSE(sess->health());
+  EXPECT_EQ(cli.count_sessions(), 0U);
+}
+
+TEST(Peer, TenThousandConcurrentCallsFromHundredSessions) {
+  test::MathServer srv;
+  Peer cli;
+  std::vector<std::shared_ptr<Session>> sessions;
+  for (int i = 0; i < 100; ++i) {
+    auto [s, st] = cli.dial(srv.addr());
+    ASSERT_TRUE(st.ok());
+    sessions.push_back(s);
+  }
+  std::atomic<int> ok{0}, answered{0};
+  std::promise<void> all;
+  constexpr int kCalls = 10000;
+  for (int i = 0; i < kCalls; ++i) {
+    sessions[i % 100]->async_call<std::vector<int>, int>("/math/add", {i, 1}, [&, i](Status st, int sum) {
+      if (st.ok() && sum == i + 1) ++ok;
+      if (++answered == kCalls) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(ok.load(), kCalls);
+}
+
+TEST(Peer, CloseWhileSixteenThreadsCallAndPush) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  std::atomic<bool> go{true};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      int out = 0;
+      while (go) {
+        if (t % 2) (void)sess->push("/chat/say", std::string("x"));
+        else (void)sess->call("/math/add", std::vector{1}, out);
+      }
+    });
+  }
+  std::this_thread::sleep_for(50ms);
+  sess->close();
+  std::this_thread::sleep_for(20ms);
+  go = false;
+  for (auto& th : threads) th.join();
+  int out = 0;
+  EXPECT_EQ(sess->call("/math/add", std::vector{1}, out).code(), code::kConnClosed);
+}
+
+TEST(Peer, BlockingCallFromAHandlerIsRefusedNotDeadlocked) {
+  test::MathServer srv;
+  Peer cli;
+  std::promise<Status> inner;
+  cli.route_push_func("/nested", [&](Ctx& ctx, const int&) {
+    int out = 0;
+    inner.set_value(ctx.session().call("/math/add", std::vector{1}, out));
+  });
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  std::shared_ptr<Session> server_side;
+  srv.peer.range_sessions([&](const auto& s) { server_side = s; return false; });
+  ASSERT_TRUE(server_side->push("/nested", 1).ok());
+  auto f = inner.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get().code(), code::kInvalidOp);
+}
+
+}  // namespace
+}  // namespace tp

@@ -1,0 +1,131 @@
+// A raw socket speaking Go eRPC's bytes to our server: Go's frames in, Go's frames out; bad bytes
+// close only that connection.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+
+#include "integration/math_peer.hpp"
+#include "interop/vectors.hpp"
+
+namespace tp {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  /// Reads one whole frame (4-byte length counting itself), or "" on EOF.
+  std::string read_frame() {
+    std::string head(4, '\0');
+    boost::system::error_code ec;
+    asio::read(socket_, asio::buffer(head), ec);
+    if (ec) return {};
+    const auto* u = reinterpret_cast<const unsigned char*>(head.data());
+    const std::size_t len = (std::size_t{u[0]} << 24) | (u[1] << 16) | (u[2] << 8) | u[3];
+    std::string rest(len - 4, '\0');
+    asio::read(socket_, asio::buffer(rest), ec);
+    return ec ? std::string() : head + rest;
+  }
+  /// True when the server closed the connection.
+  bool closed_by_peer() {
+    char c;
+    boost::system::error_code ec;
+    socket_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context ioc_;
+  tcp::socket socket_;
+};
+
+std::string vector_hex(const std::vector<test::Vector>& vs, std::string_view name) {
+  for (const auto& v : vs) {
+    if (v.name == name) return v.hex;
+  }
+  return {};
+}
+
+TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
+  const auto vs = test::load_vectors("rawproto-vectors.jsonl");
+  if (vs.empty()) GTEST_SKIP() << "../shared/interop/ is absent: no Go vectors to check";
+  test::MathServer srv;
+  RawClient go(srv.peer.listen_port());
+  const std::pair<const char*, const char*> exchanges[] = {
+      {"call_math_add_json", "reply_math_add_json"},
+      {"call_math_add_empty_list", "reply_error_custom"},
+      {"call_math_add_json_md5", "reply_math_add_json_md5"},
+      {"call_accept_body_codec", "reply_accept_body_codec"},
+      {"call_echo_bytes_plain", "reply_echo_bytes_plain"},
+      {"call_meta_escaping", "reply_meta_escaping"},
+      {"call_seq_36_base36", "reply_seq_36_base36"},
+  };
+  for (auto [call, reply] : exchanges) {
+    SCOPED_TRACE(call);
+    go.send(test::from_hex(vector_hex(vs, call)));
+    EXPECT_EQ(test::to_hex(go.read_frame()), vector_hex(vs, reply));
+  }
+  // A gzip call: the reply is gzip-filtered too (bytes differ from Go's deflate; decode it).
+  go.send(test::from_hex(vector_hex(vs, "call_math_add_json_gzip")));
+  Message m;
+  ASSERT_EQ(RawProto().decode(go.read_frame(), m).kind, DecodeResult::Kind::kMessage);
+  EXPECT_EQ(m.xfer_pipe, XferPipe{'g'});
+  EXPECT_EQ(m.body, "6");
+  // Go answers 404 to a query in the service method; we route on the path and reply.
+  go.send(test::from_hex(vector_hex(vs, "call_math_add_query_string")));
+  ASSERT_EQ(RawProto().decode(go.read_frame(), m).kind, DecodeResult::Kind::kMessage);
+  EXPECT_TRUE(m.status.ok());
+  EXPECT_EQ(m.body, "6");
+  EXPECT_EQ(srv.last_author, "x");
+}
+
+TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
+  test::MathServer srv;
+  Peer cli;
+  auto [good, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  const std::string bad_frames[] = {
+      std::string("\x00\x00\x00\x09\x00\x01!\x01\x00", 9),        // bad base-36 seq
+      std::string("\x00\x00\x00\x07\x01Q\x00", 7),                 // unknown filter id
+      std::string("\x00\x00\x00\x03", 4),                          // length below minimum
+      std::string("\x7f\xff\xff\xff", 4),                          // oversize (2 GiB > 1 GiB)
+      std::string("\x00\x00\x00\x0c\x00\x01" "1\x09\x01/\x00\x00\x00\x00", 16),  // type 9
+  };
+  for (const auto& bad : bad_frames) {
+    RawClient raw(srv.peer.listen_port());
+    raw.send(bad);
+    EXPECT_TRUE(raw.closed_by_peer()) << test::to_hex(bad);
+    int sum = 0;
+    ASSERT_TRUE(good->call("/math/add", std::vector{1, 1}, sum).ok());  // others keep working
+    EXPECT_EQ(sum, 2);
+  }
+}
+
+TEST(RawSocket, OversizeFrameAgainstASmallLimit) {
+  test::MathServer srv({.listen_address = "127.0.0.1:0", .message_size_limit = 1024});
+  Peer cli;
+  auto [small, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  RawClient raw(srv.peer.listen_port());
+  Message big;
+  big.type = MsgType::kCall;
+  big.seq = 1;
+  big.service_method = "/math/add";
+  big.body_codec = 'j';
+  big.body = "[" + std::string(3000, '1') + "]";
+  std::string frame;
+  ASSERT_TRUE(RawProto().encode(big, frame).ok());
+  raw.send(frame);
+  EXPECT_TRUE(raw.closed_by_peer());
+  int sum = 0;
+  EXPECT_TRUE(small->call("/math/add", std::vector{5}, sum).ok());
+}
+
+}  // namespace
+}  // namespace tp
