@@ -57,7 +57,7 @@ class Router {
   template <class F>
   void route_call_func(std::string path, F fn) {
     using Arg = typename detail::handler_traits<F>::arg;
-    route_call(std::move(path), [fn = std::move(fn)](Ctx& ctx) -> Status {
+    route_call(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
       Arg arg{};
       if (Status st = ctx.bind(arg); !st.ok()) return st;
       auto result = fn(ctx, arg);
@@ -70,7 +70,7 @@ class Router {
   template <class F>
   void route_push_func(std::string path, F fn) {
     using Arg = typename detail::handler_traits<F>::arg;
-    route_push(std::move(path), [fn = std::move(fn)](Ctx& ctx) -> Status {
+    route_push(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
       Arg arg{};
       if (Status st = ctx.bind(arg); !st.ok()) return st;
       if constexpr (std::is_void_v<typename detail::handler_traits<F>::result>) {

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "interop/vectors.hpp"
 
@@ -92,6 +95,28 @@ TEST(Cli, EncodeFromHandWrittenJson) {
   r = run(kCli + " encode", R"({"seq":1})");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(stderr_of_last_run().find("mtype"), std::string::npos);
+}
+
+TEST(Cli, ServeAndCallOverLoopback) {
+  const std::string port = std::to_string(20000 + ::getpid() % 20000);
+  std::system((kCli + " serve --listen 127.0.0.1:" + port + " > /dev/null 2>&1 & echo $! > " +
+               ::testing::TempDir() + "serve.pid").c_str());
+  CliRun r;
+  for (int i = 0; i < 50; ++i) {  // until the server listens
+    r = run(kCli + " call 127.0.0.1:" + port + " '/math/add?author=test' '[1,2,3]'");
+    if (r.exit_code == 0) break;
+    ::usleep(100 * 1000);
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "6\n");
+  r = run(kCli + " call 127.0.0.1:" + port + " /math/sub '[1]'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "{\"status\":{\"code\":404,\"msg\":\"Not Found\",\"cause\":\"\"}}\n");
+  r = run(kCli + " call 127.0.0.1:" + port + " /math/add '[1,2]' --meta X-Accept-Body-Codec=115");
+  EXPECT_EQ(r.out, "\"3\"\n");
+  r = run(kCli + " push 127.0.0.1:" + port + " /chat/say '\"hi\"'");
+  EXPECT_EQ(r.exit_code, 0);
+  std::system(("kill -INT $(cat " + ::testing::TempDir() + "serve.pid)").c_str());
 }
 
 }  // namespace
