@@ -2,8 +2,11 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
+#include "peer/logger.hpp"
 #include "teleport/call_options.hpp"
 #include "teleport/session.hpp"
 
@@ -44,5 +47,7 @@ std::uint8_t Ctx::reply_body_codec() const {
   if (auto accepted = accept_body_codec()) return *accepted;
   return input_.body_codec;
 }
+
+spdlog::logger& Ctx::logger() const { return *detail::teleport_logger(); }
 
 }  // namespace tp

@@ -8,6 +8,10 @@
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace tp {
 
 class Session;
@@ -46,6 +50,8 @@ class Ctx {
   [[nodiscard]] std::uint8_t reply_body_codec() const;
   /// Chooses the reply's body codec.
   void set_reply_body_codec(std::uint8_t codec) { reply_codec_ = codec; }
+  /// The peer's logger (spdlog).
+  [[nodiscard]] spdlog::logger& logger() const;
   /// Chooses the reply's transfer pipe (default: the call's).
   void set_reply_xfer_pipe(XferPipe pipe) { reply_.xfer_pipe = std::move(pipe); }
 

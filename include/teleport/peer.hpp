@@ -9,13 +9,14 @@
 #include <utility>
 
 #include "teleport/codec/codec.hpp"
+#include "teleport/plugin.hpp"
 #include "teleport/proto/raw_proto.hpp"
 #include "teleport/router.hpp"
 #include "teleport/session.hpp"
 
 namespace tp {
 
-/// A peer's settings (eRPC's PeerConfig fields).
+/// A peer's settings (eRPC's PeerConfig fields, plus the C++ ones below them).
 struct PeerConfig {
   std::string network = "tcp";                    ///< tcp, tcp4, tcp6 or unix
   std::string listen_address;                     ///< "ip:port", ":port" or a Unix socket path; empty: no listener
@@ -23,17 +24,31 @@ struct PeerConfig {
   int redial_times = 0;                           ///< reconnect attempts after a dialed session breaks (< 0: unlimited)
   std::chrono::milliseconds redial_interval{100};  ///< wait between redial attempts
   std::uint8_t default_body_codec = codec_id::kJson;  ///< codec of calls and pushes that name none
-  std::chrono::milliseconds default_context_age{0};  ///< call deadline when a call sets none (0: none)
+  std::chrono::milliseconds default_session_age{0};  ///< a session closes this long after it starts (0: never)
+  std::chrono::milliseconds default_context_age{0};  ///< deadline of a call, both sides (0: none)
+  std::chrono::milliseconds slow_call_threshold{0};  ///< calls slower than this log a warning (0: off)
+  bool print_detail = false;                       ///< log status, meta and body of every message
+  bool count_time = false;                         ///< log the cost of every call
+
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
   RawVersion raw_version = RawVersion::kV7;        ///< speak eRPC v7 or Teleport v5
+  NameStyle name_style = NameStyle::kHttp;         ///< how controller names become service methods
   unsigned io_threads = 0;                         ///< I/O threads (0: one per core)
+  unsigned worker_threads = 0;                     ///< worker pool size for blocking handlers (0: one per core)
+  bool blocking_handlers = false;                  ///< run every handler on the worker pool
+
+  bool no_delay = true;                            ///< TCP_NODELAY
+  std::chrono::seconds keepalive_period{0};        ///< TCP keepalive idle time (0: keepalive off)
+  int read_buffer_size = 0;                        ///< SO_RCVBUF (0: system default)
+  int write_buffer_size = 0;                       ///< SO_SNDBUF (0: system default)
+  std::function<void(int fd)> control_fd;          ///< called with each new connection's descriptor
 };
 
 /// A peer: it listens and dials; every connection is a Session with the same router.
 class Peer {
  public:
-  /// Starts the I/O threads.
-  explicit Peer(PeerConfig config = {});
+  /// Starts the I/O threads; `plugins` run at every hook, before route plugins.
+  explicit Peer(PeerConfig config = {}, Plugins plugins = {});
   /// Closes every session and stops the threads.
   ~Peer();
   Peer(const Peer&) = delete;
@@ -43,14 +58,26 @@ class Peer {
   [[nodiscard]] Router& router() noexcept;
   /// Shorthand for router().route_call_func().
   template <class F>
-  void route_call_func(std::string path, F fn) {
-    router().route_call_func(std::move(path), std::move(fn));
+  Status route_call_func(std::string path, F fn, RouteOptions opts = {}) {
+    return router().route_call_func(std::move(path), std::move(fn), std::move(opts));
   }
   /// Shorthand for router().route_push_func().
   template <class F>
-  void route_push_func(std::string path, F fn) {
-    router().route_push_func(std::move(path), std::move(fn));
+  Status route_push_func(std::string path, F fn, RouteOptions opts = {}) {
+    return router().route_push_func(std::move(path), std::move(fn), std::move(opts));
   }
+  /// Shorthand for router().route_call_ctl().
+  template <class Ctl>
+  Status route_call(RouteOptions opts = {}) {
+    return router().route_call_ctl<Ctl>(std::move(opts));
+  }
+  /// Shorthand for router().route_push_ctl().
+  template <class Ctl>
+  Status route_push(RouteOptions opts = {}) {
+    return router().route_push_ctl<Ctl>(std::move(opts));
+  }
+  /// The peer's global plugins.
+  [[nodiscard]] const Plugins& plugins() const noexcept;
 
   /// Starts accepting on config().listen_address; returns once listening (or on failure).
   Status listen();
@@ -68,8 +95,13 @@ class Peer {
   /// The number of live sessions.
   [[nodiscard]] std::size_t count_sessions() const;
 
-  /// Stops accepting, closes every session, stops the I/O threads. Idempotent.
+  /// Stops accepting, lets running handlers finish and their replies flush (at most `timeout`),
+  /// then closes every session and stops the threads. Idempotent.
+  void shutdown(std::chrono::milliseconds timeout);
+  /// shutdown() with no grace period.
   void close();
+  /// Installs SIGINT/SIGTERM handlers that shut this peer down gracefully (one peer per process).
+  void shutdown_on_signals(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// The settings.
   [[nodiscard]] const PeerConfig& config() const noexcept;
 

@@ -1,14 +1,20 @@
-// Router: service-method path → handler, with typed handlers bound through the body codecs.
+// Router: service-method path → handler. Typed handlers bind through the body codecs;
+// controllers described with Boost.Describe become one route per method.
 #pragma once
 
+#include <boost/core/demangle.hpp>
+#include <boost/describe.hpp>
+#include <boost/mp11/algorithm.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 
 #include "teleport/context.hpp"
+#include "teleport/plugin.hpp"
 #include "teleport/status.hpp"
 
 namespace tp {
@@ -27,6 +33,42 @@ struct Result {
 /// A handler at the byte level: reads ctx.input(), fills the reply through ctx.set_reply().
 using Handler = std::function<Status(Ctx&)>;
 
+/// How controller and method names become service methods.
+enum class NameStyle {
+  kHttp,  ///< `Math_Add` → `/math/add`, `AaBb` → `/aa_bb` (eRPC's HTTPServiceMethodMapper)
+  kRpc,   ///< `Math_Add` → `Math.Add` (eRPC's RPCServiceMethodMapper)
+};
+
+/// Maps a name as eRPC does: HTTP style `/snake/case` or RPC style `Dotted.Name`.
+std::string map_service_method(std::string_view name, NameStyle style);
+
+/// Per-route settings.
+struct RouteOptions {
+  Plugins plugins;        ///< plugins of this route (after the peer's and the sub-route's)
+  bool blocking = false;  ///< run the handler on the worker pool, not the I/O thread
+};
+
+/// A registered route.
+struct Route {
+  Handler handler;        ///< the handler
+  Plugins plugins;        ///< sub-route and route plugins, in order
+  bool blocking = false;  ///< run on the worker pool
+};
+
+/// Base of a controller: its methods reach their context through ctx().
+class CallCtl {
+ public:
+  /// The context of the message being handled.
+  [[nodiscard]] Ctx& ctx() const noexcept { return *ctx_; }
+  /// For the router: binds the context before a method runs.
+  void bind_ctx(Ctx& ctx) noexcept { ctx_ = &ctx; }
+
+ private:
+  Ctx* ctx_ = nullptr;
+};
+/// Base of a push controller.
+using PushCtl = CallCtl;
+
 namespace detail {
 template <class F>
 struct handler_traits : handler_traits<decltype(&F::operator())> {};
@@ -42,75 +84,174 @@ struct handler_traits<R (*)(Ctx&, A)> {
   using arg = std::remove_cvref_t<A>;
   using result = R;
 };
+template <class T>
+struct method_traits;
+template <class C, class R, class A>
+struct method_traits<R (C::*)(A)> {
+  using arg = std::remove_cvref_t<A>;
+  using result = R;
+};
+
+/// The unqualified name of T ("Math" for demo::Math).
+template <class T>
+std::string short_type_name() {
+  std::string name = boost::core::demangle(typeid(T).name());
+  if (auto colon = name.rfind("::"); colon != std::string::npos) name.erase(0, colon + 2);
+  return name;
+}
+
+/// A push handler's result as a status (void means OK).
+template <class F, class... A>
+Status call_push(F&& f, A&&... args) {
+  if constexpr (std::is_void_v<std::invoke_result_t<F, A...>>) {
+    std::invoke(std::forward<F>(f), std::forward<A>(args)...);
+    return {};
+  } else {
+    return std::invoke(std::forward<F>(f), std::forward<A>(args)...);
+  }
+}
 }  // namespace detail
 
-/// Routes by the path of the service method (the query is handed to the handler).
-class Router {
+/// The routes of a peer, shared by every RouteGroup of its Router.
+class RouteTable {
+ public:
+  /// Adds a route; runs the peer plugins' post_reg (its failure removes the route again).
+  Status add(MsgType type, std::string service_method, Route route);
+  /// The route for `path` and type (falling back to the unknown-route handler), or null.
+  [[nodiscard]] const Route* find(MsgType type, const std::string& path) const;
+  /// True when `path` is routed for the other type only (405 Message Type Not Allowed).
+  [[nodiscard]] bool routed_as_other_type(MsgType type, const std::string& path) const;
+  /// Sets the handler of calls (or pushes) to unknown routes.
+  void set_unknown(MsgType type, Route route);
+  /// The peer's global plugins (post_reg runs them).
+  void set_peer_plugins(const Plugins* plugins) { peer_plugins_ = plugins; }
+  /// How controller names map to service methods.
+  NameStyle style = NameStyle::kHttp;
+
+ private:
+  std::unordered_map<std::string, Route> calls_;
+  std::unordered_map<std::string, Route> pushes_;
+  Route unknown_call_;
+  Route unknown_push_;
+  const Plugins* peer_plugins_ = nullptr;
+};
+
+/// A set of routes under a path prefix with its own plugins (the root group is the Router).
+class RouteGroup {
  public:
   /// Adds a call route at the byte level.
-  void route_call(std::string path, Handler handler) { calls_[std::move(path)] = std::move(handler); }
+  Status route_call(std::string path, Handler handler, RouteOptions opts = {}) {
+    return add(MsgType::kCall, std::move(path), std::move(handler), std::move(opts));
+  }
   /// Adds a push route at the byte level.
-  void route_push(std::string path, Handler handler) { pushes_[std::move(path)] = std::move(handler); }
+  Status route_push(std::string path, Handler handler, RouteOptions opts = {}) {
+    return add(MsgType::kPush, std::move(path), std::move(handler), std::move(opts));
+  }
 
-  /// Adds a call route from `fn(Ctx&, const Arg&) -> Result<R>`: the body is bound to Arg and R
+  /// Adds a call route from `fn(Ctx&, const Arg&) -> Result<R>`: the body binds to Arg and R
   /// becomes the reply body.
   template <class F>
-  void route_call_func(std::string path, F fn) {
+  Status route_call_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
-    route_call(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
+    return route_call(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
       Arg arg{};
       if (Status st = ctx.bind(arg); !st.ok()) return st;
       auto result = fn(ctx, arg);
       if (!result.status.ok()) return result.status;
       return ctx.set_reply(result.value);
-    });
+    }, std::move(opts));
   }
 
   /// Adds a push route from `fn(Ctx&, const Arg&)` returning void or Status.
   template <class F>
-  void route_push_func(std::string path, F fn) {
+  Status route_push_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
-    route_push(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
+    return route_push(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
       Arg arg{};
       if (Status st = ctx.bind(arg); !st.ok()) return st;
-      if constexpr (std::is_void_v<typename detail::handler_traits<F>::result>) {
-        fn(ctx, arg);
-        return {};
-      } else {
-        return fn(ctx, arg);
-      }
-    });
+      return detail::call_push(fn, ctx, arg);
+    }, std::move(opts));
   }
 
-  /// Handles calls to routes that do not exist (instead of replying 404).
-  void set_unknown_call(Handler handler) { unknown_call_ = std::move(handler); }
-  /// Handles pushes to routes that do not exist (instead of dropping them).
-  void set_unknown_push(Handler handler) { unknown_push_ = std::move(handler); }
+  /// Adds one call route per public method `Result<R> m(const Arg&)` of the described
+  /// controller `Ctl` (derived from CallCtl): `Math::add` → `/math/add`. A new Ctl serves each call.
+  template <class Ctl>
+  Status route_call_ctl(RouteOptions opts = {}) {
+    return add_ctl<Ctl>(MsgType::kCall, std::move(opts));
+  }
+  /// The same for pushes: methods `void m(const Arg&)` or `Status m(const Arg&)`.
+  template <class Ctl>
+  Status route_push_ctl(RouteOptions opts = {}) {
+    return add_ctl<Ctl>(MsgType::kPush, std::move(opts));
+  }
 
-  /// The call handler for `path` (or the unknown-call handler), or null.
-  [[nodiscard]] const Handler* find_call(const std::string& path) const { return find(calls_, path, unknown_call_); }
-  /// The push handler for `path` (or the unknown-push handler), or null.
-  [[nodiscard]] const Handler* find_push(const std::string& path) const { return find(pushes_, path, unknown_push_); }
-  /// True when `path` is routed for pushes only (a call to it gets 405).
-  [[nodiscard]] bool is_push_only(const std::string& path) const {
-    return !calls_.contains(path) && pushes_.contains(path);
-  }
-  /// True when `path` is routed for calls only (a push to it is refused with 405).
-  [[nodiscard]] bool is_call_only(const std::string& path) const {
-    return calls_.contains(path) && !pushes_.contains(path);
-  }
+  /// A group whose routes are `prefix` + their own name, with `plugins` after this group's.
+  [[nodiscard]] RouteGroup sub_route(std::string_view prefix, Plugins plugins = {}) const;
+  /// The full service method of `name` in this group.
+  [[nodiscard]] std::string service_method_of(std::string_view name) const;
+
+ protected:
+  explicit RouteGroup(RouteTable& table) : table_(&table) {}
 
  private:
-  using Table = std::unordered_map<std::string, Handler>;
-  static const Handler* find(const Table& table, const std::string& path, const Handler& fallback) {
-    if (auto it = table.find(path); it != table.end()) return &it->second;
-    return fallback ? &fallback : nullptr;
+  Status add(MsgType type, std::string path, Handler handler, RouteOptions opts);
+
+  template <class Ctl>
+  Status add_ctl(MsgType type, RouteOptions opts) {
+    using Methods = boost::describe::describe_members<Ctl, boost::describe::mod_public | boost::describe::mod_function>;
+    const std::string ctl_name = detail::short_type_name<Ctl>();
+    Status first_error;
+    boost::mp11::mp_for_each<Methods>([&](auto method) {
+      using Traits = detail::method_traits<decltype(method.pointer)>;
+      using Arg = typename Traits::arg;
+      const auto pointer = method.pointer;
+      Handler handler = [pointer](Ctx& ctx) -> Status {
+        Ctl ctl{};
+        ctl.bind_ctx(ctx);
+        Arg arg{};
+        if (Status st = ctx.bind(arg); !st.ok()) return st;
+        if constexpr (std::is_same_v<typename Traits::result, void> || std::is_same_v<typename Traits::result, Status>) {
+          return detail::call_push(pointer, ctl, arg);
+        } else {
+          auto result = (ctl.*pointer)(arg);
+          if (!result.status.ok()) return result.status;
+          return ctx.set_reply(result.value);
+        }
+      };
+      const std::string path = service_method_of(map_service_method(ctl_name + "_" + method.name, table_->style));
+      Status st = add(type, path, std::move(handler), opts);
+      if (first_error.ok()) first_error = st;
+    });
+    return first_error;
   }
 
-  Table calls_;
-  Table pushes_;
-  Handler unknown_call_;
-  Handler unknown_push_;
+  RouteTable* table_;
+  std::string prefix_;
+  Plugins plugins_;
+};
+
+/// The root route group of a peer; also finds routes.
+class Router : public RouteGroup {
+ public:
+  Router() : RouteGroup(table_) {}
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Handles calls to routes that do not exist (instead of replying 404).
+  void set_unknown_call(Handler handler, RouteOptions opts = {}) {
+    table_.set_unknown(MsgType::kCall, {std::move(handler), std::move(opts.plugins), opts.blocking});
+  }
+  /// Handles pushes to routes that do not exist (instead of dropping them).
+  void set_unknown_push(Handler handler, RouteOptions opts = {}) {
+    table_.set_unknown(MsgType::kPush, {std::move(handler), std::move(opts.plugins), opts.blocking});
+  }
+  /// The routes.
+  [[nodiscard]] RouteTable& table() noexcept { return table_; }
+  /// The routes.
+  [[nodiscard]] const RouteTable& table() const noexcept { return table_; }
+
+ private:
+  RouteTable table_;
 };
 
 }  // namespace tp

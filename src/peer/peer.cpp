@@ -1,14 +1,17 @@
 #include "teleport/peer.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
 
 #include "peer/address.hpp"
+#include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
 #include "session/session_impl.hpp"
 
@@ -40,10 +43,27 @@ void IoPool::join() {
   joined = true;
 }
 
-PeerCore::PeerCore(PeerConfig cfg)
+PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
     : config(std::move(cfg)),
+      plugins(std::move(plugs)),
       proto(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr}),
-      pool(std::make_shared<IoPool>(config.io_threads)) {}
+      logger(teleport_logger()),
+      pool(std::make_shared<IoPool>(config.io_threads)) {
+  router.table().style = config.name_style;
+  router.table().set_peer_plugins(&plugins);
+}
+
+PeerCore::~PeerCore() {
+  if (workers_) workers_->join();
+}
+
+asio::thread_pool& PeerCore::workers() {
+  std::call_once(workers_once_, [this] {
+    const unsigned n = config.worker_threads ? config.worker_threads : std::max(1U, std::thread::hardware_concurrency());
+    workers_ = std::make_unique<asio::thread_pool>(n);
+  });
+  return *workers_;
+}
 
 void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
   std::lock_guard lock(hub_mutex);
@@ -68,39 +88,50 @@ void PeerCore::rename_session(const std::string& from, const std::string& to, co
 
 struct Peer::Impl {
   std::shared_ptr<PeerCore> core;
+  Status init_status;  // a pre/post_new_peer refusal: listen() and dial() report it
   std::unique_ptr<Acceptor> acceptor;
   std::uint16_t port = 0;
   std::string unix_path;
   std::mutex mutex;
   std::condition_variable closed_cv;
   bool closed = false;
+  std::unique_ptr<asio::signal_set> signals;
 
   void accept_next() {
-    asio::io_context& target = core->pool->pick();
-    acceptor->async_accept(target, [this, &target](boost::system::error_code ec, SessionImpl::Socket socket) {
+    acceptor->async_accept(core->pool->pick(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
       if (ec == asio::error::operation_aborted || core->pool->stopped) return;
       if (!ec) {
         auto session = std::make_shared<SessionImpl>(core, std::move(socket));
-        core->add_session(session);
-        session->start();
+        if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
+          core->logger->info("post_accept refused {}: {}", session->remote_addr(), st.to_string());
+          session->start();  // starts, sees nothing to do...
+          session->close();  // ...and closes cleanly on its own thread
+        } else {
+          core->add_session(session);
+          session->start();
+        }
       }
-      (void)target;
       accept_next();
     });
   }
 };
 
-Peer::Peer(PeerConfig config) : impl_(std::make_unique<Impl>()) {
-  impl_->core = std::make_shared<PeerCore>(std::move(config));
+Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>()) {
+  impl_->init_status = run_hooks({&plugins}, &Plugin::pre_new_peer, config);
+  impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
+  if (impl_->init_status.ok()) impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
 }
 
 Peer::~Peer() { close(); }
 
 Router& Peer::router() noexcept { return impl_->core->router; }
 
+const Plugins& Peer::plugins() const noexcept { return impl_->core->plugins; }
+
 const PeerConfig& Peer::config() const noexcept { return impl_->core->config; }
 
 Status Peer::listen() {
+  if (!impl_->init_status.ok()) return impl_->init_status;
   const auto& cfg = impl_->core->config;
   Endpoint ep;
   if (Status st = detail::resolve_endpoint(cfg.network, cfg.listen_address, true, code::kWrongConn, ep); !st.ok()) {
@@ -120,6 +151,9 @@ Status Peer::listen() {
   if (ec) return Status::from_code(code::kWrongConn, "listen " + cfg.listen_address + ": " + ec.message());
   const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
   if (cfg.network != "unix") impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+  if (Status st = run_hooks({&impl_->core->plugins}, &Plugin::post_listen, std::string_view(bound)); !st.ok()) {
+    return st;
+  }
   impl_->acceptor = std::move(acceptor);
   asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] { impl->accept_next(); });
   return {};
@@ -135,7 +169,11 @@ Status Peer::listen_and_serve() {
 std::uint16_t Peer::listen_port() const { return impl_->port; }
 
 std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) {
+  if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
   auto& core = impl_->core;
+  if (Status st = run_hooks({&core->plugins}, &Plugin::pre_dial, std::string_view(addr)); !st.ok()) {
+    return {nullptr, st};
+  }
   Endpoint ep;
   if (Status st = detail::resolve_endpoint(core->config.network, addr, false, code::kDialFailed, ep); !st.ok()) {
     return {nullptr, st};
@@ -146,10 +184,10 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
     return {nullptr, Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
   }
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
-  std::promise<boost::system::error_code> connected;
-  auto result = connected.get_future();
-  asio::post(ioc, [socket, ep, &connected] {
-    socket->async_connect(ep, [&connected](boost::system::error_code ec) { connected.set_value(ec); });
+  auto connected = std::make_shared<std::promise<boost::system::error_code>>();
+  auto result = connected->get_future();
+  asio::post(ioc, [socket, ep, connected] {
+    socket->async_connect(ep, [connected](boost::system::error_code ec) { connected->set_value(ec); });
   });
   if (result.wait_for(core->config.dial_timeout) != std::future_status::ready) {
     asio::post(ioc, [socket] { socket->close(); });
@@ -157,7 +195,12 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
     return {nullptr, Status::from_code(code::kDialFailed, addr + ": dial timeout")};
   }
   if (auto ec = result.get()) return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
-  auto session = std::make_shared<SessionImpl>(core, std::move(*socket));
+  auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
+  if (Status st = run_hooks({&core->plugins}, &Plugin::post_dial, *session, false); !st.ok()) {
+    session->start();
+    session->close();
+    return {nullptr, Status::from_code(code::kDialFailed, st.to_string())};
+  }
   core->add_session(session);
   session->start();
   return {session, {}};
@@ -185,6 +228,33 @@ std::size_t Peer::count_sessions() const {
   return impl_->core->sessions.size();
 }
 
+void Peer::shutdown(std::chrono::milliseconds timeout) {
+  auto& core = impl_->core;
+  if (impl_->acceptor && !core->pool->joined) {
+    std::promise<void> done;
+    asio::post(impl_->acceptor->get_executor(), [&] {
+      boost::system::error_code ignored;
+      impl_->acceptor->close(ignored);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  // Let running handlers finish and queued replies leave before the sessions close.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto busy = [&] {
+    if (core->inflight_calls > 0) return true;
+    std::lock_guard lock(core->hub_mutex);
+    for (const auto& [ptr, s] : core->sessions) {
+      if (s->busy()) return true;
+    }
+    return false;
+  };
+  while (!core->pool->joined && busy() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close();
+}
+
 void Peer::close() {
   {
     std::lock_guard lock(impl_->mutex);
@@ -202,6 +272,9 @@ void Peer::close() {
     });
     done.get_future().wait();
   }
+  if (impl_->signals) {
+    asio::post(impl_->signals->get_executor(), [s = impl_->signals.get()] { s->cancel(); });
+  }
   std::vector<std::shared_ptr<SessionImpl>> sessions;
   {
     std::lock_guard lock(core->hub_mutex);
@@ -210,11 +283,22 @@ void Peer::close() {
   for (const auto& s : sessions) s->close();
   core->pool->join();  // returns once every socket operation has finished
   impl_->acceptor.reset();
+  impl_->signals.reset();
   if (!impl_->unix_path.empty()) {
     std::error_code ignored;
     std::filesystem::remove(impl_->unix_path, ignored);
   }
   impl_->closed_cv.notify_all();
+}
+
+void Peer::shutdown_on_signals(std::chrono::milliseconds timeout) {
+  impl_->signals = std::make_unique<asio::signal_set>(impl_->core->pool->pick(), SIGINT, SIGTERM);
+  impl_->signals->async_wait([this, timeout](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    impl_->core->logger->info("signal {}: shutting down (grace {} ms)", sig, timeout.count());
+    // shutdown() joins the I/O threads, so it cannot run on one of them.
+    std::thread([this, timeout] { shutdown(timeout); }).detach();
+  });
 }
 
 }  // namespace tp

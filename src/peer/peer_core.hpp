@@ -1,9 +1,10 @@
-// PeerCore: what sessions share with their peer (router, protocol, settings, I/O threads, hub).
+// PeerCore: what sessions share with their peer (router, protocol, settings, plugins, threads, hub).
 #pragma once
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,10 @@
 
 #include "teleport/peer.hpp"
 #include "teleport/proto/raw_proto.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace tp::detail {
 
@@ -39,21 +44,31 @@ struct IoPool {
 /// Shared state of a peer; outlives neither the Peer nor its last session.
 struct PeerCore {
   PeerConfig config;
+  Plugins plugins;
   Router router;
   RawProto proto;
+  std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
+  std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
 
   mutable std::mutex hub_mutex;
   std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions;  // every live one
   std::map<std::string, SessionImpl*> by_id;  // ids may repeat (many dials to one address): last wins
 
-  explicit PeerCore(PeerConfig cfg);
+  PeerCore(PeerConfig cfg, Plugins plugins);
+  ~PeerCore();
+  /// The worker pool for blocking handlers, started on first use.
+  boost::asio::thread_pool& workers();
   /// Adds a session, findable under its id.
   void add_session(const std::shared_ptr<SessionImpl>& s);
   /// Removes the session (and its id, if the id still names it).
   void remove_session(const std::string& id, const SessionImpl* s);
   /// Moves a session to a new id.
   void rename_session(const std::string& from, const std::string& to, const SessionImpl* s);
+
+ private:
+  std::once_flag workers_once_;
+  std::unique_ptr<boost::asio::thread_pool> workers_;
 };
 
 }  // namespace tp::detail

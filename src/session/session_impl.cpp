@@ -1,47 +1,102 @@
 #include "session/session_impl.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
-#include "peer/address.hpp"
 #include "proto/byte_reader.hpp"
 #include "teleport/context.hpp"
 
 namespace tp::detail {
 
 namespace asio = boost::asio;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
 
 namespace {
+
 constexpr std::size_t kReadChunk = 16 * 1024;
+
+// Runs a handler; an exception becomes a 500 status.
+Status run_handler(const Handler& handler, Ctx& ctx) {
+  try {
+    return handler(ctx);
+  } catch (const std::exception& e) {
+    return Status::from_code(code::kInternalServerError, e.what());
+  } catch (...) {
+    return Status::from_code(code::kInternalServerError, "unknown exception");
+  }
+}
+
+// Clears a reply that carries an error: Go sends error replies without body or codec.
+void make_error_reply(Message& reply, Status st) {
+  reply.status = std::move(st);
+  reply.body.clear();
+  reply.body_codec = codec_id::kNone;
+}
+
 }  // namespace
 
-SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket)
-    : core_(std::move(core)), pool_(core_->pool),
+/// A call handled on the worker pool: it owns the messages the context refers to.
+struct SessionImpl::CallJob {
+  Message call;
+  Message reply;
+  const Route* route = nullptr;
+  Clock::time_point start;
+};
+
+SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket, std::optional<Endpoint> dialed_to)
+    : core_(std::move(core)),
+      pool_(core_->pool),
       socket_(std::move(socket)),
-      ioc_(&static_cast<asio::io_context&>(socket_.get_executor().context())) {
+      ioc_(&static_cast<asio::io_context&>(socket_.get_executor().context())),
+      dialed_to_(std::move(dialed_to)) {
   boost::system::error_code ec;
   remote_ = endpoint_text(socket_.remote_endpoint(ec));
   local_ = endpoint_text(socket_.local_endpoint(ec));
   id_ = remote_;
-  if (socket_.local_endpoint(ec).protocol().family() != AF_UNIX) {
-    const int one = 1;
-    ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
+  apply_socket_options();
 }
 
 SessionImpl::~SessionImpl() = default;
 
-bool SessionImpl::on_io_thread() const {
-  return ioc_->get_executor().running_in_this_thread();
+void SessionImpl::apply_socket_options() {
+  const auto& cfg = core_->config;
+  const int fd = socket_.native_handle();
+  boost::system::error_code ec;
+  if (socket_.local_endpoint(ec).protocol().family() != AF_UNIX) {
+    const int no_delay = cfg.no_delay ? 1 : 0;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
+    if (cfg.keepalive_period.count() > 0) {
+      const int one = 1;
+      const int idle = static_cast<int>(cfg.keepalive_period.count());
+      ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+    }
+  }
+  if (cfg.read_buffer_size > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg.read_buffer_size, sizeof(int));
+  if (cfg.write_buffer_size > 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg.write_buffer_size, sizeof(int));
+  if (cfg.control_fd) cfg.control_fd(fd);
 }
 
+bool SessionImpl::on_io_thread() const { return ioc_->get_executor().running_in_this_thread(); }
+
 void SessionImpl::start() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(*ioc_, [self = shared_from_this()] {
     if (self->pool_->stopped) {
       self->shutdown(Status::from_code(code::kConnClosed, "peer is closing"));
       return;
+    }
+    const auto age = self->core_->config.default_session_age;
+    if (age.count() > 0) {
+      self->age_timer_ = std::make_unique<asio::steady_timer>(*self->ioc_, age);
+      self->age_timer_->async_wait([weak = self->weak_from_this()](boost::system::error_code ec) {
+        if (auto s = weak.lock(); s && !ec) s->shutdown(Status::from_code(code::kConnClosed, "session age expired"));
+      });
     }
     self->read_more();
   });
@@ -50,6 +105,16 @@ void SessionImpl::start() {
 std::string SessionImpl::id() const {
   std::lock_guard lock(id_mutex_);
   return id_;
+}
+
+std::string SessionImpl::remote_addr() const {
+  std::lock_guard lock(id_mutex_);
+  return remote_;
+}
+
+std::string SessionImpl::local_addr() const {
+  std::lock_guard lock(id_mutex_);
+  return local_;
 }
 
 void SessionImpl::set_id(std::string id) {
@@ -63,7 +128,7 @@ void SessionImpl::set_id(std::string id) {
 
 void SessionImpl::close() {
   if (pool_->joined) return;  // the peer closed every session before its threads ended
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(*ioc_, [self = shared_from_this()] {
     self->shutdown(Status::from_code(code::kConnClosed, "closed by the local peer"));
   });
 }
@@ -73,7 +138,7 @@ void SessionImpl::on_close(std::function<void()> fn) {
     fn();  // the peer closed every session before its threads ended
     return;
   }
-  asio::post(socket_.get_executor(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
+  asio::post(*ioc_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
     if (self->closed_) {
       fn();
     } else {
@@ -97,7 +162,7 @@ void SessionImpl::complete(ReplyCallback& done, Status st) {
 }
 
 Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body,
-                                   CallOptions& opts) {
+                                   CallOptions& opts) const {
   Message m;
   m.type = type;
   m.service_method = std::move(sm);
@@ -112,49 +177,66 @@ Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t co
 
 void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                            ReplyCallback done) {
-  if (pool_->stopped || !healthy_) {
+  if (pool_->stopped || closed_) {
     complete(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;
   }
-  asio::post(socket_.get_executor(), [self = shared_from_this(), sm = std::move(sm), codec, body = std::move(body),
-                                      opts = std::move(opts), done = std::move(done)]() mutable {
-    if (self->closed_) {
-      complete(done, Status::from_code(code::kConnClosed, "session is closed"));
-      return;
-    }
-    const auto timeout = opts.timeout.count() > 0 ? opts.timeout : self->core_->config.default_context_age;
-    Message call = self->build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
-    call.seq = ++self->seq_;
-    if (Status st = self->core_->proto.encode(call, self->out_); !st.ok()) {
-      complete(done, std::move(st));
-      return;
-    }
-    Pending& pending = self->pending_[call.seq];
-    pending.done = std::move(done);
-    if (timeout.count() > 0) {
-      pending.timer = std::make_unique<asio::steady_timer>(self->socket_.get_executor(), timeout);
-      pending.timer->async_wait([weak = self->weak_from_this(), seq = call.seq](boost::system::error_code ec) {
-        auto s = weak.lock();
-        if (ec || !s) return;
-        auto it = s->pending_.find(seq);
-        if (it == s->pending_.end()) return;
-        ReplyCallback cb = std::move(it->second.done);
-        s->pending_.erase(it);
-        complete(cb, Status::from_code(code::kHandleTimeout, "call timed out"));
-      });
-    }
-    self->flush();
+  const auto timeout = opts.timeout.count() > 0 ? opts.timeout : core_->config.default_context_age;
+  Message call = build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
+  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done), timeout]() mutable {
+    self->send_call(call, std::move(done), timeout);
   });
 }
 
+void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
+  if (closed_) {
+    complete(done, Status::from_code(code::kConnClosed, "session is closed"));
+    return;
+  }
+  call.seq = ++seq_;
+  if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_write_call, *this, call); !st.ok()) {
+    complete(done, std::move(st));
+    return;
+  }
+  const std::size_t at = out_.size();
+  if (Status st = core_->proto.encode(call, out_); !st.ok()) {
+    complete(done, std::move(st));
+    return;
+  }
+  if (core_->config.print_detail) log_message("send", call);
+  Pending& pending = pending_[call.seq];
+  pending.done = std::move(done);
+  pending.start = Clock::now();
+  if (core_->config.count_time || core_->config.slow_call_threshold.count() > 0) pending.service_method = call.service_method;
+  if (dialed_to_ && core_->config.redial_times != 0) pending.frame.assign(out_, at, std::string::npos);
+  if (timeout.count() > 0) {
+    pending.timer = std::make_unique<asio::steady_timer>(*ioc_, timeout);
+    pending.timer->async_wait([weak = weak_from_this(), seq = call.seq](boost::system::error_code ec) {
+      auto s = weak.lock();
+      if (ec || !s) return;
+      auto it = s->pending_.find(seq);
+      if (it == s->pending_.end()) return;
+      ReplyCallback cb = std::move(it->second.done);
+      s->pending_.erase(it);
+      complete(cb, Status::from_code(code::kHandleTimeout, "call timed out"));
+    });
+  }
+  (void)run_hooks({&core_->plugins}, &Plugin::post_write_call, *this, static_cast<const Message&>(call));
+  if (!redialing_) flush();
+}
+
 Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) {
-  if (pool_->stopped || !healthy_) return Status::from_code(code::kConnClosed, "session is closed");
-  asio::post(socket_.get_executor(), [self = shared_from_this(), sm = std::move(sm), codec, body = std::move(body),
-                                      opts = std::move(opts)]() mutable {
+  if (pool_->stopped || closed_) return Status::from_code(code::kConnClosed, "session is closed");
+  Message push = build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
+  // Runs here, on the caller's thread, so that a refusal reaches the caller (seq is set later).
+  if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_write_push, *this, push); !st.ok()) return st;
+  asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     if (self->closed_) return;
-    Message push = self->build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
     push.seq = ++self->seq_;
-    if (self->core_->proto.encode(push, self->out_).ok()) self->flush();
+    if (!self->core_->proto.encode(push, self->out_).ok()) return;
+    if (self->core_->config.print_detail) self->log_message("send", push);
+    (void)run_hooks({&self->core_->plugins}, &Plugin::post_write_push, *self, static_cast<const Message&>(push));
+    if (!self->redialing_) self->flush();
   });
   return {};
 }
@@ -176,25 +258,31 @@ void SessionImpl::read_more() {
   socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                             if (ec) {
-                              self->shutdown(Status::from_code(code::kConnClosed, ec.message()));
+                              self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
                               return;
                             }
                             self->in_end_ += n;
                             self->process_input();
-                            if (!self->closed_) self->read_more();
+                            if (!self->closed_ && !self->redialing_) self->read_more();
                           });
 }
 
 void SessionImpl::process_input() {
-  while (!closed_ && in_start_ < in_end_) {
+  while (!closed_ && !redialing_ && in_start_ < in_end_) {
+    if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_read_header, *this); !st.ok()) {
+      shutdown(st);
+      return;
+    }
     Message msg;
     const DecodeResult r = core_->proto.decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
+      core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
       shutdown(r.status);  // the stream cannot be resynchronised: close without a reply, as Go does
       return;
     }
     in_start_ += r.consumed;
+    if (core_->config.print_detail) log_message("recv", msg);
     dispatch(msg);
   }
   flush();
@@ -212,111 +300,281 @@ void SessionImpl::dispatch(Message& msg) {
   }
 }
 
-namespace {
-
-// Runs a handler; an exception becomes a 500 status.
-Status run_handler(const Handler& handler, Ctx& ctx) {
-  try {
-    return handler(ctx);
-  } catch (const std::exception& e) {
-    return Status::from_code(code::kInternalServerError, e.what());
-  } catch (...) {
-    return Status::from_code(code::kInternalServerError, "unknown exception");
-  }
-}
-
-}  // namespace
-
 void SessionImpl::handle_call(Message& call) {
   if (call.body_codec == codec_id::kNone && !call.body.empty()) {
     shutdown(Status::bad_message("call with a body but no body codec"));  // Go closes here too
     return;
   }
-  Message reply;
-  reply.seq = call.seq;
+  const Clock::time_point start = Clock::now();
+  auto job = std::make_shared<CallJob>();
+  job->start = start;
+  job->call = std::move(call);
+  Message& in = job->call;
+  Message& reply = job->reply;
+  reply.seq = in.seq;
   reply.type = MsgType::kReply;
-  reply.xfer_pipe = call.xfer_pipe;
-  Ctx ctx(*this, call, reply);
+  reply.xfer_pipe = in.xfer_pipe;
+  Ctx ctx(*this, in, reply);
   Status st;
-  if (call.service_method.empty()) {
+  if (in.service_method.empty()) {
     st = Status::bad_message("invalid service method for message");
   } else {
-    const std::string path = call.path();
-    if (const Handler* handler = core_->router.find_call(path)) {
-      st = run_handler(*handler, ctx);
-      if (st.ok() && reply.body.empty()) reply.body_codec = ctx.reply_body_codec();
+    st = run_hooks({&core_->plugins}, &Plugin::post_read_call_header, ctx);  // may reset the service method
+  }
+  const Route* route = nullptr;
+  if (st.ok()) {
+    const std::string path = in.path();
+    route = core_->router.table().find(MsgType::kCall, path);
+    if (!route) {
+      st = Status::from_code(
+          core_->router.table().routed_as_other_type(MsgType::kCall, path) ? code::kMtypeNotAllowed : code::kNotFound, "");
     } else {
-      st = Status::from_code(core_->router.is_push_only(path) ? code::kMtypeNotAllowed : code::kNotFound, "");
+      st = run_hooks({&route->plugins}, &Plugin::post_read_call_header, ctx);
     }
   }
   if (!st.ok()) {
-    reply.status = std::move(st);
-    reply.body.clear();
-    reply.body_codec = codec_id::kNone;
+    make_error_reply(reply, std::move(st));
+    finish_call(reply, start, in.service_method, nullptr);
+    return;
   }
-  send(reply);
+  job->route = route;
+  // Runs the handler with its body hooks; on whichever thread the route wants.
+  auto run = [this, job] {
+    Ctx ctx(*this, job->call, job->reply);
+    const Plugins* lists[] = {&core_->plugins, &job->route->plugins};
+    Status st = run_hooks({lists[0], lists[1]}, &Plugin::pre_read_call_body, ctx);
+    if (st.ok()) st = run_hooks({lists[0], lists[1]}, &Plugin::post_read_call_body, ctx);
+    if (st.ok()) st = run_handler(job->route->handler, ctx);
+    if (st.ok() && job->reply.body.empty()) job->reply.body_codec = ctx.reply_body_codec();
+    if (!st.ok()) make_error_reply(job->reply, std::move(st));
+  };
+  if (route->blocking || core_->config.blocking_handlers) {
+    ++handlers_running_;
+    ++core_->inflight_calls;
+    update_busy();
+    asio::post(core_->workers(), [self = shared_from_this(), job, run] {
+      run();
+      asio::post(*self->ioc_, [self, job] {
+        --self->handlers_running_;
+        --self->core_->inflight_calls;
+        if (!self->closed_) self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
+        self->update_busy();
+      });
+    });
+    return;
+  }
+  run();
+  finish_call(reply, start, in.service_method, &route->plugins);
+}
+
+void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std::string& sm,
+                              const Plugins* route_plugins) {
+  const auto cost = Clock::now() - start;
+  const auto age = core_->config.default_context_age;
+  if (age.count() > 0 && cost > age) make_error_reply(reply, Status::from_code(code::kHandleTimeout, "handler exceeded the context age"));
+  const auto& cfg = core_->config;
+  if (cfg.count_time) {
+    core_->logger->info("handled {} from {} in {} us: {}", sm, remote_addr(), duration_cast<microseconds>(cost).count(),
+                        reply.status.to_string());
+  }
+  if (cfg.slow_call_threshold.count() > 0 && cost > cfg.slow_call_threshold) {
+    core_->logger->warn("slow call {} from {}: {} us", sm, remote_addr(), duration_cast<microseconds>(cost).count());
+  }
+  send_reply(reply, route_plugins);
+  flush();
+}
+
+void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
+  if (Status st = run_hooks({&core_->plugins, route_plugins}, &Plugin::pre_write_reply, *this, reply); !st.ok()) {
+    make_error_reply(reply, std::move(st));
+  }
+  if (Status st = core_->proto.encode(reply, out_); !st.ok()) {
+    // The reply cannot be written (e.g. oversize): tell the caller instead of leaving it waiting.
+    make_error_reply(reply, Status::from_code(code::kInternalServerError, st.cause()));
+    reply.meta.clear();
+    (void)core_->proto.encode(reply, out_);
+  }
+  if (core_->config.print_detail) log_message("send", reply);
+  (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this, static_cast<const Message&>(reply));
 }
 
 void SessionImpl::handle_push(Message& push) {
   Message unused;
   Ctx ctx(*this, push, unused);
-  if (const Handler* handler = core_->router.find_push(push.path())) run_handler(*handler, ctx);
-  // A push to an unknown route (404) or a call-only route (405) is dropped: there is no reply.
+  if (!run_hooks({&core_->plugins}, &Plugin::post_read_push_header, ctx).ok()) return;
+  const std::string path = push.path();
+  const Route* route = core_->router.table().find(MsgType::kPush, path);
+  if (!route) {
+    // No reply exists for a push: an unknown route (404) or a call-only route (405) is logged.
+    const bool call_only = core_->router.table().routed_as_other_type(MsgType::kPush, path);
+    core_->logger->debug("push {} from {} dropped: {}", push.service_method, remote_addr(),
+                         call_only ? "405 Message Type Not Allowed" : "404 Not Found");
+    return;
+  }
+  const Plugins* lists[] = {&core_->plugins, &route->plugins};
+  Status st = run_hooks({&route->plugins}, &Plugin::post_read_push_header, ctx);
+  if (st.ok()) st = run_hooks({lists[0], lists[1]}, &Plugin::pre_read_push_body, ctx);
+  if (st.ok()) st = run_hooks({lists[0], lists[1]}, &Plugin::post_read_push_body, ctx);
+  if (!st.ok()) return;
+  if (route->blocking || core_->config.blocking_handlers) {
+    auto job = std::make_shared<CallJob>();
+    job->call = std::move(push);
+    job->route = route;
+    asio::post(core_->workers(), [self = shared_from_this(), job] {
+      Ctx ctx(*self, job->call, job->reply);
+      (void)run_handler(job->route->handler, ctx);
+    });
+    return;
+  }
+  if (Status hst = run_handler(route->handler, ctx); !hst.ok()) {
+    core_->logger->debug("push {} handler: {}", push.service_method, hst.to_string());
+  }
 }
 
 void SessionImpl::handle_reply(Message& reply) {
   auto it = pending_.find(reply.seq);
   if (it == pending_.end()) return;  // late or unknown: dropped, as Go does
-  ReplyCallback done = std::move(it->second.done);
-  if (it->second.timer) it->second.timer->cancel();
+  Pending pending = std::move(it->second);
   pending_.erase(it);
-  done(reply);
-}
-
-void SessionImpl::send(Message& msg) {
-  Status st = core_->proto.encode(msg, out_);
-  if (!st.ok() && msg.type == MsgType::kReply) {
-    // The reply cannot be written (e.g. oversize): tell the caller instead of leaving it waiting.
-    msg.status = Status::from_code(code::kInternalServerError, st.cause());
-    msg.body.clear();
-    msg.body_codec = codec_id::kNone;
-    msg.meta.clear();
-    (void)core_->proto.encode(msg, out_);
+  if (pending.timer) pending.timer->cancel();
+  Status st = run_hooks({&core_->plugins}, &Plugin::post_read_reply_header, *this, reply);
+  if (st.ok()) st = run_hooks({&core_->plugins}, &Plugin::pre_read_reply_body, *this, reply);
+  if (st.ok()) st = run_hooks({&core_->plugins}, &Plugin::post_read_reply_body, *this, reply);
+  if (!st.ok()) make_error_reply(reply, std::move(st));
+  const auto cost = Clock::now() - pending.start;
+  const auto& cfg = core_->config;
+  if (cfg.count_time) {
+    core_->logger->info("call {} to {} took {} us: {}", pending.service_method, remote_addr(),
+                        duration_cast<microseconds>(cost).count(), reply.status.to_string());
   }
+  if (cfg.slow_call_threshold.count() > 0 && cost > cfg.slow_call_threshold) {
+    core_->logger->warn("slow call {} to {}: {} us", pending.service_method, remote_addr(),
+                        duration_cast<microseconds>(cost).count());
+  }
+  pending.done(reply);
 }
 
 void SessionImpl::flush() {
-  if (write_in_flight_ || out_.empty() || closed_) return;
+  if (write_in_flight_ || out_.empty() || closed_ || redialing_) {
+    update_busy();
+    return;
+  }
   writing_.swap(out_);
   out_.clear();
   write_in_flight_ = true;
+  update_busy();
   asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
     self->write_in_flight_ = false;
     self->writing_.clear();
     if (ec) {
-      self->shutdown(Status::from_code(code::kWriteFailed, ec.message()));
+      self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
       return;
     }
     self->flush();
   });
 }
 
+void SessionImpl::update_busy() { busy_ = write_in_flight_ || !out_.empty() || handlers_running_ > 0; }
+
+void SessionImpl::on_broken(const Status& why) {
+  if (closed_ || redialing_) return;
+  if (!dialed_to_ || core_->config.redial_times == 0 || pool_->stopped) {
+    shutdown(why);
+    return;
+  }
+  core_->logger->info("session {} broke ({}); redialing", remote_addr(), why.cause());
+  redialing_ = true;
+  healthy_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  in_start_ = in_end_ = 0;
+  // Calls that were waiting for a reply are re-sent once after the redial; a second break fails them.
+  std::string resend;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.resent || it->second.frame.empty()) {
+      if (it->second.timer) it->second.timer->cancel();
+      complete(it->second.done, Status::from_code(code::kConnClosed, why.cause()));
+      it = pending_.erase(it);
+      continue;
+    }
+    it->second.resent = true;
+    resend += it->second.frame;
+    ++it;
+  }
+  out_.insert(0, resend);
+  redial(1);
+}
+
+void SessionImpl::redial(int attempt) {
+  redial_timer_ = std::make_unique<asio::steady_timer>(*ioc_, core_->config.redial_interval);
+  redial_timer_->async_wait([self = shared_from_this(), attempt](boost::system::error_code ec) {
+    if (ec || self->closed_) return;
+    auto socket = std::make_shared<Socket>(*self->ioc_);
+    socket->async_connect(*self->dialed_to_, [self, socket, attempt](boost::system::error_code cec) {
+      if (self->closed_) return;
+      const int limit = self->core_->config.redial_times;
+      auto retry = [&](const std::string& why) {
+        if (limit > 0 && attempt >= limit) {
+          self->shutdown(Status::from_code(code::kDialFailed, "redial failed: " + why));
+        } else {
+          self->redial(attempt + 1);
+        }
+      };
+      if (cec) {
+        retry(cec.message());
+        return;
+      }
+      self->socket_ = std::move(*socket);
+      self->apply_socket_options();
+      {
+        boost::system::error_code ignored;
+        std::lock_guard lock(self->id_mutex_);
+        self->local_ = endpoint_text(self->socket_.local_endpoint(ignored));
+      }
+      // A plugin's refusal does not end redialing (eRPC#86): the next attempt comes anyway.
+      if (Status st = run_hooks({&self->core_->plugins}, &Plugin::post_dial, *self, true); !st.ok()) {
+        boost::system::error_code ignored;
+        self->socket_.close(ignored);
+        retry(st.to_string());
+        return;
+      }
+      self->core_->logger->info("session {} redialed (attempt {})", self->remote_addr(), attempt);
+      self->redialing_ = false;
+      self->healthy_ = true;
+      self->read_more();
+      self->flush();
+    });
+  });
+}
+
 void SessionImpl::shutdown(const Status& why) {
   if (closed_) return;
   closed_ = true;
+  redialing_ = false;
   healthy_ = false;
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (age_timer_) age_timer_->cancel();
+  if (redial_timer_) redial_timer_->cancel();
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [seq, p] : pending) {
     if (p.timer) p.timer->cancel();
     complete(p.done, Status::from_code(code::kConnClosed, why.cause()));
   }
+  out_.clear();
+  update_busy();
   core_->remove_session(id(), this);
+  (void)run_hooks({&core_->plugins}, &Plugin::post_disconnect, *this);
   auto fns = std::move(close_fns_);
   for (auto& fn : fns) fn();
+}
+
+void SessionImpl::log_message(const char* direction, const Message& msg) const {
+  core_->logger->info("{} {} {} seq={} {} status={} meta={} codec={} body={}", direction, remote_addr(),
+                      msg_type_name(msg.type), msg.seq, msg.service_method, msg.status.to_query(), msg.meta.encode(),
+                      static_cast<int>(msg.body_codec), msg.body.size() > 256 ? msg.body.substr(0, 256) + "..." : msg.body);
 }
 
 }  // namespace tp::detail

@@ -1,13 +1,16 @@
-// SessionImpl: one connection, its read loop, its batched writes and its pending calls.
-// Everything below `private:` runs on the session's I/O thread only.
+// SessionImpl: one connection, its read loop, its batched writes, its pending calls and, for a
+// dialed session, its redial. Everything below `private:` runs on the session's I/O thread only.
 #pragma once
 
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
+#include "peer/address.hpp"
 #include "peer/peer_core.hpp"
 #include "teleport/session.hpp"
 
@@ -16,18 +19,21 @@ namespace tp::detail {
 class SessionImpl final : public Session, public std::enable_shared_from_this<SessionImpl> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
+  using Clock = std::chrono::steady_clock;
 
-  /// Wraps a connected socket; call start() to begin reading.
-  SessionImpl(std::shared_ptr<PeerCore> core, Socket socket);
+  /// Wraps a connected socket; `dialed_to` is set for a session this peer dialed (it may redial).
+  SessionImpl(std::shared_ptr<PeerCore> core, Socket socket, std::optional<Endpoint> dialed_to = std::nullopt);
   ~SessionImpl() override;
 
-  /// Starts the read loop (any thread).
+  /// Starts the read loop and the session age timer (any thread).
   void start();
+  /// Frames queued, being written, or calls being handled: false once everything has left.
+  [[nodiscard]] bool busy() const { return busy_; }
 
   std::string id() const override;
   void set_id(std::string id) override;
-  std::string remote_addr() const override { return remote_; }
-  std::string local_addr() const override { return local_; }
+  std::string remote_addr() const override;
+  std::string local_addr() const override;
   bool health() const override { return healthy_; }
   void close() override;
   void on_close(std::function<void()> fn) override;
@@ -42,42 +48,60 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   struct Pending {
     ReplyCallback done;
     std::unique_ptr<boost::asio::steady_timer> timer;
+    Clock::time_point start;
+    std::string service_method;  // for logs
+    std::string frame;           // kept only when the session may redial, to re-send it once
+    bool resent = false;
   };
+  struct CallJob;  // a call handled on the worker pool
 
   bool on_io_thread() const;
+  void apply_socket_options();
   void read_more();
   void process_input();
   void dispatch(Message& msg);
   void handle_call(Message& call);
+  void finish_call(Message& reply, Clock::time_point start, const std::string& sm, const Plugins* route_plugins);
   void handle_push(Message& push);
   void handle_reply(Message& reply);
-  void send(Message& msg);
+  void send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout);
+  void send_reply(Message& reply, const Plugins* route_plugins);
   void flush();
+  void update_busy();
+  void on_broken(const Status& why);
+  void redial(int attempt);
   void shutdown(const Status& why);
+  void log_message(const char* direction, const Message& msg) const;
   static void complete(ReplyCallback& done, Status st);
-  Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body, CallOptions& opts);
+  Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body, CallOptions& opts) const;
 
   // Declared first so that it is destroyed last: the socket needs its io_context.
   std::shared_ptr<PeerCore> core_;
   std::shared_ptr<IoPool> pool_;
   Socket socket_;
   boost::asio::io_context* ioc_;  // the thread this session lives on
+  std::optional<Endpoint> dialed_to_;
+  mutable std::mutex id_mutex_;   // guards id_, remote_, local_ (they change on set_id and redial)
+  std::string id_;
   std::string remote_;
   std::string local_;
-  mutable std::mutex id_mutex_;
-  std::string id_;
   std::atomic<bool> healthy_{true};
+  std::atomic<bool> busy_{false};
 
-  std::string in_;              // bytes received, decoded from in_start_
+  std::string in_;  // bytes received, decoded from in_start_
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
-  std::string out_;             // frames queued during this loop turn
-  std::string writing_;         // frames being written
+  std::string out_;      // frames queued during this loop turn
+  std::string writing_;  // frames being written
   bool write_in_flight_ = false;
+  int handlers_running_ = 0;  // calls handed to the worker pool
   std::int32_t seq_ = 0;
   std::unordered_map<std::int32_t, Pending> pending_;
   std::vector<std::function<void()>> close_fns_;
-  bool closed_ = false;
+  std::unique_ptr<boost::asio::steady_timer> age_timer_;
+  std::unique_ptr<boost::asio::steady_timer> redial_timer_;
+  bool redialing_ = false;
+  std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
 };
 
 }  // namespace tp::detail

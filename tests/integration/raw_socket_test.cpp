@@ -7,6 +7,7 @@
 
 #include "integration/math_peer.hpp"
 #include "interop/vectors.hpp"
+#include "unit/proto/frame_builder.hpp"
 
 namespace tp {
 namespace {
@@ -95,7 +96,7 @@ TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
       std::string("\x00\x00\x00\x07\x01Q\x00", 7),                 // unknown filter id
       std::string("\x00\x00\x00\x03", 4),                          // length below minimum
       std::string("\x7f\xff\xff\xff", 4),                          // oversize (2 GiB > 1 GiB)
-      std::string("\x00\x00\x00\x0c\x00\x01" "1\x09\x01/\x00\x00\x00\x00", 16),  // type 9
+      test::FrameBuilder().u8(0).short_field("1").u8(9).short_field("/").long_field("").long_field("").u8(0).frame(),
   };
   for (const auto& bad : bad_frames) {
     RawClient raw(srv.peer.listen_port());
