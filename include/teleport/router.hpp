@@ -202,7 +202,7 @@ class RouteGroup {
     const std::string ctl_name = detail::short_type_name<Ctl>();
     Status first_error;
     boost::mp11::mp_for_each<Methods>([&](auto method) {
-      using Traits = detail::method_traits<decltype(method.pointer)>;
+      using Traits = detail::method_traits<std::remove_cv_t<decltype(method.pointer)>>;
       using Arg = typename Traits::arg;
       const auto pointer = method.pointer;
       Handler handler = [pointer](Ctx& ctx) -> Status {
@@ -218,7 +218,7 @@ class RouteGroup {
           return ctx.set_reply(result.value);
         }
       };
-      const std::string path = service_method_of(map_service_method(ctl_name + "_" + method.name, table_->style));
+      const std::string path = map_service_method(ctl_name + "_" + method.name, table_->style);
       Status st = add(type, path, std::move(handler), opts);
       if (first_error.ok()) first_error = st;
     });
