@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "teleport/peer.hpp"
@@ -29,5 +30,19 @@ struct MathServer {
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(peer.listen_port()); }
 };
+
+/// The first session of `peer`, waiting up to 5 s for an accepted connection to be registered.
+inline std::shared_ptr<Session> first_session(const Peer& peer) {
+  for (int i = 0; i < 500; ++i) {
+    std::shared_ptr<Session> found;
+    peer.range_sessions([&](const auto& s) {
+      found = s;
+      return false;
+    });
+    if (found) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return nullptr;
+}
 
 }  // namespace tp::test

@@ -72,8 +72,7 @@ TEST(Peer, PushBothWays) {
   int dummy = 0;
   ASSERT_TRUE(sess->call("/math/add", std::vector{1}, dummy).ok());  // the push was read before this call
   EXPECT_EQ(srv.pushes.load(), 1);
-  std::shared_ptr<Session> server_side;
-  srv.peer.range_sessions([&](const auto& s) { server_side = s; return false; });
+  std::shared_ptr<Session> server_side = test::first_session(srv.peer);
   ASSERT_TRUE(server_side);
   ASSERT_TRUE(server_side->push("/push/status", std::string("all good")).ok());
   auto f = got.get_future();
@@ -184,8 +183,8 @@ TEST(Peer, BlockingCallFromAHandlerIsRefusedNotDeadlocked) {
   });
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
-  std::shared_ptr<Session> server_side;
-  srv.peer.range_sessions([&](const auto& s) { server_side = s; return false; });
+  std::shared_ptr<Session> server_side = test::first_session(srv.peer);
+  ASSERT_TRUE(server_side);
   ASSERT_TRUE(server_side->push("/nested", 1).ok());
   auto f = inner.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
