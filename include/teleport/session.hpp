@@ -1,7 +1,11 @@
 // Session: one connection between two peers; either side calls and pushes.
 #pragma once
 
+#include <any>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <future>
 #include <memory>
 #include <string>
@@ -12,6 +16,40 @@
 #include "teleport/status.hpp"
 
 namespace tp {
+
+/// Per-session storage of values of any type, by key. Thread-safe.
+class Swap {
+ public:
+  /// Stores `value` under `key`, replacing what was there.
+  template <class T>
+  void set(std::string key, T value) {
+    std::lock_guard lock(mutex_);
+    values_[std::move(key)] = std::move(value);
+  }
+  /// A copy of the value under `key` if it is a `T`.
+  template <class T>
+  [[nodiscard]] std::optional<T> get(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::nullopt;
+    const T* v = std::any_cast<T>(&it->second);
+    return v ? std::optional<T>(*v) : std::nullopt;
+  }
+  /// Removes `key`; true if it was there.
+  bool erase(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return values_.erase(key) > 0;
+  }
+  /// The number of keys.
+  [[nodiscard]] std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return values_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::any> values_;
+};
 
 /// A connection to another peer. Thread-safe: every method may be called from any thread;
 /// the work runs on the session's own I/O thread. Owned by shared_ptr (the peer holds one).
@@ -44,6 +82,8 @@ class Session {
   virtual Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) = 0;
   /// The body codec used when the options name none.
   [[nodiscard]] virtual std::uint8_t default_body_codec() const = 0;
+  /// Values the application keeps with this session.
+  [[nodiscard]] Swap& swap() noexcept { return swap_; }
 
   /// Calls `sm` with `arg` and decodes the reply into `out`, with a completion callback.
   template <class Arg, class Out>
@@ -85,8 +125,12 @@ class Session {
   }
 
  protected:
+  Session() = default;
   /// 1 Invalid Operation when the caller is the session's own I/O thread (it would deadlock).
   [[nodiscard]] virtual Status check_blocking_allowed() const = 0;
+
+ private:
+  Swap swap_;
 };
 
 }  // namespace tp

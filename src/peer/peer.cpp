@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <future>
 
+#include <sys/socket.h>
+
 #include "peer/address.hpp"
 #include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
@@ -200,6 +202,34 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
     session->start();
     session->close();
     return {nullptr, Status::from_code(code::kDialFailed, st.to_string())};
+  }
+  core->add_session(session);
+  session->start();
+  return {session, {}};
+}
+
+std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
+  if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
+  auto& core = impl_->core;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
+    return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket")};
+  }
+  const int family = addr.ss_family;
+  asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+  boost::system::error_code ec;
+  SessionImpl::Socket socket(core->pool->pick());
+  socket.assign(protocol, fd, ec);
+  if (ec) return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: " + ec.message())};
+  auto session = std::make_shared<SessionImpl>(core, std::move(socket));
+  if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
+    session->start();
+    session->close();
+    return {nullptr, st};
   }
   core->add_session(session);
   session->start();

@@ -26,6 +26,7 @@ struct MathServer {
     peer.route_call_func("/math/throw", [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); });
     peer.route_call_func("/echo/bytes", [](Ctx&, const Bytes& b) -> Result<Bytes> { return b; });
     peer.route_push_func("/chat/say", [this](Ctx&, const std::string&) { ++pushes; });
+    if (peer.config().listen_address.empty()) return;
     if (Status st = peer.listen(); !st.ok()) throw std::runtime_error(st.to_string());
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(peer.listen_port()); }

@@ -1,0 +1,126 @@
+// serve_conn, the session swap, coroutine calls and config files.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "integration/math_peer.hpp"
+#include "teleport/asio.hpp"
+#include "teleport/config_file.hpp"
+
+namespace tp {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ServeConn, TwoPeersOverASocketPair) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  test::MathServer srv(PeerConfig{});  // no listener: the connection is handed over
+  Peer cli;
+  auto [server_side, st1] = srv.peer.serve_conn(fds[0]);
+  auto [client_side, st2] = cli.serve_conn(fds[1]);
+  ASSERT_TRUE(st1.ok() && st2.ok()) << st1.to_string() << st2.to_string();
+  int sum = 0;
+  ASSERT_TRUE(client_side->call("/math/add", std::vector{7, 8}, sum).ok());
+  EXPECT_EQ(sum, 15);
+  EXPECT_EQ(srv.peer.serve_conn(-1).second.code(), code::kWrongConn);
+}
+
+TEST(Session, SwapKeepsValuesOfAnyType) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  sess->swap().set("user", std::string("henry"));
+  sess->swap().set("level", 3);
+  EXPECT_EQ(sess->swap().get<std::string>("user"), "henry");
+  EXPECT_EQ(sess->swap().get<int>("level"), 3);
+  EXPECT_FALSE(sess->swap().get<int>("user"));  // wrong type
+  EXPECT_TRUE(sess->swap().erase("user"));
+  EXPECT_EQ(sess->swap().size(), 1U);
+  sess->set_id("client-1");
+  EXPECT_EQ(cli.get_session("client-1"), sess);
+}
+
+TEST(Coroutine, CoAwaitACallAndTheClose) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  boost::asio::io_context ioc;
+  int sum = 0;
+  Status call_status(code::kUnknownError, "not run");
+  bool closed = false;
+  boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+    // Named arguments: GCC 12 cannot keep a braced or literal temporary across a co_await
+    // ("array used as initializer").
+    const std::string service_method = "/math/add";
+    const std::vector<int> xs{1, 2, 3};
+    CallOptions opts;
+    std::tuple<Status, int> result = co_await async_call<int>(*sess, service_method, xs, opts, boost::asio::use_awaitable);
+    call_status = std::get<0>(result);
+    sum = std::get<1>(result);
+    sess->close();
+    co_await async_wait_closed(*sess, boost::asio::use_awaitable);
+    closed = true;
+  }, boost::asio::detached);
+  ioc.run_for(5s);
+  EXPECT_TRUE(call_status.ok()) << call_status.to_string();
+  EXPECT_EQ(sum, 6);
+  EXPECT_TRUE(closed);
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const auto path = (std::filesystem::temp_directory_path() / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigFile, YamlAndTomlWithErpcKeys) {
+  PeerConfig yaml;
+  ASSERT_TRUE(load_peer_config(write_file("tp.yaml", "network: tcp4\nlocal_ip: 127.0.0.1\nlisten_port: 9090\n"
+                                                      "redial_times: -1\nredial_interval: 250ms\n"
+                                                      "default_body_codec: plain\nslow_comet_duration: 1m30s\n"
+                                                      "print_detail: true\n"),
+                               yaml).ok());
+  EXPECT_EQ(yaml.network, "tcp4");
+  EXPECT_EQ(yaml.listen_address, "127.0.0.1:9090");
+  EXPECT_EQ(yaml.redial_times, -1);
+  EXPECT_EQ(yaml.redial_interval, 250ms);
+  EXPECT_EQ(yaml.default_body_codec, codec_id::kPlain);
+  EXPECT_EQ(yaml.slow_call_threshold, 90s);
+  EXPECT_TRUE(yaml.print_detail);
+
+  PeerConfig toml;
+  ASSERT_TRUE(load_peer_config(write_file("tp.toml", "listen_address = \":0\"\ndial_timeout = 1500\n"
+                                                      "count_time = true\nname_style = \"rpc\"\nraw_version = 5\n"),
+                               toml).ok());
+  EXPECT_EQ(toml.listen_address, ":0");
+  EXPECT_EQ(toml.dial_timeout, 1500ms);
+  EXPECT_TRUE(toml.count_time);
+  EXPECT_EQ(toml.name_style, NameStyle::kRpc);
+  EXPECT_EQ(toml.raw_version, RawVersion::kV5);
+  Peer from_file(toml);
+  ASSERT_TRUE(from_file.listen().ok());
+}
+
+TEST(ConfigFile, MistakesAreNamed) {
+  PeerConfig cfg;
+  Status st = load_peer_config(write_file("bad1.yaml", "redial_tims: 3\n"), cfg);
+  EXPECT_EQ(st.cause(), "config redial_tims: unknown key");
+  st = load_peer_config(write_file("bad2.toml", "dial_timeout = \"5 parsecs\"\n"), cfg);
+  EXPECT_NE(st.cause().find("config dial_timeout: not a duration"), std::string::npos) << st.cause();
+  st = load_peer_config(write_file("bad3.yaml", "print_detail: [1\n"), cfg);
+  EXPECT_EQ(st.code(), code::kBadMessage);
+  EXPECT_EQ(load_peer_config("/nonexistent.ini", cfg).code(), code::kBadMessage);
+  EXPECT_EQ(cfg.dial_timeout, PeerConfig{}.dial_timeout);  // a failed load changes nothing
+}
+
+}  // namespace
+}  // namespace tp
