@@ -1,0 +1,70 @@
+// Unknown-call/push handlers and a plugin (ignore-case), server and client in one program.
+// The server answers calls to routes it does not know by echoing what it got; the ignore-case
+// plugin lets "/MATH/ADD" reach "/math/add".
+#include <algorithm>
+#include <cctype>
+#include <future>
+#include <iostream>
+#include <vector>
+
+#include "math_service.hpp"
+#include "teleport/peer.hpp"
+
+namespace {
+
+// Lower-cases every incoming service method before routing.
+class IgnoreCase : public tp::Plugin {
+ public:
+  std::string_view name() const override { return "ignorecase"; }
+  tp::Status post_read_call_header(tp::Ctx& ctx) override { return lower(ctx); }
+  tp::Status post_read_push_header(tp::Ctx& ctx) override { return lower(ctx); }
+
+ private:
+  static tp::Status lower(tp::Ctx& ctx) {
+    std::string sm = ctx.service_method();
+    std::transform(sm.begin(), sm.end(), sm.begin(), [](unsigned char c) { return std::tolower(c); });
+    ctx.reset_service_method(std::move(sm));
+    return {};
+  }
+};
+
+}  // namespace
+
+int main() {
+  tp::Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<IgnoreCase>()});
+  demo::register_math(server);
+  server.router().set_unknown_call([](tp::Ctx& ctx) -> tp::Status {
+    // The raw body and its codec are here; bind<T>() decodes it if the type is known.
+    std::vector<int> numbers;
+    const bool numeric = ctx.bind(numbers).ok();
+    return ctx.set_reply("unknown " + ctx.path() + " got " + std::to_string(ctx.input().body.size()) + " bytes of " +
+                         std::string(tp::codec_name(ctx.input().body_codec)) + (numeric ? " (a list of numbers)" : ""));
+  });
+  std::promise<std::string> pushed;
+  server.router().set_unknown_push([&](tp::Ctx& ctx) -> tp::Status {
+    pushed.set_value(ctx.path() + " <- " + ctx.input().body);
+    return {};
+  });
+  if (auto st = server.listen(); !st.ok()) {
+    std::cerr << st.to_string() << "\n";
+    return 1;
+  }
+
+  tp::Peer client;
+  auto [session, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  if (!st.ok()) {
+    std::cerr << st.to_string() << "\n";
+    return 1;
+  }
+  long long sum = 0;
+  st = session->call("/MATH/ADD", std::vector<long long>{1, 2, 3}, sum);
+  std::cout << "ignore-case: /MATH/ADD [1,2,3] = " << sum << " (" << st.to_string() << ")\n";
+  std::string echo;
+  st = session->call("/no/such/route", std::vector<int>{4, 5}, echo);
+  std::cout << "unknown call: " << echo << " (" << st.to_string() << ")\n";
+  (void)session->push("/no/such/topic", std::string("hello"), {.body_codec = tp::codec_id::kPlain});
+  auto got = pushed.get_future();
+  if (got.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return 1;
+  std::cout << "unknown push: " << got.get() << "\n";
+  return sum == 6 && echo.starts_with("unknown /no/such/route got 5 bytes of json") ? 0 : 1;
+}
