@@ -20,6 +20,7 @@ namespace tp {
 struct PeerConfig {
   std::string network = "tcp";                    ///< tcp, tcp4, tcp6 or unix
   std::string listen_address;                     ///< "ip:port", ":port" or a Unix socket path; empty: no listener
+  std::string local_ip;                           ///< source address of dialed TCP connections (empty: any)
   std::chrono::milliseconds dial_timeout{5000};   ///< dial deadline
   int redial_times = 0;                           ///< reconnect attempts after a dialed session breaks (< 0: unlimited)
   std::chrono::milliseconds redial_interval{100};  ///< wait between redial attempts

@@ -70,7 +70,11 @@ Status apply_values(const Scalars& values, PeerConfig& cfg) {
   using Setter = std::function<Status(const std::string&, const std::string&)>;
   const std::map<std::string, Setter> setters = {
       {"network", [&](auto&, auto& v) { cfg.network = v; return Status(); }},
-      {"local_ip", [&](auto&, auto& v) { local_ip = v; return Status(); }},
+      {"local_ip", [&](auto&, auto& v) {
+         local_ip = v;
+         cfg.local_ip = v;
+         return Status();
+       }},
       {"listen_port", [&](auto&, auto& v) { listen_port = v; return Status(); }},
       {"listen_address", [&](auto&, auto& v) { cfg.listen_address = v; return Status(); }},
       {"dial_timeout", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.dial_timeout); }},

@@ -52,6 +52,7 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
       logger(teleport_logger()),
       pool(std::make_shared<IoPool>(config.io_threads)) {
   router.table().style = config.name_style;
+  timed = config.count_time || config.slow_call_threshold.count() > 0 || config.default_context_age.count() > 0;
   router.table().set_peer_plugins(&plugins);
 }
 
@@ -65,6 +66,23 @@ asio::thread_pool& PeerCore::workers() {
     workers_ = std::make_unique<asio::thread_pool>(n);
   });
   return *workers_;
+}
+
+Status open_for_dial(asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg, const Endpoint& remote) {
+  boost::system::error_code ec;
+  socket.open(remote.protocol(), ec);
+  if (!ec && !cfg.local_ip.empty() && cfg.network != "unix") {
+    const bool v6 = cfg.local_ip.find(':') != std::string::npos;
+    Endpoint local;
+    if (Status st = resolve_endpoint(cfg.network, (v6 ? "[" + cfg.local_ip + "]" : cfg.local_ip) + ":0", true,
+                                     code::kDialFailed, local);
+        !st.ok()) {
+      return st;
+    }
+    socket.bind(local, ec);
+  }
+  if (ec) return Status::from_code(code::kDialFailed, "local " + cfg.local_ip + ": " + ec.message());
+  return {};
 }
 
 void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
@@ -186,6 +204,7 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
     return {nullptr, Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
   }
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
+  if (Status st = detail::open_for_dial(*socket, core->config, ep); !st.ok()) return {nullptr, st};
   auto connected = std::make_shared<std::promise<boost::system::error_code>>();
   auto result = connected->get_future();
   asio::post(ioc, [socket, ep, connected] {

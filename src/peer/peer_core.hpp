@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -41,6 +42,10 @@ struct IoPool {
   void join();
 };
 
+/// Opens `socket` for connecting to `remote`, bound to the configured local IP if any.
+Status open_for_dial(boost::asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg,
+                     const boost::asio::generic::stream_protocol::endpoint& remote);
+
 /// Shared state of a peer; outlives neither the Peer nor its last session.
 struct PeerCore {
   PeerConfig config;
@@ -50,6 +55,7 @@ struct PeerCore {
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
+  bool timed = false;                  // calls need timestamps (count time, slow calls, context age)
 
   mutable std::mutex hub_mutex;
   std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions;  // every live one

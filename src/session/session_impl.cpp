@@ -242,6 +242,24 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 }
 
 void SessionImpl::read_more() {
+  if (in_.empty()) {
+    // No buffer before the first byte arrives: an idle session costs no read buffer.
+    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) {
+        self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
+        return;
+      }
+      self->in_.resize(kReadChunk);
+      self->socket_.non_blocking(true, ec);
+      const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
+      if (ec == asio::error::would_block) {
+        self->read_more();
+        return;
+      }
+      self->on_read(ec, n);
+    });
+    return;
+  }
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   // Room for the frame being read: its declared size (already checked against the limit by the
   // decoder) or a chunk, whichever is larger.
@@ -256,15 +274,17 @@ void SessionImpl::read_more() {
     in_.resize(std::max(in_start_ + want, in_end_ + kReadChunk));
   }
   socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (ec) {
-                              self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
-                              return;
-                            }
-                            self->in_end_ += n;
-                            self->process_input();
-                            if (!self->closed_ && !self->redialing_) self->read_more();
-                          });
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void SessionImpl::on_read(boost::system::error_code ec, std::size_t n) {
+  if (ec) {
+    on_broken(Status::from_code(code::kConnClosed, ec.message()));
+    return;
+  }
+  in_end_ += n;
+  process_input();
+  if (!closed_ && !redialing_) read_more();
 }
 
 void SessionImpl::process_input() {
@@ -273,7 +293,8 @@ void SessionImpl::process_input() {
       shutdown(st);
       return;
     }
-    Message msg;
+    // Decoded into a per-session Message so that its buffers are reused frame after frame.
+    Message& msg = in_msg_;
     const DecodeResult r = core_->proto.decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
@@ -300,19 +321,21 @@ void SessionImpl::dispatch(Message& msg) {
   }
 }
 
-void SessionImpl::handle_call(Message& call) {
-  if (call.body_codec == codec_id::kNone && !call.body.empty()) {
+void SessionImpl::handle_call(Message& in) {
+  if (in.body_codec == codec_id::kNone && !in.body.empty()) {
     shutdown(Status::bad_message("call with a body but no body codec"));  // Go closes here too
     return;
   }
-  const Clock::time_point start = Clock::now();
-  auto job = std::make_shared<CallJob>();
-  job->start = start;
-  job->call = std::move(call);
-  Message& in = job->call;
-  Message& reply = job->reply;
+  const Clock::time_point start = core_->timed ? Clock::now() : Clock::time_point();
+  // The reply is built in a per-session Message whose buffers are reused call after call.
+  Message& reply = reply_msg_;
   reply.seq = in.seq;
   reply.type = MsgType::kReply;
+  reply.service_method.clear();
+  reply.status = Status();
+  reply.meta.clear();
+  reply.body_codec = codec_id::kNone;
+  reply.body.clear();
   reply.xfer_pipe = in.xfer_pipe;
   Ctx ctx(*this, in, reply);
   Status st;
@@ -337,23 +360,18 @@ void SessionImpl::handle_call(Message& call) {
     finish_call(reply, start, in.service_method, nullptr);
     return;
   }
-  job->route = route;
-  // Runs the handler with its body hooks; on whichever thread the route wants.
-  auto run = [this, job] {
-    Ctx ctx(*this, job->call, job->reply);
-    const Plugins* lists[] = {&core_->plugins, &job->route->plugins};
-    Status st = run_hooks({lists[0], lists[1]}, &Plugin::pre_read_call_body, ctx);
-    if (st.ok()) st = run_hooks({lists[0], lists[1]}, &Plugin::post_read_call_body, ctx);
-    if (st.ok()) st = run_handler(job->route->handler, ctx);
-    if (st.ok() && job->reply.body.empty()) job->reply.body_codec = ctx.reply_body_codec();
-    if (!st.ok()) make_error_reply(job->reply, std::move(st));
-  };
   if (route->blocking || core_->config.blocking_handlers) {
+    // The worker needs messages of its own: the per-session ones serve the next frame.
+    auto job = std::make_shared<CallJob>();
+    job->call = std::move(in);
+    job->reply = reply;
+    job->route = route;
+    job->start = start;
     ++handlers_running_;
     ++core_->inflight_calls;
     update_busy();
-    asio::post(core_->workers(), [self = shared_from_this(), job, run] {
-      run();
+    asio::post(core_->workers(), [self = shared_from_this(), job] {
+      self->run_call_body(job->call, job->reply, *job->route);
       asio::post(*self->ioc_, [self, job] {
         --self->handlers_running_;
         --self->core_->inflight_calls;
@@ -363,16 +381,27 @@ void SessionImpl::handle_call(Message& call) {
     });
     return;
   }
-  run();
+  run_call_body(in, reply, *route);
   finish_call(reply, start, in.service_method, &route->plugins);
+}
+
+void SessionImpl::run_call_body(Message& in, Message& reply, const Route& route) {
+  Ctx ctx(*this, in, reply);
+  const Plugins* peer_plugins = &core_->plugins;
+  Status st = run_hooks({peer_plugins, &route.plugins}, &Plugin::pre_read_call_body, ctx);
+  if (st.ok()) st = run_hooks({peer_plugins, &route.plugins}, &Plugin::post_read_call_body, ctx);
+  if (st.ok()) st = run_handler(route.handler, ctx);
+  if (st.ok() && reply.body.empty()) reply.body_codec = ctx.reply_body_codec();
+  if (!st.ok()) make_error_reply(reply, std::move(st));
 }
 
 void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std::string& sm,
                               const Plugins* route_plugins) {
-  const auto cost = Clock::now() - start;
-  const auto age = core_->config.default_context_age;
-  if (age.count() > 0 && cost > age) make_error_reply(reply, Status::from_code(code::kHandleTimeout, "handler exceeded the context age"));
   const auto& cfg = core_->config;
+  const auto cost = core_->timed ? Clock::now() - start : Clock::duration();
+  if (cfg.default_context_age.count() > 0 && cost > cfg.default_context_age) {
+    make_error_reply(reply, Status::from_code(code::kHandleTimeout, "handler exceeded the context age"));
+  }
   if (cfg.count_time) {
     core_->logger->info("handled {} from {} in {} us: {}", sm, remote_addr(), duration_cast<microseconds>(cost).count(),
                         reply.status.to_string());
@@ -474,7 +503,9 @@ void SessionImpl::flush() {
   });
 }
 
-void SessionImpl::update_busy() { busy_ = write_in_flight_ || !out_.empty() || handlers_running_ > 0; }
+void SessionImpl::update_busy() {
+  busy_.store(write_in_flight_ || !out_.empty() || handlers_running_ > 0, std::memory_order_relaxed);
+}
 
 void SessionImpl::on_broken(const Status& why) {
   if (closed_ || redialing_) return;
@@ -510,6 +541,10 @@ void SessionImpl::redial(int attempt) {
   redial_timer_->async_wait([self = shared_from_this(), attempt](boost::system::error_code ec) {
     if (ec || self->closed_) return;
     auto socket = std::make_shared<Socket>(*self->ioc_);
+    if (Status st = open_for_dial(*socket, self->core_->config, *self->dialed_to_); !st.ok()) {
+      self->shutdown(st);
+      return;
+    }
     socket->async_connect(*self->dialed_to_, [self, socket, attempt](boost::system::error_code cec) {
       if (self->closed_) return;
       const int limit = self->core_->config.redial_times;

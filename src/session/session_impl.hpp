@@ -28,7 +28,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   /// Starts the read loop and the session age timer (any thread).
   void start();
   /// Frames queued, being written, or calls being handled: false once everything has left.
-  [[nodiscard]] bool busy() const { return busy_; }
+  [[nodiscard]] bool busy() const { return busy_.load(std::memory_order_relaxed); }
 
   std::string id() const override;
   void set_id(std::string id) override;
@@ -58,9 +58,11 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   bool on_io_thread() const;
   void apply_socket_options();
   void read_more();
+  void on_read(boost::system::error_code ec, std::size_t n);
   void process_input();
   void dispatch(Message& msg);
   void handle_call(Message& call);
+  void run_call_body(Message& in, Message& reply, const Route& route);
   void finish_call(Message& reply, Clock::time_point start, const std::string& sm, const Plugins* route_plugins);
   void handle_push(Message& push);
   void handle_reply(Message& reply);
@@ -88,6 +90,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::atomic<bool> healthy_{true};
   std::atomic<bool> busy_{false};
 
+  Message in_msg_;     // the frame being handled
+  Message reply_msg_;  // the reply being built (inline handlers)
   std::string in_;  // bytes received, decoded from in_start_
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
