@@ -64,6 +64,8 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
     }
     sessions.push_back(std::move(s));
   }
+  long rss_start = 0;
+  (void)sessions[0]->call("/bench/rss", 0, rss_start);
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
   // One stats object per I/O thread would need thread ids; with callbacks on the I/O threads we
   // keep one per session instead and merge at the end.
@@ -96,6 +98,9 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   merged.reserve(total);
   for (auto& s : stats) merged.merge(s);
   merged.print("teleport", concurrency, elapsed);
+  long rss_end = 0;
+  (void)sessions[0]->call("/bench/rss", 0, rss_end);
+  std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n", rss_start, rss_end);
   return 0;
 }
 

@@ -5,7 +5,7 @@
 
 namespace tp::bench {
 
-/// Allocations made by this thread so far.
+/// Allocations made by all threads so far.
 std::uint64_t allocations() noexcept;
 
 }  // namespace tp::bench
