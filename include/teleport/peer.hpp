@@ -10,6 +10,7 @@
 
 #include "teleport/codec/codec.hpp"
 #include "teleport/plugin.hpp"
+#include "teleport/proto/pb_proto.hpp"
 #include "teleport/proto/raw_proto.hpp"
 #include "teleport/router.hpp"
 #include "teleport/session.hpp"
@@ -32,6 +33,7 @@ struct PeerConfig {
   bool count_time = false;                         ///< log the cost of every call
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
+  std::string proto = "raw";                       ///< wire protocol: raw, json or pb (eRPC's three)
   RawVersion raw_version = RawVersion::kV7;        ///< speak eRPC v7 or Teleport v5
   NameStyle name_style = NameStyle::kHttp;         ///< how controller names become service methods
   unsigned io_threads = 0;                         ///< I/O threads (0: one per core)

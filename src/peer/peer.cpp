@@ -48,9 +48,10 @@ void IoPool::join() {
 PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
     : config(std::move(cfg)),
       plugins(std::move(plugs)),
-      proto(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr}),
+      proto(make_proto(config.proto, {.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr})),
       logger(teleport_logger()),
       pool(std::make_shared<IoPool>(config.io_threads)) {
+  if (!proto) proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr});
   router.table().style = config.name_style;
   timed = config.count_time || config.slow_call_threshold.count() > 0 || config.default_context_age.count() > 0;
   router.table().set_peer_plugins(&plugins);
@@ -138,6 +139,10 @@ struct Peer::Impl {
 
 Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>()) {
   impl_->init_status = run_hooks({&plugins}, &Plugin::pre_new_peer, config);
+  const bool known_proto = make_proto(config.proto, {}) != nullptr;
+  if (impl_->init_status.ok() && !known_proto) {
+    impl_->init_status = Status::from_code(code::kWrongConn, "unknown protocol \"" + config.proto + "\" (want raw, json or pb)");
+  }
   impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
   if (impl_->init_status.ok()) impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
 }

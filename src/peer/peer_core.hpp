@@ -51,7 +51,7 @@ struct PeerCore {
   PeerConfig config;
   Plugins plugins;
   Router router;
-  RawProto proto;
+  std::unique_ptr<Proto> proto;  // never null: an unknown name falls back to raw (init_status says so)
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown

@@ -199,7 +199,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
     return;
   }
   const std::size_t at = out_.size();
-  if (Status st = core_->proto.encode(call, out_); !st.ok()) {
+  if (Status st = core_->proto->encode(call, out_); !st.ok()) {
     complete(done, std::move(st));
     return;
   }
@@ -233,7 +233,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
   asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     if (self->closed_) return;
     push.seq = ++self->seq_;
-    if (!self->core_->proto.encode(push, self->out_).ok()) return;
+    if (!self->core_->proto->encode(push, self->out_).ok()) return;
     if (self->core_->config.print_detail) self->log_message("send", push);
     (void)run_hooks({&self->core_->plugins}, &Plugin::post_write_push, *self, static_cast<const Message&>(push));
     if (!self->redialing_) self->flush();
@@ -264,7 +264,8 @@ void SessionImpl::read_more() {
   // Room for the frame being read: its declared size (already checked against the limit by the
   // decoder) or a chunk, whichever is larger.
   std::size_t want = kReadChunk;
-  if (in_end_ - in_start_ >= 4) want = std::max<std::size_t>(want, load_be32(in_.data() + in_start_));
+  // (+4: JSONProto and PBProto lengths do not count themselves; raw over-allocates 4 bytes.)
+  if (in_end_ - in_start_ >= 4) want = std::max<std::size_t>(want, std::size_t{load_be32(in_.data() + in_start_)} + 4);
   if (in_start_ > 0 && in_.size() - in_start_ < want + kReadChunk / 4) {
     std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
     in_end_ -= in_start_;
@@ -295,7 +296,7 @@ void SessionImpl::process_input() {
     }
     // Decoded into a per-session Message so that its buffers are reused frame after frame.
     Message& msg = in_msg_;
-    const DecodeResult r = core_->proto.decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
+    const DecodeResult r = core_->proto->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
@@ -417,11 +418,11 @@ void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
   if (Status st = run_hooks({&core_->plugins, route_plugins}, &Plugin::pre_write_reply, *this, reply); !st.ok()) {
     make_error_reply(reply, std::move(st));
   }
-  if (Status st = core_->proto.encode(reply, out_); !st.ok()) {
+  if (Status st = core_->proto->encode(reply, out_); !st.ok()) {
     // The reply cannot be written (e.g. oversize): tell the caller instead of leaving it waiting.
     make_error_reply(reply, Status::from_code(code::kInternalServerError, st.cause()));
     reply.meta.clear();
-    (void)core_->proto.encode(reply, out_);
+    (void)core_->proto->encode(reply, out_);
   }
   if (core_->config.print_detail) log_message("send", reply);
   (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this, static_cast<const Message&>(reply));

@@ -124,3 +124,31 @@ TEST(ConfigFile, MistakesAreNamed) {
 
 }  // namespace
 }  // namespace tp
+
+namespace tp {
+namespace {
+
+class EachProto : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EachProto, PeersTalkOverIt) {
+  test::MathServer srv({.listen_address = "127.0.0.1:0", .proto = GetParam()});
+  Peer cli({.proto = GetParam()});
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  int sum = 0;
+  ASSERT_TRUE(sess->call("/math/add?author=proto", std::vector{1, 2, 3, 4}, sum, {.xfer_pipe = {'g'}}).ok());
+  EXPECT_EQ(sum, 10);
+  EXPECT_EQ(srv.last_author, "proto");
+  EXPECT_EQ(sess->call("/nope", 1, sum).code(), code::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protos, EachProto, ::testing::Values("raw", "json", "pb"));
+
+TEST(Protos, UnknownProtocolIsRefused) {
+  Peer bad({.listen_address = "127.0.0.1:0", .proto = "thrift"});
+  EXPECT_EQ(bad.listen().code(), code::kWrongConn);
+  EXPECT_NE(bad.dial("127.0.0.1:1").second.cause().find("unknown protocol"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tp

@@ -7,20 +7,24 @@
 
 #include "commands.hpp"
 #include "message_json.hpp"
-#include "teleport/proto/raw_proto.hpp"
+#include "teleport/proto/pb_proto.hpp"
 
 namespace tp::cli {
 namespace {
 
 struct ProtoOptions {
+  std::string proto = "raw";
   bool v5 = false;
   std::uint32_t limit = kDefaultSizeLimit;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_flag("--v5", v5, "speak Teleport v5.4.2's raw protocol instead of eRPC v7's");
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")->check(CLI::IsMember({"raw", "json", "pb"}));
+    cmd.add_flag("--v5", v5, "speak Teleport v5.4.2's variant instead of eRPC v7's");
     cmd.add_option("--limit", limit, "frame size limit in bytes (default 1 GiB)");
   }
-  RawProto make() const { return RawProto({.version = v5 ? RawVersion::kV5 : RawVersion::kV7, .size_limit = limit}); }
+  std::unique_ptr<Proto> make() const {
+    return make_proto(proto, {.version = v5 ? RawVersion::kV5 : RawVersion::kV7, .size_limit = limit});
+  }
 };
 
 std::string read_all_stdin() {
@@ -37,7 +41,7 @@ bool parse_hex(std::string_view text, std::string& out) {
 }
 
 // Decodes every frame in `bytes`, printing one JSON object per line. Returns the exit code.
-int decode_frames(const RawProto& proto, std::string_view bytes) {
+int decode_frames(const Proto& proto, std::string_view bytes) {
   while (!bytes.empty()) {
     Message msg;
     const DecodeResult r = proto.decode(bytes, msg);
@@ -56,7 +60,7 @@ int decode_frames(const RawProto& proto, std::string_view bytes) {
   return 0;
 }
 
-int encode_messages(const RawProto& proto, std::string_view input) {
+int encode_messages(const Proto& proto, std::string_view input) {
   boost::json::stream_parser parser;
   boost::system::error_code ec;
   std::size_t count = 0;
@@ -111,14 +115,14 @@ void add_codec_commands(CLI::App& app) {
     } else {
       bytes = read_all_stdin();
     }
-    if (const int rc = decode_frames(decode_opts->make(), bytes); rc != 0) throw CLI::RuntimeError(rc);
+    if (const int rc = decode_frames(*decode_opts->make(), bytes); rc != 0) throw CLI::RuntimeError(rc);
   });
 
   auto encode_opts = std::make_shared<ProtoOptions>();
   auto* encode = app.add_subcommand("encode", "read message JSON objects from stdin and print each frame as hex");
   encode_opts->add_to(*encode);
   encode->callback([=] {
-    if (const int rc = encode_messages(encode_opts->make(), read_all_stdin()); rc != 0) throw CLI::RuntimeError(rc);
+    if (const int rc = encode_messages(*encode_opts->make(), read_all_stdin()); rc != 0) throw CLI::RuntimeError(rc);
   });
 }
 

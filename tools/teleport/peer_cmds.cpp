@@ -22,6 +22,7 @@ struct PeerOptions {
   std::string service_method;
   std::string body;
   std::string network = "tcp";
+  std::string proto = "raw";
   std::string codec = "json";
   std::vector<std::string> meta;
   int timeout_ms = 5000;
@@ -29,13 +30,14 @@ struct PeerOptions {
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--network", network, "tcp, tcp4, tcp6 or unix (ADDR is then a socket path)");
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")->check(CLI::IsMember({"raw", "json", "pb"}));
     cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf");
     cmd.add_option("--meta", meta, "meta pair KEY=VALUE (repeatable)")->allow_extra_args(false);
     cmd.add_option("--timeout", timeout_ms, "call timeout in milliseconds");
     cmd.add_flag("--v5", v5, "speak Teleport v5's raw protocol");
   }
   PeerConfig config() const {
-    return {.network = network, .raw_version = v5 ? RawVersion::kV5 : RawVersion::kV7, .io_threads = 1};
+    return {.network = network, .proto = proto, .raw_version = v5 ? RawVersion::kV5 : RawVersion::kV7, .io_threads = 1};
   }
   Status call_options(CallOptions& opts) const {
     const Codec* c = CodecRegistry::global().find(std::string_view(codec));

@@ -1,16 +1,19 @@
-// Fuzzes RawProto::decode: any bytes must give need-more, one message or a 400, never a crash;
-// a decoded message must re-encode and decode to itself.
+// Fuzzes a protocol's decoder (TELEPORT_FUZZ_PROTO: raw, json or pb; TELEPORT_FUZZ_V5 for v5):
+// any bytes must give need-more, one message or a 400, never a crash; a decoded message must
+// re-encode and decode to itself.
 #include <cstdint>
 #include <cstdlib>
 
-#include "teleport/proto/raw_proto.hpp"
+#include "teleport/proto/pb_proto.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
 #ifdef TELEPORT_FUZZ_V5
-  static const tp::RawProto proto({.version = tp::RawVersion::kV5, .size_limit = 1 << 20});
+  constexpr auto kVersion = tp::RawVersion::kV5;
 #else
-  static const tp::RawProto proto({.size_limit = 1 << 20});
+  constexpr auto kVersion = tp::RawVersion::kV7;
 #endif
+  static const auto owned = tp::make_proto(TELEPORT_FUZZ_PROTO, {.version = kVersion, .size_limit = 1 << 20});
+  const tp::Proto& proto = *owned;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   while (!bytes.empty()) {
     tp::Message msg;

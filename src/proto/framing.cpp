@@ -1,0 +1,63 @@
+#include "proto/framing.hpp"
+
+namespace tp::detail {
+
+std::string hex_byte(std::uint8_t b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return {'0', 'x', kHex[b >> 4], kHex[b & 15]};
+}
+
+RawProtoOptions with_default_filters(RawProtoOptions options) {
+  if (!options.filters) {
+    options.filters = options.version == RawVersion::kV5 ? XferRegistry::global_v5() : XferRegistry::global();
+  }
+  return options;
+}
+
+Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
+  std::string filtered;
+  // Pack applies the filters last to first, so the reader undoes them first to last.
+  for (auto it = pipe.rbegin(); it != pipe.rend(); ++it) {
+    const XferFilter* filter = filters_->find(*it);
+    if (!filter) return Status::bad_message("unknown xfer filter id " + hex_byte(*it));
+    if (Status st = filter->pack(payload, filtered); !st.ok()) return st;
+    payload.swap(filtered);
+  }
+  return {};
+}
+
+DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
+                             std::string& scratch) const {
+  auto error = [](std::string cause) { return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))}; };
+  if (bytes.size() < 4) return {};
+  const std::uint32_t field = load_be32(bytes.data());
+  // The whole frame in bytes, computed without overflow for either length convention.
+  const std::uint64_t size = counts_itself_ ? field : std::uint64_t{field} + 4;
+  if (size > size_limit_) {
+    return error("frame size " + std::to_string(size) + " exceeds limit " + std::to_string(size_limit_));
+  }
+  if (size < 5) return error("frame length " + std::to_string(field) + " below minimum " + (counts_itself_ ? "5" : "1"));
+  if (bytes.size() < size) return {};
+
+  ByteReader frame(bytes.substr(4, static_cast<std::size_t>(size) - 4));
+  const std::uint8_t count = *frame.u8();
+  auto ids = frame.bytes(count);
+  if (!ids) return error("xfer pipe of " + std::to_string(count) + " ids overruns the frame");
+  pipe.assign(ids->begin(), ids->end());
+  payload = frame.rest();
+  if (!pipe.empty()) {
+    std::string unfiltered;
+    for (auto id : pipe) {
+      const XferFilter* filter = filters_->find(id);
+      if (!filter) return error("unknown xfer filter id " + hex_byte(id));
+      if (Status st = filter->unpack(payload, unfiltered, size_limit_); !st.ok()) {
+        return error(std::string(filter->name()) + " filter: " + st.cause());
+      }
+      scratch.swap(unfiltered);
+      payload = scratch;
+    }
+  }
+  return {DecodeResult::Kind::kMessage, static_cast<std::size_t>(size), {}};
+}
+
+}  // namespace tp::detail

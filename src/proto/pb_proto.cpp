@@ -1,0 +1,89 @@
+#include "teleport/proto/pb_proto.hpp"
+
+#include "pb_payload.pb.h"
+#include "proto/framing.hpp"
+#include "proto/header_fields.hpp"
+#include "teleport/proto/json_proto.hpp"
+
+namespace tp {
+namespace {
+
+// Fills a PayloadV7 or PayloadV5 (they differ only in the status field).
+template <class Payload>
+void fill(const Message& msg, RawVersion version, Payload& p) {
+  p.set_seq(msg.seq);
+  p.set_mtype(static_cast<int>(msg.type));
+  p.set_service_method(msg.service_method);
+  if constexpr (std::is_same_v<Payload, wire::PayloadV7>) p.set_status(msg.status.to_query());
+  detail::append_meta_text(msg, version, *p.mutable_meta());
+  p.set_body_codec(msg.body_codec);
+  p.set_body(msg.body);
+}
+
+template <class Payload>
+Status read(const Payload& p, RawVersion version, Message& out) {
+  out.seq = p.seq();
+  if (Status st = detail::read_msg_type(p.mtype(), out); !st.ok()) return st;
+  out.service_method = p.service_method();
+  out.status = Status();
+  if constexpr (std::is_same_v<Payload, wire::PayloadV7>) {
+    if (Status st = Status::parse_query(p.status(), out.status); !st.ok()) return st;
+  }
+  if (Status st = detail::read_meta(p.meta(), version, out); !st.ok()) return st;
+  if (p.body_codec() < 0 || p.body_codec() > 255) return Status::bad_message("pb proto: body codec out of range");
+  out.body_codec = static_cast<std::uint8_t>(p.body_codec());
+  out.body = p.body();
+  return {};
+}
+
+template <class Payload>
+Status encode_as(const Message& msg, RawVersion version, std::string& out) {
+  Payload p;
+  fill(msg, version, p);
+  if (!p.AppendToString(&out)) return Status::bad_message("pb proto: cannot serialize the header");
+  return {};
+}
+
+template <class Payload>
+Status decode_as(std::string_view payload, RawVersion version, Message& out) {
+  Payload p;
+  if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Status::bad_message("pb proto: payload is not a valid protobuf message");
+  }
+  return read(p, version, out);
+}
+
+}  // namespace
+
+PbProto::PbProto(RawProtoOptions options) : options_(detail::with_default_filters(std::move(options))) {}
+
+std::string_view PbProto::name() const noexcept { return options_.version == RawVersion::kV5 ? "pb-v5" : "pb"; }
+
+Status PbProto::encode(Message& msg, std::string& out) const {
+  auto write = [&](std::string& payload) {
+    return options_.version == RawVersion::kV5 ? encode_as<wire::PayloadV5>(msg, options_.version, payload)
+                                               : encode_as<wire::PayloadV7>(msg, options_.version, payload);
+  };
+  return detail::Framing(false, options_.size_limit, options_.filters.get()).encode(msg.xfer_pipe, write, out, msg.size);
+}
+
+DecodeResult PbProto::decode(std::string_view bytes, Message& out) const {
+  std::string_view payload;
+  std::string scratch;
+  DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get()).decode(bytes, out.xfer_pipe, payload, scratch);
+  if (r.kind != DecodeResult::Kind::kMessage) return r;
+  Status st = options_.version == RawVersion::kV5 ? decode_as<wire::PayloadV5>(payload, options_.version, out)
+                                                  : decode_as<wire::PayloadV7>(payload, options_.version, out);
+  if (!st.ok()) return {DecodeResult::Kind::kError, 0, st};
+  out.size = static_cast<std::uint32_t>(r.consumed);
+  return r;
+}
+
+std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options) {
+  if (name == "raw") return std::make_unique<RawProto>(std::move(options));
+  if (name == "json") return std::make_unique<JsonProto>(std::move(options));
+  if (name == "pb") return std::make_unique<PbProto>(std::move(options));
+  return nullptr;
+}
+
+}  // namespace tp
