@@ -35,7 +35,7 @@ class CallData {
       return;
     }
     new CallData(service_, cq_);  // accept the next call
-    reply_ = request_;
+    reply_.Swap(&request_);  // in place, as the teleport side moves its request into the reply
     reply_.set_field1("OK");
     reply_.set_field2(100);
     finished_ = true;

@@ -41,20 +41,26 @@ std::string snake(std::string_view s) {
   return out;
 }
 
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    if (s.substr(i, from.size()) == from) {
+      out += to;
+      i += from.size();
+    } else {
+      out += s[i++];
+    }
   }
+  return out;
 }
 
 }  // namespace
 
 std::string map_service_method(std::string_view name, NameStyle style) {
   if (style == NameStyle::kRpc) return fold_underscores(name, '.');
-  std::string out = snake(fold_underscores(name, '/'));
-  replace_all(out, "__", "_");
-  replace_all(out, "/_", "/");
-  return "/" + out;
+  std::string out = "/";
+  out += replace_all(replace_all(snake(fold_underscores(name, '/')), "__", "_"), "/_", "/");
+  return out;
 }
 
 Status RouteTable::add(MsgType type, std::string service_method, Route route) {
