@@ -82,6 +82,14 @@ class Session {
   virtual Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) = 0;
   /// The body codec used when the options name none.
   [[nodiscard]] virtual std::uint8_t default_body_codec() const = 0;
+  /// Checks an AUTH_CALL: fills `reply` (body and codec) or returns the refusal (401 ...).
+  using AuthCheck = std::function<Status(Session&, const Message& auth_call, Message& reply)>;
+  /// Sends an AUTH_CALL (the session's next seq); `done` receives the peer's AUTH_REPLY.
+  virtual void auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) = 0;
+  /// Makes the first incoming message go to `check`: anything but an AUTH_CALL, or a refusal,
+  /// is answered with an AUTH_REPLY carrying 401 and the session closes (eRPC's auth plugin).
+  virtual void require_auth(AuthCheck check) = 0;
+
   /// Values the application keeps with this session.
   [[nodiscard]] Swap& swap() noexcept { return swap_; }
 

@@ -222,13 +222,12 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
   }
   if (auto ec = result.get()) return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
+  core->add_session(session);
+  session->start();  // reading already: a post_dial plugin may exchange messages (auth)
   if (Status st = run_hooks({&core->plugins}, &Plugin::post_dial, *session, false); !st.ok()) {
-    session->start();
     session->close();
     return {nullptr, Status::from_code(code::kDialFailed, st.to_string())};
   }
-  core->add_session(session);
-  session->start();
   return {session, {}};
 }
 

@@ -311,6 +311,17 @@ void SessionImpl::process_input() {
 }
 
 void SessionImpl::dispatch(Message& msg) {
+  if (close_after_flush_) return;  // a refused session reads nothing more
+  if (auth_check_) {
+    handle_auth(msg);
+    return;
+  }
+  if (msg.type == MsgType::kAuthReply && auth_done_) {
+    ReplyCallback done = std::move(auth_done_);
+    auth_done_ = nullptr;
+    done(msg);
+    return;
+  }
   switch (msg.type) {
     case MsgType::kCall: handle_call(msg); break;
     case MsgType::kPush: handle_push(msg); break;
@@ -484,9 +495,67 @@ void SessionImpl::handle_reply(Message& reply) {
   pending.done(reply);
 }
 
+void SessionImpl::auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) {
+  if (pool_->stopped || closed_) {
+    complete(done, Status::from_code(code::kConnClosed, "session is closed"));
+    return;
+  }
+  asio::post(*ioc_, [self = shared_from_this(), codec, body = std::move(body), done = std::move(done)]() mutable {
+    if (self->closed_) {
+      complete(done, Status::from_code(code::kConnClosed, "session is closed"));
+      return;
+    }
+    Message auth;
+    auth.seq = ++self->seq_;
+    auth.type = MsgType::kAuthCall;
+    auth.body_codec = codec;
+    auth.body = std::move(body);
+    if (Status st = self->core_->proto->encode(auth, self->out_); !st.ok()) {
+      complete(done, std::move(st));
+      return;
+    }
+    self->auth_done_ = std::move(done);
+    self->flush();
+  });
+}
+
+void SessionImpl::require_auth(AuthCheck check) {
+  asio::post(*ioc_, [self = shared_from_this(), check = std::move(check)]() mutable { self->auth_check_ = std::move(check); });
+}
+
+void SessionImpl::handle_auth(Message& first) {
+  AuthCheck check = std::move(auth_check_);
+  auth_check_ = nullptr;
+  Message reply;
+  reply.seq = ++seq_;  // an AUTH_REPLY takes the replier's own seq, not the call's
+  reply.type = MsgType::kAuthReply;
+  reply.body_codec = first.body_codec != codec_id::kNone ? first.body_codec : core_->config.default_body_codec;
+  Status st;
+  if (first.type != MsgType::kAuthCall) {
+    st = Status::from_code(code::kUnauthorized, "auth message(1st) expect: AUTH_CALL, but received: " +
+                                                    std::string(msg_type_name(first.type)));
+  } else {
+    try {
+      st = check(*this, first, reply);
+    } catch (const std::exception& e) {
+      st = Status::from_code(code::kUnauthorized, e.what());
+    }
+  }
+  if (!st.ok()) {
+    reply.status = std::move(st);
+    reply.body.clear();
+    close_after_flush_ = true;  // answer, then close, as Go's checker does
+  }
+  (void)core_->proto->encode(reply, out_);
+  flush();
+}
+
 void SessionImpl::flush() {
   if (write_in_flight_ || out_.empty() || closed_ || redialing_) {
     update_busy();
+    if (close_after_flush_ && !write_in_flight_ && out_.empty()) {
+      shutdown(Status::from_code(code::kUnauthorized, "authentication refused"));
+    }
     return;
   }
   writing_.swap(out_);
@@ -601,6 +670,8 @@ void SessionImpl::shutdown(const Status& why) {
   }
   out_.clear();
   update_busy();
+  if (auth_done_) complete(auth_done_, Status::from_code(code::kConnClosed, why.cause()));
+  auth_done_ = nullptr;
   core_->remove_session(id(), this);
   (void)run_hooks({&core_->plugins}, &Plugin::post_disconnect, *this);
   auto fns = std::move(close_fns_);

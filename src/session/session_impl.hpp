@@ -40,6 +40,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts, ReplyCallback done) override;
   Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) override;
   std::uint8_t default_body_codec() const override { return core_->config.default_body_codec; }
+  void auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) override;
+  void require_auth(AuthCheck check) override;
 
  protected:
   Status check_blocking_allowed() const override;
@@ -66,6 +68,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void finish_call(Message& reply, Clock::time_point start, const std::string& sm, const Plugins* route_plugins);
   void handle_push(Message& push);
   void handle_reply(Message& reply);
+  void handle_auth(Message& first);
   void send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout);
   void send_reply(Message& reply, const Plugins* route_plugins);
   void flush();
@@ -105,6 +108,9 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   std::unique_ptr<boost::asio::steady_timer> redial_timer_;
   bool redialing_ = false;
+  AuthCheck auth_check_;          // set until the first message has been checked
+  ReplyCallback auth_done_;       // waiting for an AUTH_REPLY
+  bool close_after_flush_ = false;
   std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
 };
 

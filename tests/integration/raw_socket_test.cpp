@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "integration/math_peer.hpp"
+#include "integration/raw_client.hpp"
 #include "interop/vectors.hpp"
 #include "unit/proto/frame_builder.hpp"
 
@@ -15,49 +16,12 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-class RawClient {
- public:
-  explicit RawClient(std::uint16_t port) : socket_(ioc_) {
-    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  }
-  void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
-  /// Reads one whole frame (4-byte length counting itself), or "" on EOF.
-  std::string read_frame() {
-    std::string head(4, '\0');
-    boost::system::error_code ec;
-    asio::read(socket_, asio::buffer(head), ec);
-    if (ec) return {};
-    const auto* u = reinterpret_cast<const unsigned char*>(head.data());
-    const std::size_t len = (std::size_t{u[0]} << 24) | (u[1] << 16) | (u[2] << 8) | u[3];
-    std::string rest(len - 4, '\0');
-    asio::read(socket_, asio::buffer(rest), ec);
-    return ec ? std::string() : head + rest;
-  }
-  /// True when the server closed the connection.
-  bool closed_by_peer() {
-    char c;
-    boost::system::error_code ec;
-    socket_.read_some(asio::buffer(&c, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-
- private:
-  asio::io_context ioc_;
-  tcp::socket socket_;
-};
-
-std::string vector_hex(const std::vector<test::Vector>& vs, std::string_view name) {
-  for (const auto& v : vs) {
-    if (v.name == name) return v.hex;
-  }
-  return {};
-}
 
 TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
   const auto vs = test::load_vectors("rawproto-vectors.jsonl");
   if (vs.empty()) GTEST_SKIP() << "../shared/interop/ is absent: no Go vectors to check";
   test::MathServer srv;
-  RawClient go(srv.peer.listen_port());
+  test::RawClient go(srv.peer.listen_port());
   const std::pair<const char*, const char*> exchanges[] = {
       {"call_math_add_json", "reply_math_add_json"},
       {"call_math_add_empty_list", "reply_error_custom"},
@@ -69,17 +33,17 @@ TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
   };
   for (auto [call, reply] : exchanges) {
     SCOPED_TRACE(call);
-    go.send(test::from_hex(vector_hex(vs, call)));
-    EXPECT_EQ(test::to_hex(go.read_frame()), vector_hex(vs, reply));
+    go.send(test::from_hex(test::vector_hex(vs, call)));
+    EXPECT_EQ(test::to_hex(go.read_frame()), test::vector_hex(vs, reply));
   }
   // A gzip call: the reply is gzip-filtered too (bytes differ from Go's deflate; decode it).
-  go.send(test::from_hex(vector_hex(vs, "call_math_add_json_gzip")));
+  go.send(test::from_hex(test::vector_hex(vs, "call_math_add_json_gzip")));
   Message m;
   ASSERT_EQ(RawProto().decode(go.read_frame(), m).kind, DecodeResult::Kind::kMessage);
   EXPECT_EQ(m.xfer_pipe, XferPipe{'g'});
   EXPECT_EQ(m.body, "6");
   // Go answers 404 to a query in the service method; we route on the path and reply.
-  go.send(test::from_hex(vector_hex(vs, "call_math_add_query_string")));
+  go.send(test::from_hex(test::vector_hex(vs, "call_math_add_query_string")));
   ASSERT_EQ(RawProto().decode(go.read_frame(), m).kind, DecodeResult::Kind::kMessage);
   EXPECT_TRUE(m.status.ok());
   EXPECT_EQ(m.body, "6");
@@ -99,7 +63,7 @@ TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
       test::FrameBuilder().u8(0).short_field("1").u8(9).short_field("/").long_field("").long_field("").u8(0).frame(),
   };
   for (const auto& bad : bad_frames) {
-    RawClient raw(srv.peer.listen_port());
+    test::RawClient raw(srv.peer.listen_port());
     raw.send(bad);
     EXPECT_TRUE(raw.closed_by_peer()) << test::to_hex(bad);
     int sum = 0;
@@ -113,7 +77,7 @@ TEST(RawSocket, OversizeFrameAgainstASmallLimit) {
   Peer cli;
   auto [small, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
-  RawClient raw(srv.peer.listen_port());
+  test::RawClient raw(srv.peer.listen_port());
   Message big;
   big.type = MsgType::kCall;
   big.seq = 1;

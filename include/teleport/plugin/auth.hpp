@@ -1,0 +1,47 @@
+// The auth plugin, interoperable with eRPC's plugin/auth: the dialing side sends its token as
+// the session's first message (AUTH_CALL); the accepting side checks it and answers AUTH_REPLY.
+// A refusal is an AUTH_REPLY with 401 and the session closes; the dialer's dial fails with 105.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "teleport/plugin.hpp"
+#include "teleport/router.hpp"
+#include "teleport/session.hpp"
+
+namespace tp::plugin {
+
+/// Dialing side: sends `token` (in `codec`, JSON by default) when a session is dialed and waits
+/// up to `timeout` for the AUTH_REPLY before the dial returns.
+class AuthBearer final : public Plugin {
+ public:
+  /// Sends `token` marshaled with `codec`.
+  explicit AuthBearer(std::string token, std::uint8_t codec = codec_id::kJson,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::string_view name() const override { return "auth-bearer"; }
+  /// Sends the AUTH_CALL; on the first dial waits for the answer (a redial does not wait).
+  Status post_dial(Session& session, bool redialed) override;
+
+ private:
+  std::string body_;
+  std::uint8_t codec_;
+  std::chrono::milliseconds timeout_;
+};
+
+/// Accepting side: `check(session, token)` returns the text to send back, or a refusal status.
+class AuthChecker final : public Plugin {
+ public:
+  /// The check function: the token decoded from the AUTH_CALL body with its codec.
+  using Check = std::function<Result<std::string>(Session&, const std::string& token)>;
+  explicit AuthChecker(Check check) : check_(std::move(check)) {}
+  std::string_view name() const override { return "auth-checker"; }
+  /// Routes the session's first message to the check.
+  Status post_accept(Session& session) override;
+
+ private:
+  Check check_;
+};
+
+}  // namespace tp::plugin
