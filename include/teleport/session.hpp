@@ -90,6 +90,9 @@ class Session {
   /// is answered with an AUTH_REPLY carrying 401 and the session closes (eRPC's auth plugin).
   virtual void require_auth(AuthCheck check) = 0;
 
+  /// A weak reference to this session (sessions are always owned by shared_ptr).
+  [[nodiscard]] virtual std::weak_ptr<Session> weak_self() = 0;
+
   /// Values the application keeps with this session.
   [[nodiscard]] Swap& swap() noexcept { return swap_; }
 

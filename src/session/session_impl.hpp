@@ -42,6 +42,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::uint8_t default_body_codec() const override { return core_->config.default_body_codec; }
   void auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) override;
   void require_auth(AuthCheck check) override;
+  std::weak_ptr<Session> weak_self() override { return weak_from_this(); }
 
  protected:
   Status check_blocking_allowed() const override;

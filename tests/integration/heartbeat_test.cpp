@@ -1,0 +1,57 @@
+// The heartbeat plugin: pings keep a quiet session open, silence closes it, a ping is answered
+// while every worker is busy.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "integration/math_peer.hpp"
+#include "teleport/plugin/heartbeat.hpp"
+
+namespace tp {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Heartbeat, PingsKeepAQuietSessionOpen) {
+  Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  ASSERT_TRUE(srv.listen().ok());
+  Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms)});
+  auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  std::this_thread::sleep_for(400ms);  // 8 intervals with no application traffic
+  EXPECT_TRUE(sess->health());
+  EXPECT_EQ(srv.count_sessions(), 1U);
+}
+
+TEST(Heartbeat, SilenceForThreeIntervalsCloses) {
+  Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  ASSERT_TRUE(srv.listen().ok());
+  Peer silent;  // never pings
+  auto [sess, st] = silent.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  std::promise<void> closed;
+  sess->on_close([&] { closed.set_value(); });
+  EXPECT_EQ(closed.get_future().wait_for(2s), std::future_status::ready);
+}
+
+TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
+  Peer srv({.listen_address = "127.0.0.1:0", .worker_threads = 1}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  srv.route_call_func("/busy", [](Ctx&, const int& ms) -> Result<int> {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
+  }, {.blocking = true});
+  ASSERT_TRUE(srv.listen().ok());
+  Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms, true, true)});
+  auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  for (int i = 0; i < 10; ++i) sess->async_call<int, int>("/busy", 100, [](Status, int) {});  // 1 s of work queued
+  int out = 0;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(sess->call("/heartbeat", 0, out, {.body_codec = codec_id::kJson}).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_TRUE(sess->health());
+}
+
+}  // namespace
+}  // namespace tp
