@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Teleport for C++ builds with (idempotent; needs root or sudo).
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build ccache pkg-config python3
+  build-essential cmake ninja-build ccache pkg-config python3 curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev libzstd-dev liblz4-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libtomlplusplus-dev

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "peer/address.hpp"
+#include "teleport/proto/http_proto.hpp"
 #include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
 #include "session/session_impl.hpp"
@@ -52,6 +53,9 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
       logger(teleport_logger()),
       pool(std::make_shared<IoPool>(config.io_threads)) {
   if (!proto) proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr});
+  for (const char* name : {"raw", "json", "pb", "http"}) {
+    detectable.push_back(make_proto(name, {.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr}));
+  }
   router.table().style = config.name_style;
   timed = config.count_time || config.slow_call_threshold.count() > 0 || config.default_context_age.count() > 0;
   router.table().set_peer_plugins(&plugins);
@@ -59,6 +63,17 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
 
 PeerCore::~PeerCore() {
   if (workers_) workers_->join();
+}
+
+const Proto* PeerCore::detect(std::string_view first) const {
+  if (looks_like_http(first)) return detectable[3].get();
+  if (first.size() < 6) return nullptr;
+  if (first[4] != 0) return proto.get();  // filtered payloads cannot be told apart: the configured one
+  const auto b = static_cast<unsigned char>(first[5]);
+  if (b == '{') return detectable[1].get();              // JSONProto: the payload is a JSON object
+  if (b == 0x08 || b == 0x10) return detectable[2].get();  // PBProto: field 1 (seq) or 2 (mtype) first
+  if (b >= 1 && b <= 7) return detectable[0].get();        // RawProto: the seq text's length
+  return proto.get();
 }
 
 asio::thread_pool& PeerCore::workers() {

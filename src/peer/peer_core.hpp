@@ -52,6 +52,7 @@ struct PeerCore {
   Plugins plugins;
   Router router;
   std::unique_ptr<Proto> proto;  // never null: an unknown name falls back to raw (init_status says so)
+  std::vector<std::unique_ptr<Proto>> detectable;  // raw, json, pb, http: for detect()
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
@@ -63,6 +64,8 @@ struct PeerCore {
 
   PeerCore(PeerConfig cfg, Plugins plugins);
   ~PeerCore();
+  /// The protocol a connection speaks, from its first bytes; null: not enough bytes to tell.
+  const Proto* detect(std::string_view first) const;
   /// The worker pool for blocking handlers, started on first use.
   boost::asio::thread_pool& workers();
   /// Adds a session, findable under its id.

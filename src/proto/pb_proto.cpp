@@ -3,6 +3,7 @@
 #include "pb_payload.pb.h"
 #include "proto/framing.hpp"
 #include "proto/header_fields.hpp"
+#include "teleport/proto/http_proto.hpp"
 #include "teleport/proto/json_proto.hpp"
 
 namespace tp {
@@ -83,6 +84,7 @@ std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options
   if (name == "raw") return std::make_unique<RawProto>(std::move(options));
   if (name == "json") return std::make_unique<JsonProto>(std::move(options));
   if (name == "pb") return std::make_unique<PbProto>(std::move(options));
+  if (name == "http") return std::make_unique<HttpProto>(std::move(options));
   return nullptr;
 }
 

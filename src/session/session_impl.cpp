@@ -53,7 +53,9 @@ SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket, std::opt
       pool_(core_->pool),
       socket_(std::move(socket)),
       ioc_(&static_cast<asio::io_context&>(socket_.get_executor().context())),
-      dialed_to_(std::move(dialed_to)) {
+      dialed_to_(std::move(dialed_to)),
+      proto_(core_->proto.get()),
+      detect_proto_(!dialed_to_ && core_->config.detect_protocol) {
   boost::system::error_code ec;
   remote_ = endpoint_text(socket_.remote_endpoint(ec));
   local_ = endpoint_text(socket_.local_endpoint(ec));
@@ -199,7 +201,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
     return;
   }
   const std::size_t at = out_.size();
-  if (Status st = core_->proto->encode(call, out_); !st.ok()) {
+  if (Status st = proto_->encode(call, out_); !st.ok()) {
     complete(done, std::move(st));
     return;
   }
@@ -233,7 +235,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
   asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     if (self->closed_) return;
     push.seq = ++self->seq_;
-    if (!self->core_->proto->encode(push, self->out_).ok()) return;
+    if (!self->proto_->encode(push, self->out_).ok()) return;
     if (self->core_->config.print_detail) self->log_message("send", push);
     (void)run_hooks({&self->core_->plugins}, &Plugin::post_write_push, *self, static_cast<const Message&>(push));
     if (!self->redialing_) self->flush();
@@ -294,9 +296,15 @@ void SessionImpl::process_input() {
       shutdown(st);
       return;
     }
+    if (detect_proto_) {
+      const Proto* detected = core_->detect(std::string_view(in_.data() + in_start_, in_end_ - in_start_));
+      if (!detected) break;  // too few bytes to tell yet
+      proto_ = detected;
+      detect_proto_ = false;
+    }
     // Decoded into a per-session Message so that its buffers are reused frame after frame.
     Message& msg = in_msg_;
-    const DecodeResult r = core_->proto->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
+    const DecodeResult r = proto_->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
@@ -429,11 +437,11 @@ void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
   if (Status st = run_hooks({&core_->plugins, route_plugins}, &Plugin::pre_write_reply, *this, reply); !st.ok()) {
     make_error_reply(reply, std::move(st));
   }
-  if (Status st = core_->proto->encode(reply, out_); !st.ok()) {
+  if (Status st = proto_->encode(reply, out_); !st.ok()) {
     // The reply cannot be written (e.g. oversize): tell the caller instead of leaving it waiting.
     make_error_reply(reply, Status::from_code(code::kInternalServerError, st.cause()));
     reply.meta.clear();
-    (void)core_->proto->encode(reply, out_);
+    (void)proto_->encode(reply, out_);
   }
   if (core_->config.print_detail) log_message("send", reply);
   (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this, static_cast<const Message&>(reply));
@@ -510,7 +518,7 @@ void SessionImpl::auth_call_raw(std::uint8_t codec, std::string body, ReplyCallb
     auth.type = MsgType::kAuthCall;
     auth.body_codec = codec;
     auth.body = std::move(body);
-    if (Status st = self->core_->proto->encode(auth, self->out_); !st.ok()) {
+    if (Status st = self->proto_->encode(auth, self->out_); !st.ok()) {
       complete(done, std::move(st));
       return;
     }
@@ -546,7 +554,7 @@ void SessionImpl::handle_auth(Message& first) {
     reply.body.clear();
     close_after_flush_ = true;  // answer, then close, as Go's checker does
   }
-  (void)core_->proto->encode(reply, out_);
+  (void)proto_->encode(reply, out_);
   flush();
 }
 

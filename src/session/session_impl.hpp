@@ -87,6 +87,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   Socket socket_;
   boost::asio::io_context* ioc_;  // the thread this session lives on
   std::optional<Endpoint> dialed_to_;
+  const Proto* proto_;   // the peer's protocol, or the one detected from an accepted connection
+  bool detect_proto_;    // still to detect from the first bytes
   mutable std::mutex id_mutex_;   // guards id_, remote_, local_ (they change on set_id and redial)
   std::string id_;
   std::string remote_;

@@ -136,13 +136,30 @@ TEST_P(EachProto, PeersTalkOverIt) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add?author=proto", std::vector{1, 2, 3, 4}, sum, {.xfer_pipe = {'g'}}).ok());
+  CallOptions opts;
+  if (std::string_view(GetParam()) != "http") opts.xfer_pipe = {'g'};  // HTTP carries no filters
+  ASSERT_TRUE(sess->call("/math/add?author=proto", std::vector{1, 2, 3, 4}, sum, opts).ok());
   EXPECT_EQ(sum, 10);
   EXPECT_EQ(srv.last_author, "proto");
   EXPECT_EQ(sess->call("/nope", 1, sum).code(), code::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(Protos, EachProto, ::testing::Values("raw", "json", "pb"));
+INSTANTIATE_TEST_SUITE_P(Protos, EachProto, ::testing::Values("raw", "json", "pb", "http"));
+
+TEST(Protos, OnePortDetectsEveryProtocol) {
+  test::MathServer srv;  // configured for raw; detects the others from the first bytes
+  for (const char* proto : {"raw", "json", "pb", "http"}) {
+    Peer cli({.proto = proto});
+    auto [sess, st] = cli.dial(srv.addr());
+    ASSERT_TRUE(st.ok());
+    int sum = 0;
+    ASSERT_TRUE(sess->call("/math/add", std::vector{2, 3}, sum).ok()) << proto;
+    EXPECT_EQ(sum, 5) << proto;
+    ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
+  }
+  for (int i = 0; i < 100 && srv.pushes < 4; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.pushes.load(), 4);
+}
 
 TEST(Protos, UnknownProtocolIsRefused) {
   Peer bad({.listen_address = "127.0.0.1:0", .proto = "thrift"});

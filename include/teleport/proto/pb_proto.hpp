@@ -26,7 +26,7 @@ class PbProto final : public Proto {
   RawProtoOptions options_;
 };
 
-/// The protocol named `name` ("raw", "json" or "pb"), or null.
+/// The protocol named `name` ("raw", "json", "pb" or "http"), or null.
 std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options);
 
 }  // namespace tp
