@@ -297,8 +297,13 @@ void SessionImpl::process_input() {
       return;
     }
     if (detect_proto_) {
-      const Proto* detected = core_->detect(std::string_view(in_.data() + in_start_, in_end_ - in_start_));
-      if (!detected) break;  // too few bytes to tell yet
+      const std::string_view first(in_.data() + in_start_, in_end_ - in_start_);
+      const Proto* detected = core_->detect(first);
+      if (!detected) {
+        // Too few bytes to tell, unless they are already wrong for the configured protocol.
+        if (core_->proto->decode(first, in_msg_).kind != DecodeResult::Kind::kError) break;
+        detected = core_->proto.get();
+      }
       proto_ = detected;
       detect_proto_ = false;
     }
