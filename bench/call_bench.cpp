@@ -18,12 +18,13 @@ struct PeerPair {
   std::shared_ptr<tp::Session> session;
 
   PeerPair() {
-    server.route_call_func("/hello/say", [](tp::Ctx&, const BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
-      BenchmarkMessage out = in;
-      out.set_field1("OK");
-      out.set_field2(100);
-      return out;
-    });
+    server.route_call_func(
+        "/hello/say", [](tp::Ctx&, const BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
+          BenchmarkMessage out = in;
+          out.set_field1("OK");
+          out.set_field2(100);
+          return out;
+        });
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::abort();
     (void)server.serve_conn(fds[0]);
@@ -40,8 +41,8 @@ void BM_CallRoundTrip(benchmark::State& state) {
   for (auto _ : state) {
     if (!pair.session->call("/hello/say", request, reply).ok()) state.SkipWithError("call failed");
   }
-  state.counters["allocs/call"] = benchmark::Counter(static_cast<double>(tp::bench::allocations() - before),
-                                                     benchmark::Counter::kAvgIterations);
+  state.counters["allocs/call"] = benchmark::Counter(
+      static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_CallRoundTrip)->UseRealTime();
 
@@ -49,7 +50,8 @@ BENCHMARK(BM_CallRoundTrip)->UseRealTime();
 void BM_CallRoundTripBytes(benchmark::State& state) {
   tp::Peer server({.io_threads = 1});
   tp::Peer client({.io_threads = 1});
-  server.route_call_func("/echo", [](tp::Ctx&, const tp::Bytes& b) -> tp::Result<tp::Bytes> { return b; });
+  server.route_call_func("/echo",
+                         [](tp::Ctx&, const tp::Bytes& b) -> tp::Result<tp::Bytes> { return b; });
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::abort();
   (void)server.serve_conn(fds[0]);
@@ -59,10 +61,11 @@ void BM_CallRoundTripBytes(benchmark::State& state) {
   (void)session->call("/echo", request, reply, {.body_codec = tp::codec_id::kPlain});
   const std::uint64_t before = tp::bench::allocations();
   for (auto _ : state) {
-    if (!session->call("/echo", request, reply, {.body_codec = tp::codec_id::kPlain}).ok()) state.SkipWithError("call failed");
+    if (!session->call("/echo", request, reply, {.body_codec = tp::codec_id::kPlain}).ok())
+      state.SkipWithError("call failed");
   }
-  state.counters["allocs/call"] = benchmark::Counter(static_cast<double>(tp::bench::allocations() - before),
-                                                     benchmark::Counter::kAvgIterations);
+  state.counters["allocs/call"] = benchmark::Counter(
+      static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_CallRoundTripBytes)->UseRealTime();
 

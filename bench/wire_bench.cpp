@@ -22,10 +22,11 @@ tp::Message benchmark_call(tp::XferPipe pipe) {
 
 class AllocCounter {
  public:
-  explicit AllocCounter(benchmark::State& state) : state_(state), start_(tp::bench::allocations()) {}
+  explicit AllocCounter(benchmark::State& state)
+      : state_(state), start_(tp::bench::allocations()) {}
   ~AllocCounter() {
-    state_.counters["allocs/op"] = benchmark::Counter(static_cast<double>(tp::bench::allocations() - start_),
-                                                       benchmark::Counter::kAvgIterations);
+    state_.counters["allocs/op"] = benchmark::Counter(
+        static_cast<double>(tp::bench::allocations() - start_), benchmark::Counter::kAvgIterations);
   }
 
  private:

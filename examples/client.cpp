@@ -10,9 +10,10 @@ int main(int argc, char** argv) {
   const std::string addr = argc > 1 ? argv[1] : "127.0.0.1:9090";
   tp::Peer client;
   std::promise<std::string> status;
-  client.route_push_func("/push/status", [&, once = false](tp::Ctx&, const std::string& text) mutable {
-    if (!std::exchange(once, true)) status.set_value(text);
-  });
+  client.route_push_func("/push/status",
+                         [&, once = false](tp::Ctx&, const std::string& text) mutable {
+                           if (!std::exchange(once, true)) status.set_value(text);
+                         });
   auto [session, st] = client.dial(addr);
   if (!st.ok()) {
     std::cerr << "client: " << st.to_string() << "\n";

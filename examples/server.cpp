@@ -29,12 +29,13 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (tick % 5 == 0) {  // every second: tell every session how we are doing
       server.range_sessions([&](const auto& s) {
-        (void)s->push("/push/status", std::string("server is up, ") + std::to_string(server.count_sessions()) +
-                                          " session(s)");
+        (void)s->push("/push/status", std::string("server is up, ") +
+                                          std::to_string(server.count_sessions()) + " session(s)");
         return true;
       });
     }
-    if (seconds > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(seconds)) break;
+    if (seconds > 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(seconds))
+      break;
   }
   server.close();
   std::cout << "server: closed" << std::endl;

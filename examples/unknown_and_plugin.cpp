@@ -22,7 +22,8 @@ class IgnoreCase : public tp::Plugin {
  private:
   static tp::Status lower(tp::Ctx& ctx) {
     std::string sm = ctx.service_method();
-    std::transform(sm.begin(), sm.end(), sm.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(sm.begin(), sm.end(), sm.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     ctx.reset_service_method(std::move(sm));
     return {};
   }
@@ -37,8 +38,10 @@ int main() {
     // The raw body and its codec are here; bind<T>() decodes it if the type is known.
     std::vector<int> numbers;
     const bool numeric = ctx.bind(numbers).ok();
-    return ctx.set_reply("unknown " + ctx.path() + " got " + std::to_string(ctx.input().body.size()) + " bytes of " +
-                         std::string(tp::codec_name(ctx.input().body_codec)) + (numeric ? " (a list of numbers)" : ""));
+    return ctx.set_reply("unknown " + ctx.path() + " got " +
+                         std::to_string(ctx.input().body.size()) + " bytes of " +
+                         std::string(tp::codec_name(ctx.input().body_codec)) +
+                         (numeric ? " (a list of numbers)" : ""));
   });
   std::promise<std::string> pushed;
   server.router().set_unknown_push([&](tp::Ctx& ctx) -> tp::Status {

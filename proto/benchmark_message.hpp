@@ -1,4 +1,5 @@
-// The rpc-benchmark request: a BenchmarkMessage that marshals to 581 bytes, as the Go seeds build it.
+// The rpc-benchmark request: a BenchmarkMessage that marshals to 581 bytes, as the Go seeds build
+// it.
 #pragma once
 
 #include "benchmark.pb.h"

@@ -1,8 +1,8 @@
 #include "teleport/context.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -26,7 +26,8 @@ std::optional<std::string> Ctx::query_param(std::string_view key) const {
 std::string Ctx::real_ip() const {
   if (auto ip = input_.meta.get(kRealIpKey); ip && !ip->empty()) return std::string(*ip);
   std::string addr = session_.remote_addr();
-  if (auto colon = addr.rfind(':'); colon != std::string::npos && addr.find('/') == std::string::npos) {
+  if (auto colon = addr.rfind(':');
+      colon != std::string::npos && addr.find('/') == std::string::npos) {
     addr.resize(colon);
   }
   return addr;
@@ -37,7 +38,8 @@ std::optional<std::uint8_t> Ctx::accept_body_codec() const {
   if (!text) return std::nullopt;
   unsigned value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value == 0 || value > 255) return std::nullopt;
+  if (ec != std::errc() || end != text->data() + text->size() || value == 0 || value > 255)
+    return std::nullopt;
   if (!CodecRegistry::global().find(static_cast<std::uint8_t>(value))) return std::nullopt;
   return static_cast<std::uint8_t>(value);
 }

@@ -6,11 +6,16 @@ namespace tp {
 
 std::string_view msg_type_name(MsgType type) noexcept {
   switch (type) {
-    case MsgType::kCall: return "CALL";
-    case MsgType::kReply: return "REPLY";
-    case MsgType::kPush: return "PUSH";
-    case MsgType::kAuthCall: return "AUTH_CALL";
-    case MsgType::kAuthReply: return "AUTH_REPLY";
+    case MsgType::kCall:
+      return "CALL";
+    case MsgType::kReply:
+      return "REPLY";
+    case MsgType::kPush:
+      return "PUSH";
+    case MsgType::kAuthCall:
+      return "AUTH_CALL";
+    case MsgType::kAuthReply:
+      return "AUTH_REPLY";
   }
   return "UNKNOWN";
 }
@@ -27,7 +32,8 @@ std::string Message::path() const {
 
 std::string_view Message::query() const {
   const auto q = service_method.find('?');
-  return q == std::string::npos ? std::string_view() : std::string_view(service_method).substr(q + 1);
+  return q == std::string::npos ? std::string_view()
+                                : std::string_view(service_method).substr(q + 1);
 }
 
 }  // namespace tp

@@ -19,15 +19,16 @@ void Meta::add(std::string key, std::string value) {
 }
 
 void Meta::set(std::string_view key, std::string value) {
-  auto first = std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) { return p.first == key; });
+  auto first =
+      std::find_if(pairs_.begin(), pairs_.end(), [&](const Pair& p) { return p.first == key; });
   if (first == pairs_.end()) {
     pairs_.emplace_back(std::string(key), std::move(value));
     return;
   }
   first->second = std::move(value);
-  pairs_.erase(std::remove_if(std::next(first), pairs_.end(),
-                              [&](const Pair& p) { return p.first == key; }),
-               pairs_.end());
+  pairs_.erase(
+      std::remove_if(std::next(first), pairs_.end(), [&](const Pair& p) { return p.first == key; }),
+      pairs_.end());
 }
 
 std::size_t Meta::del(std::string_view key) {
@@ -95,7 +96,8 @@ Status parse_query_pairs(std::string_view text, std::string_view what,
   auto decode = [&](std::string_view part, std::string& out) -> Status {
     auto pct = boost::urls::make_pct_string_view(part);
     if (!pct) {
-      return Status::bad_message("bad percent-encoding in " + std::string(what) + ": " + pct.error().message());
+      return Status::bad_message("bad percent-encoding in " + std::string(what) + ": " +
+                                 pct.error().message());
     }
     pct->decode(plus_is_space, boost::urls::string_token::assign_to(out));
     return {};

@@ -9,20 +9,34 @@ namespace tp {
 
 std::string_view code_text(std::int32_t code) noexcept {
   switch (code) {
-    case code::kOK: return "";
-    case code::kInvalidOp: return "Invalid Operation";
-    case code::kBadMessage: return "Bad Message";
-    case code::kUnauthorized: return "Unauthorized";
-    case code::kDialFailed: return "Dial Failed";
-    case code::kWrongConn: return "Wrong Connection";
-    case code::kConnClosed: return "Connection Closed";
-    case code::kWriteFailed: return "Write Failed";
-    case code::kNotFound: return "Not Found";
-    case code::kHandleTimeout: return "Handle Timeout";
-    case code::kMtypeNotAllowed: return "Message Type Not Allowed";
-    case code::kInternalServerError: return "Internal Server Error";
-    case code::kBadGateway: return "Bad Gateway";
-    default: return "Unknown Error";
+    case code::kOK:
+      return "";
+    case code::kInvalidOp:
+      return "Invalid Operation";
+    case code::kBadMessage:
+      return "Bad Message";
+    case code::kUnauthorized:
+      return "Unauthorized";
+    case code::kDialFailed:
+      return "Dial Failed";
+    case code::kWrongConn:
+      return "Wrong Connection";
+    case code::kConnClosed:
+      return "Connection Closed";
+    case code::kWriteFailed:
+      return "Write Failed";
+    case code::kNotFound:
+      return "Not Found";
+    case code::kHandleTimeout:
+      return "Handle Timeout";
+    case code::kMtypeNotAllowed:
+      return "Message Type Not Allowed";
+    case code::kInternalServerError:
+      return "Internal Server Error";
+    case code::kBadGateway:
+      return "Bad Gateway";
+    default:
+      return "Unknown Error";
   }
 }
 

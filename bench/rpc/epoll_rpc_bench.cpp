@@ -55,7 +55,8 @@ int run_server(int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(lfd, 4096) != 0) {
+  if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(lfd, 4096) != 0) {
     std::perror("bind/listen");
     return 1;
   }
@@ -128,7 +129,8 @@ int run_client(int port, int concurrency, double seconds) {
   }
   tp::bench::LatencyStats stats;
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (auto& c : conns) {
     c.sent = Clock::now();
     (void)::write(c.fd, request.data(), request.size());

@@ -35,7 +35,7 @@ class CallData {
       return;
     }
     new CallData(service_, cq_);  // accept the next call
-    reply_.Swap(&request_);  // in place, as the teleport side moves its request into the reply
+    reply_.Swap(&request_);       // in place, as the teleport side moves its request into the reply
     reply_.set_field1("OK");
     reply_.set_field2(100);
     finished_ = true;
@@ -72,7 +72,8 @@ int run_server(int port, int threads) {
   }
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  std::cerr << "grpc bench server on 127.0.0.1:" << port << " (" << threads << " completion queue thread(s))\n";
+  std::cerr << "grpc bench server on 127.0.0.1:" << port << " (" << threads
+            << " completion queue thread(s))\n";
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   server->Shutdown();
   for (auto& cq : cqs) cq->Shutdown();
@@ -96,7 +97,8 @@ int run_client(int port, int concurrency, double seconds) {
   std::vector<Slot> slots(static_cast<std::size_t>(concurrency));
   for (auto& s : slots) {
     grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per client, as the others
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+                1);  // one TCP connection per client, as the others
     s.stub = Hello::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
                                                       grpc::InsecureChannelCredentials(), args));
   }
@@ -118,7 +120,8 @@ int run_client(int port, int concurrency, double seconds) {
   }
   tp::bench::LatencyStats stats;
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (auto& s : slots) issue(s);
   int active = concurrency;
   void* tag = nullptr;
@@ -126,10 +129,14 @@ int run_client(int port, int concurrency, double seconds) {
   while (active > 0 && cq.Next(&tag, &ok)) {
     auto& s = *static_cast<Slot*>(tag);
     const auto now = Clock::now();
-    if (ok && s.status.ok() && s.reply.field1() == "OK") stats.add(now - s.sent);
-    else stats.add_error();
-    if (now < end) issue(s);
-    else --active;
+    if (ok && s.status.ok() && s.reply.field1() == "OK")
+      stats.add(now - s.sent);
+    else
+      stats.add_error();
+    if (now < end)
+      issue(s);
+    else
+      --active;
   }
   stats.print("grpc", concurrency, std::chrono::duration<double>(Clock::now() - start).count());
   return 0;
@@ -146,7 +153,8 @@ int main(int argc, char** argv) {
     return def;
   };
   const int port = std::stoi(opt("--port", "8974"));
-  if (!args.empty() && args[0] == "server") return run_server(port, std::stoi(opt("--threads", "1")));
+  if (!args.empty() && args[0] == "server")
+    return run_server(port, std::stoi(opt("--threads", "1")));
   if (!args.empty() && args[0] == "client") {
     return run_client(port, std::stoi(opt("-c", "100")), std::stod(opt("-s", "10")));
   }

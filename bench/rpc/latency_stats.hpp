@@ -16,7 +16,8 @@ class LatencyStats {
  public:
   void reserve(std::size_t n) { samples_.reserve(n); }
   void add(std::chrono::steady_clock::duration d) {
-    samples_.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
+    samples_.push_back(static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count()));
   }
   void add_error() { ++errors_; }
   std::size_t count() const { return samples_.size(); }
@@ -32,15 +33,18 @@ class LatencyStats {
     std::sort(samples_.begin(), samples_.end());
     auto pct = [&](double p) -> std::uint32_t {
       if (samples_.empty()) return 0;
-      return samples_[std::min(samples_.size() - 1, static_cast<std::size_t>(p * static_cast<double>(samples_.size())))];
+      return samples_[std::min(samples_.size() - 1,
+                               static_cast<std::size_t>(p * static_cast<double>(samples_.size())))];
     };
     double mean = 0;
     for (auto s : samples_) mean += s;
     mean = samples_.empty() ? 0 : mean / static_cast<double>(samples_.size());
-    std::printf("system=%s c=%d calls=%zu calls_per_s=%.0f mean_us=%.0f p50_us=%u p99_us=%u p999_us=%u max_us=%u errors=%llu\n",
-                system.c_str(), concurrency, samples_.size(), static_cast<double>(samples_.size()) / seconds, mean,
-                pct(0.5), pct(0.99), pct(0.999), samples_.empty() ? 0 : samples_.back(),
-                static_cast<unsigned long long>(errors_));
+    std::printf(
+        "system=%s c=%d calls=%zu calls_per_s=%.0f mean_us=%.0f p50_us=%u p99_us=%u p999_us=%u "
+        "max_us=%u errors=%llu\n",
+        system.c_str(), concurrency, samples_.size(),
+        static_cast<double>(samples_.size()) / seconds, mean, pct(0.5), pct(0.99), pct(0.999),
+        samples_.empty() ? 0 : samples_.back(), static_cast<unsigned long long>(errors_));
     std::fflush(stdout);
   }
 

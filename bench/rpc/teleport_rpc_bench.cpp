@@ -26,18 +26,27 @@ using tp::bench::BenchmarkMessage;
 volatile std::sig_atomic_t g_stop = 0;
 
 int run_server(const std::string& listen, unsigned threads) {
-  tp::Peer server({.listen_address = listen, .default_body_codec = tp::codec_id::kProtobuf, .io_threads = threads});
+  tp::Peer server({.listen_address = listen,
+                   .default_body_codec = tp::codec_id::kProtobuf,
+                   .io_threads = threads});
   // The request is modified in place and moved into the reply, as rpc-benchmark's Go server
   // does (`args.Field1 = "OK"; args.Field2 = 100; *reply = *args`); gRPC's side swaps likewise.
-  server.route_call_func("/hello/say", [](tp::Ctx&, BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
-    in.set_field1("OK");
-    in.set_field2(100);
-    return std::move(in);
-  });
+  server.route_call_func("/hello/say",
+                         [](tp::Ctx&, BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
+                           in.set_field1("OK");
+                           in.set_field2(100);
+                           return std::move(in);
+                         });
   std::atomic<std::uint64_t> pushes{0};
-  server.route_push_func("/bench/push", [&](tp::Ctx&, const std::string&) { pushes.fetch_add(1, std::memory_order_relaxed); });
-  server.route_call_func("/bench/pushes", [&](tp::Ctx&, const int&) -> tp::Result<std::uint64_t> { return pushes.load(); });
-  server.route_call_func("/bench/rss", [](tp::Ctx&, const int&) -> tp::Result<long> { return tp::bench::resident_kib(); });
+  server.route_push_func("/bench/push", [&](tp::Ctx&, const std::string&) {
+    pushes.fetch_add(1, std::memory_order_relaxed);
+  });
+  server.route_call_func("/bench/pushes", [&](tp::Ctx&, const int&) -> tp::Result<std::uint64_t> {
+    return pushes.load();
+  });
+  server.route_call_func("/bench/rss", [](tp::Ctx&, const int&) -> tp::Result<long> {
+    return tp::bench::resident_kib();
+  });
   server.route_call_func("/bench/sessions", [&](tp::Ctx&, const int&) -> tp::Result<std::size_t> {
     return server.count_sessions();
   });
@@ -74,15 +83,18 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   std::atomic<int> running{concurrency};
   std::promise<void> all_done;
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::function<void(int)> issue = [&](int i) {
     const auto sent = Clock::now();
     sessions[static_cast<std::size_t>(i)]->async_call<BenchmarkMessage, BenchmarkMessage>(
         "/hello/say", request, [&, i, sent](tp::Status st, BenchmarkMessage reply) {
           auto& s = stats[static_cast<std::size_t>(i)];
           const auto now = Clock::now();
-          if (st.ok() && reply.field1() == "OK") s.add(now - sent);
-          else s.add_error();
+          if (st.ok() && reply.field1() == "OK")
+            s.add(now - sent);
+          else
+            s.add_error();
           if (now < end) {
             issue(i);
           } else if (--running == 0) {
@@ -101,7 +113,8 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   merged.print("teleport", concurrency, elapsed);
   long rss_end = 0;
   (void)sessions[0]->call("/bench/rss", 0, rss_end);
-  std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n", rss_start, rss_end);
+  std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n",
+               rss_start, rss_end);
   return 0;
 }
 
@@ -116,7 +129,8 @@ int run_pushes(const std::string& addr, double seconds, unsigned threads) {
   std::uint64_t sent = 0;
   const auto start = Clock::now();
   while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
-    for (int i = 0; i < kBurst; ++i) (void)session->push("/bench/push", body, {.body_codec = tp::codec_id::kPlain});
+    for (int i = 0; i < kBurst; ++i)
+      (void)session->push("/bench/push", body, {.body_codec = tp::codec_id::kPlain});
     sent += kBurst;
     std::uint64_t received = 0;
     if (!session->call("/bench/pushes", 0, received).ok()) return 1;  // ordered after the pushes
@@ -125,7 +139,8 @@ int run_pushes(const std::string& addr, double seconds, unsigned threads) {
   if (!session->call("/bench/pushes", 0, after).ok()) return 1;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("system=teleport mode=push sent=%llu received=%llu pushes_per_s=%.0f\n",
-              static_cast<unsigned long long>(sent), static_cast<unsigned long long>(after - before),
+              static_cast<unsigned long long>(sent),
+              static_cast<unsigned long long>(after - before),
               static_cast<double>(after - before) / elapsed);
   return 0;
 }
@@ -135,8 +150,8 @@ int run_idle(const std::string& addr, int sessions_wanted, int local_ips, unsign
   const long client_before = tp::bench::resident_kib();
   std::vector<std::unique_ptr<tp::Peer>> peers;
   for (int i = 0; i < std::max(1, local_ips); ++i) {
-    peers.push_back(std::make_unique<tp::Peer>(tp::PeerConfig{.local_ip = "127.0.0." + std::to_string(2 + i),
-                                                              .io_threads = threads}));
+    peers.push_back(std::make_unique<tp::Peer>(
+        tp::PeerConfig{.local_ip = "127.0.0." + std::to_string(2 + i), .io_threads = threads}));
   }
   tp::Peer control({.io_threads = 1});
   auto [ctl, cst] = control.dial(addr);
@@ -156,14 +171,17 @@ int run_idle(const std::string& addr, int sessions_wanted, int local_ips, unsign
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server register them all
   std::size_t server_sessions = 0;
   long server_after = 0;
-  if (!ctl->call("/bench/sessions", 0, server_sessions).ok() || !ctl->call("/bench/rss", 0, server_after).ok()) return 1;
+  if (!ctl->call("/bench/sessions", 0, server_sessions).ok() ||
+      !ctl->call("/bench/rss", 0, server_after).ok())
+    return 1;
   const long client_after = tp::bench::resident_kib();
   const double n = static_cast<double>(held.size());
-  std::printf("system=teleport mode=idle sessions=%zu server_sessions=%zu server_kib_per_session=%.2f "
-              "client_kib_per_session=%.2f%s\n",
-              held.size(), server_sessions - 1, static_cast<double>(server_after - server_before) / n,
-              static_cast<double>(client_after - client_before) / n,
-              last.ok() ? "" : (" stopped_at=\"" + last.to_string() + "\"").c_str());
+  std::printf(
+      "system=teleport mode=idle sessions=%zu server_sessions=%zu server_kib_per_session=%.2f "
+      "client_kib_per_session=%.2f%s\n",
+      held.size(), server_sessions - 1, static_cast<double>(server_after - server_before) / n,
+      static_cast<double>(client_after - client_before) / n,
+      last.ok() ? "" : (" stopped_at=\"" + last.to_string() + "\"").c_str());
   return 0;
 }
 

@@ -8,24 +8,81 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <memory>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include "teleport/router.hpp"
 #include "teleport/session.hpp"
 
 namespace tp {
 
+/// The executor of `session`'s I/O thread (coroutine handlers run there).
+boost::asio::any_io_executor io_executor(Session& session);
+
+namespace detail {
+template <class F>
+struct coro_traits : coro_traits<decltype(&F::operator())> {};
+template <class C, class R, class A>
+struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A) const> {
+  using arg = std::remove_cvref_t<A>;
+};
+template <class C, class R, class A>
+struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A)>
+    : coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A) const> {};
+}  // namespace detail
+
+/// Adds a coroutine call handler `fn(Ctx&, const Arg&) -> boost::asio::awaitable<Result<R>>` to
+/// `group`: it runs on the session's I/O thread and never blocks it while it co_awaits.
+template <class F>
+Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions opts = {}) {
+  using Arg = typename detail::coro_traits<F>::arg;
+  return group.route_call_async(
+      std::move(path),
+      [fn = std::move(fn)](Ctx& ctx, std::function<void(Status)> done) {
+        auto arg = std::make_shared<Arg>();
+        if (Status st = ctx.bind(*arg); !st.ok()) {
+          done(std::move(st));
+          return;
+        }
+        boost::asio::co_spawn(io_executor(ctx.session()), fn(ctx, *arg),
+                              [&ctx, arg, done = std::move(done)](std::exception_ptr error, auto result) {
+                                if (error) {
+                                  try {
+                                    std::rethrow_exception(error);
+                                  } catch (const std::exception& e) {
+                                    done(Status::from_code(code::kInternalServerError, e.what()));
+                                  } catch (...) {
+                                    done(Status::from_code(code::kInternalServerError, "unknown exception"));
+                                  }
+                                  return;
+                                }
+                                done(result.status.ok() ? ctx.set_reply(result.value) : result.status);
+                              });
+      },
+      std::move(opts));
+}
+
 /// Calls `sm` with `arg`; completes with (Status, Out) on the token's executor.
 template <class Out, class Arg, class CompletionToken>
-auto async_call(Session& session, std::string sm, const Arg& arg, CallOptions opts, CompletionToken&& token) {
+auto async_call(Session& session, std::string sm, const Arg& arg, CallOptions opts,
+                CompletionToken&& token) {
   return boost::asio::async_initiate<CompletionToken, void(Status, Out)>(
       [&session](auto handler, std::string sm, const Arg& arg, CallOptions opts) {
         // std::function needs a copyable callable; Asio handlers are move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto work = std::make_shared<boost::asio::executor_work_guard<boost::asio::associated_executor_t<decltype(handler)>>>(
+        auto work = std::make_shared<boost::asio::executor_work_guard<
+            boost::asio::associated_executor_t<decltype(handler)>>>(
             boost::asio::get_associated_executor(*shared));
-        session.async_call<Arg, Out>(std::move(sm), arg, [shared, work](Status st, Out out) {
-          boost::asio::dispatch(work->get_executor(), [shared, work, st = std::move(st), out = std::move(out)]() mutable {
-            (*shared)(std::move(st), std::move(out));
-          });
-        }, std::move(opts));
+        session.async_call<Arg, Out>(
+            std::move(sm), arg,
+            [shared, work](Status st, Out out) {
+              boost::asio::dispatch(work->get_executor(), [shared, work, st = std::move(st),
+                                                           out = std::move(out)]() mutable {
+                (*shared)(std::move(st), std::move(out));
+              });
+            },
+            std::move(opts));
       },
       token, std::move(sm), arg, std::move(opts));
 }
@@ -36,7 +93,8 @@ auto async_wait_closed(Session& session, CompletionToken&& token) {
   return boost::asio::async_initiate<CompletionToken, void()>(
       [&session](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto work = std::make_shared<boost::asio::executor_work_guard<boost::asio::associated_executor_t<decltype(handler)>>>(
+        auto work = std::make_shared<boost::asio::executor_work_guard<
+            boost::asio::associated_executor_t<decltype(handler)>>>(
             boost::asio::get_associated_executor(*shared));
         session.on_close([shared, work] {
           boost::asio::dispatch(work->get_executor(), [shared, work]() mutable { (*shared)(); });

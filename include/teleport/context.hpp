@@ -20,7 +20,8 @@ class Session;
 class Ctx {
  public:
   /// For the framework: wraps an incoming message and the reply being built.
-  Ctx(Session& session, Message& input, Message& reply) : session_(session), input_(input), reply_(reply) {}
+  Ctx(Session& session, Message& input, Message& reply)
+      : session_(session), input_(input), reply_(reply) {}
 
   /// The session the message arrived on.
   [[nodiscard]] Session& session() const noexcept { return session_; }
@@ -39,7 +40,9 @@ class Ctx {
   /// The incoming meta.
   [[nodiscard]] const Meta& meta() const noexcept { return input_.meta; }
   /// The first incoming meta value of `key`.
-  [[nodiscard]] std::optional<std::string_view> peek_meta(std::string_view key) const { return input_.meta.get(key); }
+  [[nodiscard]] std::optional<std::string_view> peek_meta(std::string_view key) const {
+    return input_.meta.get(key);
+  }
   /// The meta of the reply (add or set pairs).
   [[nodiscard]] Meta& reply_meta() noexcept { return reply_.meta; }
   /// The client's real IP: X-Real-IP if sent, else the remote address's host.

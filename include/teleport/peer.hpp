@@ -19,33 +19,36 @@ namespace tp {
 
 /// A peer's settings (eRPC's PeerConfig fields, plus the C++ ones below them).
 struct PeerConfig {
-  std::string network = "tcp";                    ///< tcp, tcp4, tcp6 or unix
-  std::string listen_address;                     ///< "ip:port", ":port" or a Unix socket path; empty: no listener
-  std::string local_ip;                           ///< source address of dialed TCP connections (empty: any)
-  std::chrono::milliseconds dial_timeout{5000};   ///< dial deadline
-  int redial_times = 0;                           ///< reconnect attempts after a dialed session breaks (< 0: unlimited)
-  std::chrono::milliseconds redial_interval{100};  ///< wait between redial attempts
+  std::string network = "tcp";  ///< tcp, tcp4, tcp6 or unix
+  std::string listen_address;   ///< "ip:port", ":port" or a Unix socket path; empty: no listener
+  std::string local_ip;         ///< source address of dialed TCP connections (empty: any)
+  std::chrono::milliseconds dial_timeout{5000};  ///< dial deadline
+  int redial_times = 0;  ///< reconnect attempts after a dialed session breaks (< 0: unlimited)
+  std::chrono::milliseconds redial_interval{100};     ///< wait between redial attempts
   std::uint8_t default_body_codec = codec_id::kJson;  ///< codec of calls and pushes that name none
-  std::chrono::milliseconds default_session_age{0};  ///< a session closes this long after it starts (0: never)
+  std::chrono::milliseconds default_session_age{
+      0};  ///< a session closes this long after it starts (0: never)
   std::chrono::milliseconds default_context_age{0};  ///< deadline of a call, both sides (0: none)
-  std::chrono::milliseconds slow_call_threshold{0};  ///< calls slower than this log a warning (0: off)
-  bool print_detail = false;                       ///< log status, meta and body of every message
-  bool count_time = false;                         ///< log the cost of every call
+  std::chrono::milliseconds slow_call_threshold{
+      0};                     ///< calls slower than this log a warning (0: off)
+  bool print_detail = false;  ///< log status, meta and body of every message
+  bool count_time = false;    ///< log the cost of every call
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
-  std::string proto = "raw";                       ///< wire protocol: raw, json, pb or http
-  bool detect_protocol = true;                     ///< accepted connections: pick raw/json/pb/http from the first bytes
-  RawVersion raw_version = RawVersion::kV7;        ///< speak eRPC v7 or Teleport v5
-  NameStyle name_style = NameStyle::kHttp;         ///< how controller names become service methods
-  unsigned io_threads = 0;                         ///< I/O threads (0: one per core)
-  unsigned worker_threads = 0;                     ///< worker pool size for blocking handlers (0: one per core)
-  bool blocking_handlers = false;                  ///< run every handler on the worker pool
+  std::string proto = "raw";                             ///< wire protocol: raw, json, pb or http
+  bool detect_protocol =
+      true;  ///< accepted connections: pick raw/json/pb/http from the first bytes
+  RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5
+  NameStyle name_style = NameStyle::kHttp;   ///< how controller names become service methods
+  unsigned io_threads = 0;                   ///< I/O threads (0: one per core)
+  unsigned worker_threads = 0;     ///< worker pool size for blocking handlers (0: one per core)
+  bool blocking_handlers = false;  ///< run every handler on the worker pool
 
-  bool no_delay = true;                            ///< TCP_NODELAY
-  std::chrono::seconds keepalive_period{0};        ///< TCP keepalive idle time (0: keepalive off)
-  int read_buffer_size = 0;                        ///< SO_RCVBUF (0: system default)
-  int write_buffer_size = 0;                       ///< SO_SNDBUF (0: system default)
-  std::function<void(int fd)> control_fd;          ///< called with each new connection's descriptor
+  bool no_delay = true;                      ///< TCP_NODELAY
+  std::chrono::seconds keepalive_period{0};  ///< TCP keepalive idle time (0: keepalive off)
+  int read_buffer_size = 0;                  ///< SO_RCVBUF (0: system default)
+  int write_buffer_size = 0;                 ///< SO_SNDBUF (0: system default)
+  std::function<void(int fd)> control_fd;    ///< called with each new connection's descriptor
 };
 
 /// A peer: it listens and dials; every connection is a Session with the same router.

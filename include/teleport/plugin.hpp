@@ -29,7 +29,9 @@ class Plugin {
   /// After the peer is built.
   virtual Status post_new_peer(Peer&) { return {}; }
   /// After a route is registered; failure unregisters it.
-  virtual Status post_reg(std::string_view /*service_method*/, MsgType /*kCall or kPush*/) { return {}; }
+  virtual Status post_reg(std::string_view /*service_method*/, MsgType /*kCall or kPush*/) {
+    return {};
+  }
   /// After the peer listens on `addr`.
   virtual Status post_listen(std::string_view /*addr*/) { return {}; }
   /// Before dialing `addr`; failure: the dial fails with it.

@@ -26,8 +26,10 @@ struct Result {
   Result(T v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor): `return 6;`
   /// A failed result.
   Result(Status st) : status(std::move(st)) {}  // NOLINT(google-explicit-constructor)
-  T value{};      ///< the value (meaningful when status is OK)
-  Status status;  ///< OK, or why the call failed
+  /// An OK result with a default value (coroutine plumbing needs one).
+  Result() = default;
+  T value{};                                    ///< the value (meaningful when status is OK)
+  Status status;                                ///< OK, or why the call failed
 };
 
 /// A handler at the byte level: reads ctx.input(), fills the reply through ctx.set_reply().
@@ -48,9 +50,14 @@ struct RouteOptions {
   bool blocking = false;  ///< run the handler on the worker pool, not the I/O thread
 };
 
+/// A call handler that completes later: it calls `done(status)` exactly once, from any thread;
+/// `ctx` stays valid until then. Coroutine handlers (teleport/asio.hpp) are built on it.
+using AsyncHandler = std::function<void(Ctx& ctx, std::function<void(Status)> done)>;
+
 /// A registered route.
 struct Route {
-  Handler handler;        ///< the handler
+  Handler handler;        ///< the handler (or:)
+  AsyncHandler async;     ///< the handler of a call that completes later
   Plugins plugins;        ///< sub-route and route plugins, in order
   bool blocking = false;  ///< run on the worker pool
 };
@@ -147,34 +154,44 @@ class RouteGroup {
   Status route_push(std::string path, Handler handler, RouteOptions opts = {}) {
     return add(MsgType::kPush, std::move(path), std::move(handler), std::move(opts));
   }
+  /// Adds a call route whose handler completes later (see AsyncHandler); the session's thread
+  /// is free meanwhile.
+  Status route_call_async(std::string path, AsyncHandler handler, RouteOptions opts = {});
 
   /// Adds a call route from `fn(Ctx&, const Arg&) -> Result<R>`: the body binds to Arg and R
   /// becomes the reply body.
   template <class F>
   Status route_call_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
-    return route_call(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
-      Arg arg{};
-      if (Status st = ctx.bind(arg); !st.ok()) return st;
-      auto result = fn(ctx, arg);
-      if (!result.status.ok()) return result.status;
-      return ctx.set_reply(result.value);
-    }, std::move(opts));
+    return route_call(
+        std::move(path),
+        [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
+          Arg arg{};
+          if (Status st = ctx.bind(arg); !st.ok()) return st;
+          auto result = fn(ctx, arg);
+          if (!result.status.ok()) return result.status;
+          return ctx.set_reply(result.value);
+        },
+        std::move(opts));
   }
 
   /// Adds a push route from `fn(Ctx&, const Arg&)` returning void or Status.
   template <class F>
   Status route_push_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
-    return route_push(std::move(path), [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
-      Arg arg{};
-      if (Status st = ctx.bind(arg); !st.ok()) return st;
-      return detail::call_push(fn, ctx, arg);
-    }, std::move(opts));
+    return route_push(
+        std::move(path),
+        [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
+          Arg arg{};
+          if (Status st = ctx.bind(arg); !st.ok()) return st;
+          return detail::call_push(fn, ctx, arg);
+        },
+        std::move(opts));
   }
 
   /// Adds one call route per public method `Result<R> m(const Arg&)` of the described
-  /// controller `Ctl` (derived from CallCtl): `Math::add` → `/math/add`. A new Ctl serves each call.
+  /// controller `Ctl` (derived from CallCtl): `Math::add` → `/math/add`. A new Ctl serves each
+  /// call.
   template <class Ctl>
   Status route_call_ctl(RouteOptions opts = {}) {
     return add_ctl<Ctl>(MsgType::kCall, std::move(opts));
@@ -198,7 +215,8 @@ class RouteGroup {
 
   template <class Ctl>
   Status add_ctl(MsgType type, RouteOptions opts) {
-    using Methods = boost::describe::describe_members<Ctl, boost::describe::mod_public | boost::describe::mod_function>;
+    using Methods = boost::describe::describe_members<Ctl, boost::describe::mod_public |
+                                                               boost::describe::mod_function>;
     const std::string ctl_name = detail::short_type_name<Ctl>();
     Status first_error;
     boost::mp11::mp_for_each<Methods>([&](auto method) {
@@ -210,7 +228,8 @@ class RouteGroup {
         ctl.bind_ctx(ctx);
         Arg arg{};
         if (Status st = ctx.bind(arg); !st.ok()) return st;
-        if constexpr (std::is_same_v<typename Traits::result, void> || std::is_same_v<typename Traits::result, Status>) {
+        if constexpr (std::is_same_v<typename Traits::result, void> ||
+                      std::is_same_v<typename Traits::result, Status>) {
           return detail::call_push(pointer, ctl, arg);
         } else {
           auto result = (ctl.*pointer)(arg);
@@ -239,11 +258,13 @@ class Router : public RouteGroup {
 
   /// Handles calls to routes that do not exist (instead of replying 404).
   void set_unknown_call(Handler handler, RouteOptions opts = {}) {
-    table_.set_unknown(MsgType::kCall, {std::move(handler), std::move(opts.plugins), opts.blocking});
+    table_.set_unknown(MsgType::kCall,
+                       {std::move(handler), nullptr, std::move(opts.plugins), opts.blocking});
   }
   /// Handles pushes to routes that do not exist (instead of dropping them).
   void set_unknown_push(Handler handler, RouteOptions opts = {}) {
-    table_.set_unknown(MsgType::kPush, {std::move(handler), std::move(opts.plugins), opts.blocking});
+    table_.set_unknown(MsgType::kPush,
+                       {std::move(handler), nullptr, std::move(opts.plugins), opts.blocking});
   }
   /// The routes.
   [[nodiscard]] RouteTable& table() noexcept { return table_; }

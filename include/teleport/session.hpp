@@ -3,11 +3,11 @@
 
 #include <any>
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <future>
-#include <memory>
 #include <string>
 
 #include "teleport/call_options.hpp"
@@ -79,7 +79,8 @@ class Session {
   virtual void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                         ReplyCallback done) = 0;
   /// Sends a PUSH; the status says whether it was queued (the session is healthy).
-  virtual Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) = 0;
+  virtual Status push_raw(std::string sm, std::uint8_t codec, std::string body,
+                          CallOptions opts) = 0;
   /// The body codec used when the options name none.
   [[nodiscard]] virtual std::uint8_t default_body_codec() const = 0;
   /// Checks an AUTH_CALL: fills `reply` (body and codec) or returns the refusal (401 ...).
@@ -98,19 +99,21 @@ class Session {
 
   /// Calls `sm` with `arg` and decodes the reply into `out`, with a completion callback.
   template <class Arg, class Out>
-  void async_call(std::string sm, const Arg& arg, std::function<void(Status, Out)> done, CallOptions opts = {}) {
+  void async_call(std::string sm, const Arg& arg, std::function<void(Status, Out)> done,
+                  CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
     std::string body;
     if (Status st = marshal(codec, arg, body); !st.ok()) {
       done(st, Out{});
       return;
     }
-    call_raw(std::move(sm), codec, std::move(body), std::move(opts), [done = std::move(done)](Message& reply) {
-      Out out{};
-      Status st = reply.status;
-      if (st.ok()) st = unmarshal(reply.body_codec, reply.body, out);
-      done(std::move(st), std::move(out));
-    });
+    call_raw(std::move(sm), codec, std::move(body), std::move(opts),
+             [done = std::move(done)](Message& reply) {
+               Out out{};
+               Status st = reply.status;
+               if (st.ok()) st = unmarshal(reply.body_codec, reply.body, out);
+               done(std::move(st), std::move(out));
+             });
   }
 
   /// Calls `sm` with `arg` and waits for the reply in `out`. Not from the session's I/O thread.
@@ -119,10 +122,13 @@ class Session {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
     std::promise<Status> promise;
     auto done = promise.get_future();
-    async_call<Arg, Out>(std::move(sm), arg, [&](Status st, Out value) {
-      out = std::move(value);
-      promise.set_value(std::move(st));
-    }, std::move(opts));
+    async_call<Arg, Out>(
+        std::move(sm), arg,
+        [&](Status st, Out value) {
+          out = std::move(value);
+          promise.set_value(std::move(st));
+        },
+        std::move(opts));
     return done.get();
   }
 

@@ -42,7 +42,9 @@ class Status {
   /// The status for `code` with eRPC's text for it as message and `cause` as cause.
   static Status from_code(std::int32_t code, std::string cause);
   /// Shorthand for a 400 Bad Message status with a precise cause.
-  static Status bad_message(std::string cause) { return from_code(code::kBadMessage, std::move(cause)); }
+  static Status bad_message(std::string cause) {
+    return from_code(code::kBadMessage, std::move(cause));
+  }
 
   /// True when the code is 0.
   [[nodiscard]] bool ok() const noexcept { return code_ == code::kOK; }

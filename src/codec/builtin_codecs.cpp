@@ -31,7 +31,8 @@ class BuiltinCodec final : public Codec {
 
  private:
   Status unsupported(const std::type_info& type) const {
-    return Status::bad_message(std::string(name_) + " codec cannot handle " + boost::core::demangle(type.name()));
+    return Status::bad_message(std::string(name_) + " codec cannot handle " +
+                               boost::core::demangle(type.name()));
   }
 
   std::string_view name_;
@@ -45,7 +46,8 @@ std::vector<std::shared_ptr<const Codec>> builtin_codecs() {
       std::make_shared<BuiltinCodec<codec_id::kJson, boost::json::value, std::string>>("json"),
       std::make_shared<BuiltinCodec<codec_id::kProtobuf>>("protobuf"),
       std::make_shared<BuiltinCodec<codec_id::kPlain, std::string>>("plain"),
-      std::make_shared<BuiltinCodec<codec_id::kForm, Form, std::map<std::string, std::string>>>("form"),
+      std::make_shared<BuiltinCodec<codec_id::kForm, Form, std::map<std::string, std::string>>>(
+          "form"),
   };
 }
 

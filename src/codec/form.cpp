@@ -24,7 +24,8 @@ void append_query_escaped(std::string_view text, std::string& out) {
 }  // namespace
 
 void encode_pairs(Pairs pairs, std::string& out) {
-  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   bool first = true;
   for (const auto& [k, v] : pairs) {
     if (!first) out += '&';

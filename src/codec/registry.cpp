@@ -5,11 +5,13 @@ namespace tp {
 
 Status CodecRegistry::add(std::shared_ptr<const Codec> codec) {
   if (!codec) return {code::kInvalidOp, "Invalid Operation", "null codec"};
-  if (codec->id() == codec_id::kNone) return {code::kInvalidOp, "Invalid Operation", "codec id 0 is reserved"};
+  if (codec->id() == codec_id::kNone)
+    return {code::kInvalidOp, "Invalid Operation", "codec id 0 is reserved"};
   auto& slot = by_id_[codec->id()];
   if (slot) {
-    return {code::kInvalidOp, "Invalid Operation",
-            "codec id " + std::to_string(codec->id()) + " is taken by " + std::string(slot->name())};
+    return {
+        code::kInvalidOp, "Invalid Operation",
+        "codec id " + std::to_string(codec->id()) + " is taken by " + std::string(slot->name())};
   }
   slot = std::move(codec);
   return {};

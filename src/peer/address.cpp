@@ -17,7 +17,8 @@ Status resolve_endpoint(const std::string& network, const std::string& addr, boo
     out = Endpoint(asio::local::stream_protocol::endpoint(addr));
     return {};
   }
-  if (network != "tcp" && network != "tcp4" && network != "tcp6") return fail("unsupported network " + network);
+  if (network != "tcp" && network != "tcp4" && network != "tcp6")
+    return fail("unsupported network " + network);
   auto authority = boost::urls::parse_authority(addr);
   if (!authority || !authority->has_port()) return fail("want host:port");
   std::uint16_t port = 0;
@@ -30,7 +31,9 @@ Status resolve_endpoint(const std::string& network, const std::string& addr, boo
   asio::io_context ioc;
   asio::ip::tcp::resolver resolver(ioc);
   boost::system::error_code error;
-  const auto family = network == "tcp4" ? asio::ip::tcp::v4() : network == "tcp6" ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+  const auto family = network == "tcp4"   ? asio::ip::tcp::v4()
+                      : network == "tcp6" ? asio::ip::tcp::v6()
+                                          : asio::ip::tcp::v4();
   auto results = network == "tcp" ? resolver.resolve(host, std::to_string(port), error)
                                   : resolver.resolve(family, host, std::to_string(port), error);
   if (error || results.empty()) return fail("cannot resolve: " + error.message());
@@ -49,7 +52,8 @@ std::string endpoint_text(const Endpoint& ep) {
   std::memcpy(tcp.data(), ep.data(), ep.size());
   tcp.resize(ep.size());
   const auto ip = tcp.address();
-  return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" + std::to_string(tcp.port());
+  return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
+         std::to_string(tcp.port());
 }
 
 }  // namespace tp::detail

@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <toml++/toml.h>
 #include <charconv>
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <toml++/toml.h>
 
 namespace tp {
 namespace {
@@ -20,14 +20,18 @@ Status bad(const std::string& key, const std::string& why) {
 template <class Int>
 Status parse_int(const std::string& key, const std::string& text, Int& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc() || end != text.data() + text.size()) return bad(key, "not an integer: " + text);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return bad(key, "not an integer: " + text);
   return {};
 }
 
 Status parse_bool(const std::string& key, const std::string& text, bool& out) {
-  if (text == "true") out = true;
-  else if (text == "false") out = false;
-  else return bad(key, "not a bool: " + text);
+  if (text == "true")
+    out = true;
+  else if (text == "false")
+    out = false;
+  else
+    return bad(key, "not a bool: " + text);
   return {};
 }
 
@@ -40,7 +44,8 @@ Status parse_duration(const std::string& key, const std::string& text, Duration&
     return {};
   }
   static const std::pair<std::string_view, double> kUnits[] = {
-      {"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}};
+      {"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1.0},
+      {"s", 1e3},   {"m", 60e3},  {"h", 3600e3}};
   double total_ms = 0;
   std::string_view rest = text;
   if (rest.empty()) return bad(key, "empty duration");
@@ -69,17 +74,31 @@ Status apply_values(const Scalars& values, PeerConfig& cfg) {
   std::string listen_port;
   using Setter = std::function<Status(const std::string&, const std::string&)>;
   const std::map<std::string, Setter> setters = {
-      {"network", [&](auto&, auto& v) { cfg.network = v; return Status(); }},
-      {"local_ip", [&](auto&, auto& v) {
+      {"network",
+       [&](auto&, auto& v) {
+         cfg.network = v;
+         return Status();
+       }},
+      {"local_ip",
+       [&](auto&, auto& v) {
          local_ip = v;
          cfg.local_ip = v;
          return Status();
        }},
-      {"listen_port", [&](auto&, auto& v) { listen_port = v; return Status(); }},
-      {"listen_address", [&](auto&, auto& v) { cfg.listen_address = v; return Status(); }},
+      {"listen_port",
+       [&](auto&, auto& v) {
+         listen_port = v;
+         return Status();
+       }},
+      {"listen_address",
+       [&](auto&, auto& v) {
+         cfg.listen_address = v;
+         return Status();
+       }},
       {"dial_timeout", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.dial_timeout); }},
       {"redial_times", [&](auto& k, auto& v) { return parse_int(k, v, cfg.redial_times); }},
-      {"redial_interval", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.redial_interval); }},
+      {"redial_interval",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.redial_interval); }},
       {"default_body_codec",
        [&](auto& k, auto& v) {
          const Codec* c = CodecRegistry::global().find(std::string_view(v));
@@ -88,13 +107,18 @@ Status apply_values(const Scalars& values, PeerConfig& cfg) {
          cfg.default_body_codec = c->id();
          return Status();
        }},
-      {"default_session_age", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.default_session_age); }},
-      {"default_context_age", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.default_context_age); }},
-      {"slow_comet_duration", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.slow_call_threshold); }},
-      {"slow_call_threshold", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.slow_call_threshold); }},
+      {"default_session_age",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.default_session_age); }},
+      {"default_context_age",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.default_context_age); }},
+      {"slow_comet_duration",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.slow_call_threshold); }},
+      {"slow_call_threshold",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.slow_call_threshold); }},
       {"print_detail", [&](auto& k, auto& v) { return parse_bool(k, v, cfg.print_detail); }},
       {"count_time", [&](auto& k, auto& v) { return parse_bool(k, v, cfg.count_time); }},
-      {"message_size_limit", [&](auto& k, auto& v) { return parse_int(k, v, cfg.message_size_limit); }},
+      {"message_size_limit",
+       [&](auto& k, auto& v) { return parse_int(k, v, cfg.message_size_limit); }},
       {"raw_version",
        [&](auto& k, auto& v) {
          if (v != "7" && v != "5") return bad(k, "want 7 or 5");
@@ -109,11 +133,14 @@ Status apply_values(const Scalars& values, PeerConfig& cfg) {
        }},
       {"io_threads", [&](auto& k, auto& v) { return parse_int(k, v, cfg.io_threads); }},
       {"worker_threads", [&](auto& k, auto& v) { return parse_int(k, v, cfg.worker_threads); }},
-      {"blocking_handlers", [&](auto& k, auto& v) { return parse_bool(k, v, cfg.blocking_handlers); }},
+      {"blocking_handlers",
+       [&](auto& k, auto& v) { return parse_bool(k, v, cfg.blocking_handlers); }},
       {"no_delay", [&](auto& k, auto& v) { return parse_bool(k, v, cfg.no_delay); }},
-      {"keepalive_period", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.keepalive_period); }},
+      {"keepalive_period",
+       [&](auto& k, auto& v) { return parse_duration(k, v, cfg.keepalive_period); }},
       {"read_buffer_size", [&](auto& k, auto& v) { return parse_int(k, v, cfg.read_buffer_size); }},
-      {"write_buffer_size", [&](auto& k, auto& v) { return parse_int(k, v, cfg.write_buffer_size); }},
+      {"write_buffer_size",
+       [&](auto& k, auto& v) { return parse_int(k, v, cfg.write_buffer_size); }},
   };
   for (const auto& [key, value] : values) {
     auto it = setters.find(key);
@@ -143,10 +170,14 @@ Status read_toml(const std::string& path, Scalars& out) {
     const toml::table root = toml::parse_file(path);
     for (const auto& [key, node] : root) {
       const std::string k(key.str());
-      if (auto s = node.value<std::string>(); s && node.is_string()) out[k] = *s;
-      else if (auto i = node.value<std::int64_t>(); i && node.is_integer()) out[k] = std::to_string(*i);
-      else if (auto b = node.value<bool>(); b && node.is_boolean()) out[k] = *b ? "true" : "false";
-      else return bad(k, "not a string, integer or bool");
+      if (auto s = node.value<std::string>(); s && node.is_string())
+        out[k] = *s;
+      else if (auto i = node.value<std::int64_t>(); i && node.is_integer())
+        out[k] = std::to_string(*i);
+      else if (auto b = node.value<bool>(); b && node.is_boolean())
+        out[k] = *b ? "true" : "false";
+      else
+        return bad(k, "not a string, integer or bool");
     }
   } catch (const std::exception& e) {
     return Status::bad_message("config " + path + ": " + e.what());
@@ -160,9 +191,12 @@ Status load_peer_config(const std::string& path, PeerConfig& out) {
   const std::string ext = std::filesystem::path(path).extension().string();
   Scalars values;
   Status st;
-  if (ext == ".yaml" || ext == ".yml") st = read_yaml(path, values);
-  else if (ext == ".toml") st = read_toml(path, values);
-  else return Status::bad_message("config " + path + ": want a .yaml, .yml or .toml file");
+  if (ext == ".yaml" || ext == ".yml")
+    st = read_yaml(path, values);
+  else if (ext == ".toml")
+    st = read_toml(path, values);
+  else
+    return Status::bad_message("config " + path + ": want a .yaml, .yml or .toml file");
   if (!st.ok()) return st;
   PeerConfig updated = out;
   if (st = apply_values(values, updated); !st.ok()) return st;

@@ -1,4 +1,5 @@
-// The library's spdlog logger ("teleport", stderr); users may replace it with spdlog::register_logger.
+// The library's spdlog logger ("teleport", stderr); users may replace it with
+// spdlog::register_logger.
 #pragma once
 
 #include <memory>

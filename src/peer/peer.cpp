@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 
 #include "peer/address.hpp"
-#include "teleport/proto/http_proto.hpp"
 #include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
 #include "session/session_impl.hpp"
+#include "teleport/proto/http_proto.hpp"
 
 namespace tp {
 
@@ -49,15 +49,23 @@ void IoPool::join() {
 PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
     : config(std::move(cfg)),
       plugins(std::move(plugs)),
-      proto(make_proto(config.proto, {.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr})),
+      proto(make_proto(config.proto, {.version = config.raw_version,
+                                      .size_limit = config.message_size_limit,
+                                      .filters = nullptr})),
       logger(teleport_logger()),
       pool(std::make_shared<IoPool>(config.io_threads)) {
-  if (!proto) proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr});
+  if (!proto)
+    proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version,
+                                                       .size_limit = config.message_size_limit,
+                                                       .filters = nullptr});
   for (const char* name : {"raw", "json", "pb", "http"}) {
-    detectable.push_back(make_proto(name, {.version = config.raw_version, .size_limit = config.message_size_limit, .filters = nullptr}));
+    detectable.push_back(make_proto(name, {.version = config.raw_version,
+                                           .size_limit = config.message_size_limit,
+                                           .filters = nullptr}));
   }
   router.table().style = config.name_style;
-  timed = config.count_time || config.slow_call_threshold.count() > 0 || config.default_context_age.count() > 0;
+  timed = config.count_time || config.slow_call_threshold.count() > 0 ||
+          config.default_context_age.count() > 0;
   router.table().set_peer_plugins(&plugins);
 }
 
@@ -68,36 +76,42 @@ PeerCore::~PeerCore() {
 const Proto* PeerCore::detect(std::string_view first) const {
   if (looks_like_http(first)) return detectable[3].get();
   if (first.size() < 6) return nullptr;
-  if (first[4] != 0) return proto.get();  // filtered payloads cannot be told apart: the configured one
+  if (first[4] != 0)
+    return proto.get();  // filtered payloads cannot be told apart: the configured one
   const auto b = static_cast<unsigned char>(first[5]);
-  if (b == '{') return detectable[1].get();              // JSONProto: the payload is a JSON object
-  if (b == 0x08 || b == 0x10) return detectable[2].get();  // PBProto: field 1 (seq) or 2 (mtype) first
-  if (b >= 1 && b <= 7) return detectable[0].get();        // RawProto: the seq text's length
+  if (b == '{') return detectable[1].get();  // JSONProto: the payload is a JSON object
+  if (b == 0x08 || b == 0x10)
+    return detectable[2].get();                      // PBProto: field 1 (seq) or 2 (mtype) first
+  if (b >= 1 && b <= 7) return detectable[0].get();  // RawProto: the seq text's length
   return proto.get();
 }
 
 asio::thread_pool& PeerCore::workers() {
   std::call_once(workers_once_, [this] {
-    const unsigned n = config.worker_threads ? config.worker_threads : std::max(1U, std::thread::hardware_concurrency());
+    const unsigned n = config.worker_threads ? config.worker_threads
+                                             : std::max(1U, std::thread::hardware_concurrency());
     workers_ = std::make_unique<asio::thread_pool>(n);
   });
   return *workers_;
 }
 
-Status open_for_dial(asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg, const Endpoint& remote) {
+Status open_for_dial(asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg,
+                     const Endpoint& remote) {
   boost::system::error_code ec;
   socket.open(remote.protocol(), ec);
   if (!ec && !cfg.local_ip.empty() && cfg.network != "unix") {
     const bool v6 = cfg.local_ip.find(':') != std::string::npos;
     Endpoint local;
-    if (Status st = resolve_endpoint(cfg.network, (v6 ? "[" + cfg.local_ip + "]" : cfg.local_ip) + ":0", true,
-                                     code::kDialFailed, local);
+    if (Status st =
+            resolve_endpoint(cfg.network, (v6 ? "[" + cfg.local_ip + "]" : cfg.local_ip) + ":0",
+                             true, code::kDialFailed, local);
         !st.ok()) {
       return st;
     }
     socket.bind(local, ec);
   }
-  if (ec) return Status::from_code(code::kDialFailed, "local " + cfg.local_ip + ": " + ec.message());
+  if (ec)
+    return Status::from_code(code::kDialFailed, "local " + cfg.local_ip + ": " + ec.message());
   return {};
 }
 
@@ -113,7 +127,8 @@ void PeerCore::remove_session(const std::string& id, const SessionImpl* s) {
   sessions.erase(s);
 }
 
-void PeerCore::rename_session(const std::string& from, const std::string& to, const SessionImpl* s) {
+void PeerCore::rename_session(const std::string& from, const std::string& to,
+                              const SessionImpl* s) {
   std::lock_guard lock(hub_mutex);
   if (!sessions.contains(s)) return;
   if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
@@ -134,7 +149,8 @@ struct Peer::Impl {
   std::unique_ptr<asio::signal_set> signals;
 
   void accept_next() {
-    acceptor->async_accept(core->pool->pick(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
+    acceptor->async_accept(core->pool->pick(), [this](boost::system::error_code ec,
+                                                      SessionImpl::Socket socket) {
       if (ec == asio::error::operation_aborted || core->pool->stopped) return;
       if (!ec) {
         auto session = std::make_shared<SessionImpl>(core, std::move(socket));
@@ -156,10 +172,12 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
   impl_->init_status = run_hooks({&plugins}, &Plugin::pre_new_peer, config);
   const bool known_proto = make_proto(config.proto, {}) != nullptr;
   if (impl_->init_status.ok() && !known_proto) {
-    impl_->init_status = Status::from_code(code::kWrongConn, "unknown protocol \"" + config.proto + "\" (want raw, json or pb)");
+    impl_->init_status = Status::from_code(
+        code::kWrongConn, "unknown protocol \"" + config.proto + "\" (want raw, json or pb)");
   }
   impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
-  if (impl_->init_status.ok()) impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
+  if (impl_->init_status.ok())
+    impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
 }
 
 Peer::~Peer() { close(); }
@@ -174,24 +192,32 @@ Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;
   const auto& cfg = impl_->core->config;
   Endpoint ep;
-  if (Status st = detail::resolve_endpoint(cfg.network, cfg.listen_address, true, code::kWrongConn, ep); !st.ok()) {
+  if (Status st =
+          detail::resolve_endpoint(cfg.network, cfg.listen_address, true, code::kWrongConn, ep);
+      !st.ok()) {
     return st;
   }
   if (cfg.network == "unix") {
     std::error_code ignored;
-    std::filesystem::remove(cfg.listen_address, ignored);  // a stale socket file from an earlier run
+    std::filesystem::remove(cfg.listen_address,
+                            ignored);  // a stale socket file from an earlier run
     impl_->unix_path = cfg.listen_address;
   }
   auto acceptor = std::make_unique<Acceptor>(impl_->core->pool->pick());
   boost::system::error_code ec;
   acceptor->open(ep.protocol(), ec);
-  if (!ec && cfg.network != "unix") acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && cfg.network != "unix")
+    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::from_code(code::kWrongConn, "listen " + cfg.listen_address + ": " + ec.message());
+  if (ec)
+    return Status::from_code(code::kWrongConn,
+                             "listen " + cfg.listen_address + ": " + ec.message());
   const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
-  if (cfg.network != "unix") impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
-  if (Status st = run_hooks({&impl_->core->plugins}, &Plugin::post_listen, std::string_view(bound)); !st.ok()) {
+  if (cfg.network != "unix")
+    impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+  if (Status st = run_hooks({&impl_->core->plugins}, &Plugin::post_listen, std::string_view(bound));
+      !st.ok()) {
     return st;
   }
   impl_->acceptor = std::move(acceptor);
@@ -211,31 +237,37 @@ std::uint16_t Peer::listen_port() const { return impl_->port; }
 std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) {
   if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
   auto& core = impl_->core;
-  if (Status st = run_hooks({&core->plugins}, &Plugin::pre_dial, std::string_view(addr)); !st.ok()) {
+  if (Status st = run_hooks({&core->plugins}, &Plugin::pre_dial, std::string_view(addr));
+      !st.ok()) {
     return {nullptr, st};
   }
   Endpoint ep;
-  if (Status st = detail::resolve_endpoint(core->config.network, addr, false, code::kDialFailed, ep); !st.ok()) {
+  if (Status st =
+          detail::resolve_endpoint(core->config.network, addr, false, code::kDialFailed, ep);
+      !st.ok()) {
     return {nullptr, st};
   }
   if (core->pool->stopped) return {nullptr, Status::from_code(code::kDialFailed, "peer is closed")};
   asio::io_context& ioc = core->pool->pick();
   if (ioc.get_executor().running_in_this_thread()) {
-    return {nullptr, Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
+    return {nullptr,
+            Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
   }
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
   if (Status st = detail::open_for_dial(*socket, core->config, ep); !st.ok()) return {nullptr, st};
   auto connected = std::make_shared<std::promise<boost::system::error_code>>();
   auto result = connected->get_future();
   asio::post(ioc, [socket, ep, connected] {
-    socket->async_connect(ep, [connected](boost::system::error_code ec) { connected->set_value(ec); });
+    socket->async_connect(ep,
+                          [connected](boost::system::error_code ec) { connected->set_value(ec); });
   });
   if (result.wait_for(core->config.dial_timeout) != std::future_status::ready) {
     asio::post(ioc, [socket] { socket->close(); });
     result.wait();
     return {nullptr, Status::from_code(code::kDialFailed, addr + ": dial timeout")};
   }
-  if (auto ec = result.get()) return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
+  if (auto ec = result.get())
+    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
   core->add_session(session);
   session->start();  // reading already: a post_dial plugin may exchange messages (auth)
@@ -255,7 +287,8 @@ std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   socklen_t type_len = sizeof type;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
       ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
-    return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket")};
+    return {nullptr,
+            Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket")};
   }
   const int family = addr.ss_family;
   asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);

@@ -1,4 +1,5 @@
-// PeerCore: what sessions share with their peer (router, protocol, settings, plugins, threads, hub).
+// PeerCore: what sessions share with their peer (router, protocol, settings, plugins, threads,
+// hub).
 #pragma once
 
 #include <atomic>
@@ -51,16 +52,18 @@ struct PeerCore {
   PeerConfig config;
   Plugins plugins;
   Router router;
-  std::unique_ptr<Proto> proto;  // never null: an unknown name falls back to raw (init_status says so)
+  std::unique_ptr<Proto>
+      proto;  // never null: an unknown name falls back to raw (init_status says so)
   std::vector<std::unique_ptr<Proto>> detectable;  // raw, json, pb, http: for detect()
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
-  bool timed = false;                  // calls need timestamps (count time, slow calls, context age)
+  bool timed = false;  // calls need timestamps (count time, slow calls, context age)
 
   mutable std::mutex hub_mutex;
   std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions;  // every live one
-  std::map<std::string, SessionImpl*> by_id;  // ids may repeat (many dials to one address): last wins
+  std::map<std::string, SessionImpl*>
+      by_id;  // ids may repeat (many dials to one address): last wins
 
   PeerCore(PeerConfig cfg, Plugins plugins);
   ~PeerCore();

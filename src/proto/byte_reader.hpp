@@ -1,4 +1,5 @@
-// ByteReader: bounds-checked big-endian reads from a byte span; every read can fail, none over-reads.
+// ByteReader: bounds-checked big-endian reads from a byte span; every read can fail, none
+// over-reads.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,8 @@ class ByteReader {
 
 inline std::uint32_t load_be32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (std::uint32_t{u[0]} << 24) | (std::uint32_t{u[1]} << 16) | (std::uint32_t{u[2]} << 8) | u[3];
+  return (std::uint32_t{u[0]} << 24) | (std::uint32_t{u[1]} << 16) | (std::uint32_t{u[2]} << 8) |
+         u[3];
 }
 
 inline void store_be32(char* p, std::uint32_t v) {

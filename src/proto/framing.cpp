@@ -9,7 +9,8 @@ std::string hex_byte(std::uint8_t b) {
 
 RawProtoOptions with_default_filters(RawProtoOptions options) {
   if (!options.filters) {
-    options.filters = options.version == RawVersion::kV5 ? XferRegistry::global_v5() : XferRegistry::global();
+    options.filters =
+        options.version == RawVersion::kV5 ? XferRegistry::global_v5() : XferRegistry::global();
   }
   return options;
 }
@@ -28,15 +29,20 @@ Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
 
 DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
                              std::string& scratch) const {
-  auto error = [](std::string cause) { return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))}; };
+  auto error = [](std::string cause) {
+    return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))};
+  };
   if (bytes.size() < 4) return {};
   const std::uint32_t field = load_be32(bytes.data());
   // The whole frame in bytes, computed without overflow for either length convention.
   const std::uint64_t size = counts_itself_ ? field : std::uint64_t{field} + 4;
   if (size > size_limit_) {
-    return error("frame size " + std::to_string(size) + " exceeds limit " + std::to_string(size_limit_));
+    return error("frame size " + std::to_string(size) + " exceeds limit " +
+                 std::to_string(size_limit_));
   }
-  if (size < 5) return error("frame length " + std::to_string(field) + " below minimum " + (counts_itself_ ? "5" : "1"));
+  if (size < 5)
+    return error("frame length " + std::to_string(field) + " below minimum " +
+                 (counts_itself_ ? "5" : "1"));
   if (bytes.size() < size) return {};
 
   ByteReader frame(bytes.substr(4, static_cast<std::size_t>(size) - 4));

@@ -20,7 +20,8 @@ class Framing {
   /// Appends a frame whose plain payload `write_payload(std::string&) -> Status` appends; sets
   /// `wire_size` to the frame's bytes. On error `out` is unchanged (104 Write Failed).
   template <class WritePayload>
-  Status encode(const XferPipe& pipe, WritePayload&& write_payload, std::string& out, std::uint32_t& wire_size) const {
+  Status encode(const XferPipe& pipe, WritePayload&& write_payload, std::string& out,
+                std::uint32_t& wire_size) const {
     const std::size_t start = out.size();
     auto fail = [&](Status st) {
       out.resize(start);
@@ -40,8 +41,8 @@ class Framing {
     }
     const std::size_t size = out.size() - start;
     if (size > size_limit_) {
-      return fail(Status::bad_message("size of package exceeds limit: " + std::to_string(size) + " > " +
-                                      std::to_string(size_limit_)));
+      return fail(Status::bad_message("size of package exceeds limit: " + std::to_string(size) +
+                                      " > " + std::to_string(size_limit_)));
     }
     store_be32(out.data() + start, static_cast<std::uint32_t>(counts_itself_ ? size : size - 4));
     wire_size = static_cast<std::uint32_t>(size);
@@ -50,7 +51,8 @@ class Framing {
 
   /// Finds one frame at the front of `bytes`. On kMessage: `pipe` holds the filter ids, `payload`
   /// the unfiltered payload (in `bytes` or in `scratch`), `consumed` the frame's bytes.
-  DecodeResult decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload, std::string& scratch) const;
+  DecodeResult decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
+                      std::string& scratch) const;
 
  private:
   Status pack(const XferPipe& pipe, std::string& payload) const;

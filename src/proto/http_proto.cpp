@@ -19,11 +19,16 @@ constexpr std::string_view kStatusHeader = "X-Teleport-Status";
 
 std::string_view content_type_of(std::uint8_t codec) {
   switch (codec) {
-    case codec_id::kJson: return "application/json";
-    case codec_id::kPlain: return "text/plain; charset=utf-8";
-    case codec_id::kForm: return "application/x-www-form-urlencoded";
-    case codec_id::kProtobuf: return "application/x-protobuf";
-    default: return "application/octet-stream";
+    case codec_id::kJson:
+      return "application/json";
+    case codec_id::kPlain:
+      return "text/plain; charset=utf-8";
+    case codec_id::kForm:
+      return "application/x-www-form-urlencoded";
+    case codec_id::kProtobuf:
+      return "application/x-protobuf";
+    default:
+      return "application/octet-stream";
   }
 }
 
@@ -31,7 +36,8 @@ std::uint8_t codec_of(std::string_view content_type, bool has_body) {
   const std::string_view type = content_type.substr(0, content_type.find(';'));
   if (type == "application/json") return codec_id::kJson;
   if (type == "application/x-www-form-urlencoded") return codec_id::kForm;
-  if (type == "application/x-protobuf" || type == "application/protobuf") return codec_id::kProtobuf;
+  if (type == "application/x-protobuf" || type == "application/protobuf")
+    return codec_id::kProtobuf;
   if (type == "text/plain" || (type.empty() && has_body)) return codec_id::kPlain;
   return has_body ? codec_id::kPlain : codec_id::kNone;
 }
@@ -39,13 +45,20 @@ std::uint8_t codec_of(std::string_view content_type, bool has_body) {
 http::status http_status_of(const Status& st) {
   if (st.ok()) return http::status::ok;
   switch (st.code()) {
-    case code::kBadMessage: return http::status::bad_request;
-    case code::kUnauthorized: return http::status::unauthorized;
-    case code::kNotFound: return http::status::not_found;
-    case code::kMtypeNotAllowed: return http::status::method_not_allowed;
-    case code::kHandleTimeout: return http::status::request_timeout;
-    case code::kBadGateway: return http::status::bad_gateway;
-    default: return http::status::internal_server_error;
+    case code::kBadMessage:
+      return http::status::bad_request;
+    case code::kUnauthorized:
+      return http::status::unauthorized;
+    case code::kNotFound:
+      return http::status::not_found;
+    case code::kMtypeNotAllowed:
+      return http::status::method_not_allowed;
+    case code::kHandleTimeout:
+      return http::status::request_timeout;
+    case code::kBadGateway:
+      return http::status::bad_gateway;
+    default:
+      return http::status::internal_server_error;
   }
 }
 
@@ -86,13 +99,15 @@ Status read_common(const Fields& fields, std::string_view body, Message& out) {
     const auto text = it->value();
     std::int32_t seq = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-    if (ec != std::errc() || end != text.data() + text.size()) return Status::bad_message("http: bad X-Teleport-Seq");
+    if (ec != std::errc() || end != text.data() + text.size())
+      return Status::bad_message("http: bad X-Teleport-Seq");
     out.seq = seq;
   } else {
     out.seq = 0;
   }
   const auto ct = fields.find(http::field::content_type);
-  out.body_codec = codec_of(ct == fields.end() ? std::string_view() : std::string_view(ct->value()), !body.empty());
+  out.body_codec = codec_of(ct == fields.end() ? std::string_view() : std::string_view(ct->value()),
+                            !body.empty());
   out.body.assign(body);
   out.xfer_pipe.clear();
   return {};
@@ -103,7 +118,8 @@ DecodeResult run_parser(Parser& parser, std::string_view bytes, std::size_t& use
   boost::beast::error_code ec;
   used = 0;
   while (!parser.is_done()) {
-    const std::size_t n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    const std::size_t n =
+        parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
     used += n;
     if (ec == http::error::need_more) return {};
     if (ec) return {DecodeResult::Kind::kError, 0, Status::bad_message("http: " + ec.message())};
@@ -115,7 +131,8 @@ DecodeResult run_parser(Parser& parser, std::string_view bytes, std::size_t& use
 }  // namespace
 
 bool looks_like_http(std::string_view first) noexcept {
-  for (std::string_view method : {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
+  for (std::string_view method :
+       {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
     const std::size_t n = std::min(method.size(), first.size());
     if (n >= 4 && first.substr(0, n) == method.substr(0, n)) return true;
   }
@@ -125,7 +142,8 @@ bool looks_like_http(std::string_view first) noexcept {
 HttpProto::HttpProto(RawProtoOptions options) : options_(std::move(options)) {}
 
 Status HttpProto::encode(Message& msg, std::string& out) const {
-  if (!msg.xfer_pipe.empty()) return Status::from_code(code::kWriteFailed, "http proto: transfer filters are not supported");
+  if (!msg.xfer_pipe.empty())
+    return Status::from_code(code::kWriteFailed, "http proto: transfer filters are not supported");
   std::ostringstream text;
   if (msg.type == MsgType::kReply || msg.type == MsgType::kAuthReply) {
     http::response<http::string_body> res{http_status_of(msg.status), 11};
@@ -144,7 +162,8 @@ Status HttpProto::encode(Message& msg, std::string& out) const {
     res.prepare_payload();
     text << res;
   } else {
-    http::request<http::string_body> req{http::verb::post, msg.service_method.empty() ? "/" : msg.service_method, 11};
+    http::request<http::string_body> req{http::verb::post,
+                                         msg.service_method.empty() ? "/" : msg.service_method, 11};
     put_meta(msg.meta, req);
     req.set(kSeqHeader, std::to_string(msg.seq));
     if (msg.type == MsgType::kPush) req.set(kMtypeHeader, "push");
@@ -154,7 +173,8 @@ Status HttpProto::encode(Message& msg, std::string& out) const {
     text << req;
   }
   const std::string frame = std::move(text).str();
-  if (frame.size() > options_.size_limit) return Status::from_code(code::kWriteFailed, "size of package exceeds limit");
+  if (frame.size() > options_.size_limit)
+    return Status::from_code(code::kWriteFailed, "size of package exceeds limit");
   out += frame;
   msg.size = static_cast<std::uint32_t>(frame.size());
   return {};
@@ -162,7 +182,8 @@ Status HttpProto::encode(Message& msg, std::string& out) const {
 
 DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
   std::size_t used = 0;
-  if (bytes.substr(0, std::min<std::size_t>(bytes.size(), 5)) == std::string_view("HTTP/").substr(0, std::min<std::size_t>(bytes.size(), 5))) {
+  if (bytes.substr(0, std::min<std::size_t>(bytes.size(), 5)) ==
+      std::string_view("HTTP/").substr(0, std::min<std::size_t>(bytes.size(), 5))) {
     if (bytes.size() < 5) return {};
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.size_limit);
@@ -173,10 +194,12 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
     const auto& res = parser.get();
     out.type = MsgType::kReply;
     out.service_method.clear();
-    if (Status st = read_common(res, res.body(), out); !st.ok()) return {DecodeResult::Kind::kError, 0, st};
+    if (Status st = read_common(res, res.body(), out); !st.ok())
+      return {DecodeResult::Kind::kError, 0, st};
     out.status = Status();
     if (auto it = res.find(kStatusHeader); it != res.end()) {
-      if (Status st = Status::parse_query(it->value(), out.status); !st.ok()) return {DecodeResult::Kind::kError, 0, st};
+      if (Status st = Status::parse_query(it->value(), out.status); !st.ok())
+        return {DecodeResult::Kind::kError, 0, st};
       out.body.clear();
       out.body_codec = codec_id::kNone;
     } else if (res.result_int() >= 300) {
@@ -196,7 +219,8 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
   out.type = mtype != req.end() && mtype->value() == "push" ? MsgType::kPush : MsgType::kCall;
   out.service_method.assign(req.target());
   out.status = Status();
-  if (Status st = read_common(req, req.body(), out); !st.ok()) return {DecodeResult::Kind::kError, 0, st};
+  if (Status st = read_common(req, req.body(), out); !st.ok())
+    return {DecodeResult::Kind::kError, 0, st};
   out.size = static_cast<std::uint32_t>(used);
   return r;
 }

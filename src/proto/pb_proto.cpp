@@ -31,7 +31,8 @@ Status read(const Payload& p, RawVersion version, Message& out) {
     if (Status st = Status::parse_query(p.status(), out.status); !st.ok()) return st;
   }
   if (Status st = detail::read_meta(p.meta(), version, out); !st.ok()) return st;
-  if (p.body_codec() < 0 || p.body_codec() > 255) return Status::bad_message("pb proto: body codec out of range");
+  if (p.body_codec() < 0 || p.body_codec() > 255)
+    return Status::bad_message("pb proto: body codec out of range");
   out.body_codec = static_cast<std::uint8_t>(p.body_codec());
   out.body = p.body();
   return {};
@@ -56,25 +57,32 @@ Status decode_as(std::string_view payload, RawVersion version, Message& out) {
 
 }  // namespace
 
-PbProto::PbProto(RawProtoOptions options) : options_(detail::with_default_filters(std::move(options))) {}
+PbProto::PbProto(RawProtoOptions options)
+    : options_(detail::with_default_filters(std::move(options))) {}
 
-std::string_view PbProto::name() const noexcept { return options_.version == RawVersion::kV5 ? "pb-v5" : "pb"; }
+std::string_view PbProto::name() const noexcept {
+  return options_.version == RawVersion::kV5 ? "pb-v5" : "pb";
+}
 
 Status PbProto::encode(Message& msg, std::string& out) const {
   auto write = [&](std::string& payload) {
-    return options_.version == RawVersion::kV5 ? encode_as<wire::PayloadV5>(msg, options_.version, payload)
-                                               : encode_as<wire::PayloadV7>(msg, options_.version, payload);
+    return options_.version == RawVersion::kV5
+               ? encode_as<wire::PayloadV5>(msg, options_.version, payload)
+               : encode_as<wire::PayloadV7>(msg, options_.version, payload);
   };
-  return detail::Framing(false, options_.size_limit, options_.filters.get()).encode(msg.xfer_pipe, write, out, msg.size);
+  return detail::Framing(false, options_.size_limit, options_.filters.get())
+      .encode(msg.xfer_pipe, write, out, msg.size);
 }
 
 DecodeResult PbProto::decode(std::string_view bytes, Message& out) const {
   std::string_view payload;
   std::string scratch;
-  DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get()).decode(bytes, out.xfer_pipe, payload, scratch);
+  DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get())
+                       .decode(bytes, out.xfer_pipe, payload, scratch);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
-  Status st = options_.version == RawVersion::kV5 ? decode_as<wire::PayloadV5>(payload, options_.version, out)
-                                                  : decode_as<wire::PayloadV7>(payload, options_.version, out);
+  Status st = options_.version == RawVersion::kV5
+                  ? decode_as<wire::PayloadV5>(payload, options_.version, out)
+                  : decode_as<wire::PayloadV7>(payload, options_.version, out);
   if (!st.ok()) return {DecodeResult::Kind::kError, 0, st};
   out.size = static_cast<std::uint32_t>(r.consumed);
   return r;

@@ -13,13 +13,16 @@ namespace {
 constexpr std::size_t kMaxShortField = 255;
 constexpr std::size_t kMaxLongField = 65535;
 
-Status write_failed(std::string cause) { return Status::from_code(code::kWriteFailed, std::move(cause)); }
+Status write_failed(std::string cause) {
+  return Status::from_code(code::kWriteFailed, std::move(cause));
+}
 
 DecodeResult decode_error(Status st) { return {DecodeResult::Kind::kError, 0, std::move(st)}; }
 
 }  // namespace
 
-RawProto::RawProto(RawProtoOptions options) : options_(detail::with_default_filters(std::move(options))) {}
+RawProto::RawProto(RawProtoOptions options)
+    : options_(detail::with_default_filters(std::move(options))) {}
 
 std::uint8_t RawProto::id() const noexcept { return options_.version == RawVersion::kV5 ? 'r' : 6; }
 
@@ -51,7 +54,8 @@ Status RawProto::encode_payload(const Message& msg, std::string& out) const {
     return {};
   };
   if (!v5) {
-    if (auto st = append_long_field([&] { msg.status.append_query(out); }, "status"); !st.ok()) return st;
+    if (auto st = append_long_field([&] { msg.status.append_query(out); }, "status"); !st.ok())
+      return st;
   }
   auto fill_meta = [&] { detail::append_meta_text(msg, options_.version, out); };
   if (auto st = append_long_field(fill_meta, "meta"); !st.ok()) return st;
@@ -62,13 +66,16 @@ Status RawProto::encode_payload(const Message& msg, std::string& out) const {
 
 Status RawProto::encode(Message& msg, std::string& out) const {
   return detail::Framing(true, options_.size_limit, options_.filters.get())
-      .encode(msg.xfer_pipe, [&](std::string& payload) { return encode_payload(msg, payload); }, out, msg.size);
+      .encode(
+          msg.xfer_pipe, [&](std::string& payload) { return encode_payload(msg, payload); }, out,
+          msg.size);
 }
 
 DecodeResult RawProto::decode(std::string_view bytes, Message& out) const {
   std::string_view payload;
   std::string scratch;
-  DecodeResult r = detail::Framing(true, options_.size_limit, options_.filters.get()).decode(bytes, out.xfer_pipe, payload, scratch);
+  DecodeResult r = detail::Framing(true, options_.size_limit, options_.filters.get())
+                       .decode(bytes, out.xfer_pipe, payload, scratch);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
   if (auto st = decode_payload(payload, out); !st.ok()) return decode_error(std::move(st));
   out.size = static_cast<std::uint32_t>(r.consumed);

@@ -11,12 +11,18 @@ std::string escape_like_go(std::string_view json) {
   out.reserve(json.size());
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else if (json.substr(i, 3) == "\xE2\x80\xA8") out += "\\u2028", i += 2;
-    else if (json.substr(i, 3) == "\xE2\x80\xA9") out += "\\u2029", i += 2;
-    else out += c;
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else if (json.substr(i, 3) == "\xE2\x80\xA8")
+      out += "\\u2028", i += 2;
+    else if (json.substr(i, 3) == "\xE2\x80\xA9")
+      out += "\\u2029", i += 2;
+    else
+      out += c;
   }
   return out;
 }
@@ -47,8 +53,9 @@ Status parse_reply_error_json(std::string_view json, Status& out) {
   }
   if (const auto* m = obj.if_contains("message"); m && m->is_string()) message = m->get_string();
   if (const auto* r = obj.if_contains("reason"); r && r->is_string()) reason = r->get_string();
-  out = reason.empty() ? Status(static_cast<std::int32_t>(code), std::move(message))
-                       : Status(static_cast<std::int32_t>(code), std::move(message), std::move(reason));
+  out = reason.empty()
+            ? Status(static_cast<std::int32_t>(code), std::move(message))
+            : Status(static_cast<std::int32_t>(code), std::move(message), std::move(reason));
   return {};
 }
 

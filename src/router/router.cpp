@@ -66,7 +66,9 @@ std::string map_service_method(std::string_view name, NameStyle style) {
 Status RouteTable::add(MsgType type, std::string service_method, Route route) {
   auto& table = type == MsgType::kCall ? calls_ : pushes_;
   auto [it, inserted] = table.insert_or_assign(service_method, std::move(route));
-  if (Status st = run_hooks({peer_plugins_}, &Plugin::post_reg, std::string_view(service_method), type); !st.ok()) {
+  if (Status st =
+          run_hooks({peer_plugins_}, &Plugin::post_reg, std::string_view(service_method), type);
+      !st.ok()) {
     table.erase(it);
     return st;
   }
@@ -105,8 +107,14 @@ std::string RouteGroup::service_method_of(std::string_view name) const {
   return out + std::string(name);
 }
 
+Status RouteGroup::route_call_async(std::string path, AsyncHandler handler, RouteOptions opts) {
+  Route route{nullptr, std::move(handler), plugins_, false};
+  route.plugins.insert(route.plugins.end(), opts.plugins.begin(), opts.plugins.end());
+  return table_->add(MsgType::kCall, service_method_of(path), std::move(route));
+}
+
 Status RouteGroup::add(MsgType type, std::string path, Handler handler, RouteOptions opts) {
-  Route route{std::move(handler), plugins_, opts.blocking};
+  Route route{std::move(handler), nullptr, plugins_, opts.blocking};
   route.plugins.insert(route.plugins.end(), opts.plugins.begin(), opts.plugins.end());
   return table_->add(type, service_method_of(path), std::move(route));
 }

@@ -44,11 +44,13 @@ void make_error_reply(Message& reply, Status st) {
 struct SessionImpl::CallJob {
   Message call;
   Message reply;
+  std::unique_ptr<Ctx> ctx;  // for handlers that complete later
   const Route* route = nullptr;
   Clock::time_point start;
 };
 
-SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket, std::optional<Endpoint> dialed_to)
+SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket,
+                         std::optional<Endpoint> dialed_to)
     : core_(std::move(core)),
       pool_(core_->pool),
       socket_(std::move(socket)),
@@ -80,8 +82,10 @@ void SessionImpl::apply_socket_options() {
       ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
     }
   }
-  if (cfg.read_buffer_size > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg.read_buffer_size, sizeof(int));
-  if (cfg.write_buffer_size > 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg.write_buffer_size, sizeof(int));
+  if (cfg.read_buffer_size > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg.read_buffer_size, sizeof(int));
+  if (cfg.write_buffer_size > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg.write_buffer_size, sizeof(int));
   if (cfg.control_fd) cfg.control_fd(fd);
 }
 
@@ -97,7 +101,8 @@ void SessionImpl::start() {
     if (age.count() > 0) {
       self->age_timer_ = std::make_unique<asio::steady_timer>(*self->ioc_, age);
       self->age_timer_->async_wait([weak = self->weak_from_this()](boost::system::error_code ec) {
-        if (auto s = weak.lock(); s && !ec) s->shutdown(Status::from_code(code::kConnClosed, "session age expired"));
+        if (auto s = weak.lock(); s && !ec)
+          s->shutdown(Status::from_code(code::kConnClosed, "session age expired"));
       });
     }
     self->read_more();
@@ -151,7 +156,8 @@ void SessionImpl::on_close(std::function<void()> fn) {
 
 Status SessionImpl::check_blocking_allowed() const {
   if (on_io_thread()) {
-    return {code::kInvalidOp, "Invalid Operation", "a blocking call on the session's own I/O thread would deadlock"};
+    return {code::kInvalidOp, "Invalid Operation",
+            "a blocking call on the session's own I/O thread would deadlock"};
   }
   return {};
 }
@@ -163,15 +169,16 @@ void SessionImpl::complete(ReplyCallback& done, Status st) {
   done(failed);
 }
 
-Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body,
-                                   CallOptions& opts) const {
+Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec,
+                                   std::string body, CallOptions& opts) const {
   Message m;
   m.type = type;
   m.service_method = std::move(sm);
   m.body_codec = codec;
   m.body = std::move(body);
   m.meta = std::move(opts.meta);
-  if (opts.accept_body_codec) m.meta.set(kAcceptBodyCodecKey, std::to_string(*opts.accept_body_codec));
+  if (opts.accept_body_codec)
+    m.meta.set(kAcceptBodyCodecKey, std::to_string(*opts.accept_body_codec));
   if (!opts.real_ip.empty()) m.meta.set(kRealIpKey, opts.real_ip);
   m.xfer_pipe = std::move(opts.xfer_pipe);
   return m;
@@ -185,9 +192,8 @@ void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body,
   }
   const auto timeout = opts.timeout.count() > 0 ? opts.timeout : core_->config.default_context_age;
   Message call = build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
-  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done), timeout]() mutable {
-    self->send_call(call, std::move(done), timeout);
-  });
+  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
+                     timeout]() mutable { self->send_call(call, std::move(done), timeout); });
 }
 
 void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
@@ -209,35 +215,42 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   Pending& pending = pending_[call.seq];
   pending.done = std::move(done);
   pending.start = Clock::now();
-  if (core_->config.count_time || core_->config.slow_call_threshold.count() > 0) pending.service_method = call.service_method;
-  if (dialed_to_ && core_->config.redial_times != 0) pending.frame.assign(out_, at, std::string::npos);
+  if (core_->config.count_time || core_->config.slow_call_threshold.count() > 0)
+    pending.service_method = call.service_method;
+  if (dialed_to_ && core_->config.redial_times != 0)
+    pending.frame.assign(out_, at, std::string::npos);
   if (timeout.count() > 0) {
     pending.timer = std::make_unique<asio::steady_timer>(*ioc_, timeout);
-    pending.timer->async_wait([weak = weak_from_this(), seq = call.seq](boost::system::error_code ec) {
-      auto s = weak.lock();
-      if (ec || !s) return;
-      auto it = s->pending_.find(seq);
-      if (it == s->pending_.end()) return;
-      ReplyCallback cb = std::move(it->second.done);
-      s->pending_.erase(it);
-      complete(cb, Status::from_code(code::kHandleTimeout, "call timed out"));
-    });
+    pending.timer->async_wait(
+        [weak = weak_from_this(), seq = call.seq](boost::system::error_code ec) {
+          auto s = weak.lock();
+          if (ec || !s) return;
+          auto it = s->pending_.find(seq);
+          if (it == s->pending_.end()) return;
+          ReplyCallback cb = std::move(it->second.done);
+          s->pending_.erase(it);
+          complete(cb, Status::from_code(code::kHandleTimeout, "call timed out"));
+        });
   }
-  (void)run_hooks({&core_->plugins}, &Plugin::post_write_call, *this, static_cast<const Message&>(call));
+  (void)run_hooks({&core_->plugins}, &Plugin::post_write_call, *this,
+                  static_cast<const Message&>(call));
   if (!redialing_) flush();
 }
 
-Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) {
+Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string body,
+                             CallOptions opts) {
   if (pool_->stopped || closed_) return Status::from_code(code::kConnClosed, "session is closed");
   Message push = build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
   // Runs here, on the caller's thread, so that a refusal reaches the caller (seq is set later).
-  if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_write_push, *this, push); !st.ok()) return st;
+  if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_write_push, *this, push); !st.ok())
+    return st;
   asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     if (self->closed_) return;
     push.seq = ++self->seq_;
     if (!self->proto_->encode(push, self->out_).ok()) return;
     if (self->core_->config.print_detail) self->log_message("send", push);
-    (void)run_hooks({&self->core_->plugins}, &Plugin::post_write_push, *self, static_cast<const Message&>(push));
+    (void)run_hooks({&self->core_->plugins}, &Plugin::post_write_push, *self,
+                    static_cast<const Message&>(push));
     if (!self->redialing_) self->flush();
   });
   return {};
@@ -246,20 +259,21 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 void SessionImpl::read_more() {
   if (in_.empty()) {
     // No buffer before the first byte arrives: an idle session costs no read buffer.
-    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) {
-        self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
-        return;
-      }
-      self->in_.resize(kReadChunk);
-      self->socket_.non_blocking(true, ec);
-      const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
-      if (ec == asio::error::would_block) {
-        self->read_more();
-        return;
-      }
-      self->on_read(ec, n);
-    });
+    socket_.async_wait(Socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec) {
+                           self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
+                           return;
+                         }
+                         self->in_.resize(kReadChunk);
+                         self->socket_.non_blocking(true, ec);
+                         const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
+                         if (ec == asio::error::would_block) {
+                           self->read_more();
+                           return;
+                         }
+                         self->on_read(ec, n);
+                       });
     return;
   }
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
@@ -267,7 +281,8 @@ void SessionImpl::read_more() {
   // decoder) or a chunk, whichever is larger.
   std::size_t want = kReadChunk;
   // (+4: JSONProto and PBProto lengths do not count themselves; raw over-allocates 4 bytes.)
-  if (in_end_ - in_start_ >= 4) want = std::max<std::size_t>(want, std::size_t{load_be32(in_.data() + in_start_)} + 4);
+  if (in_end_ - in_start_ >= 4)
+    want = std::max<std::size_t>(want, std::size_t{load_be32(in_.data() + in_start_)} + 4);
   if (in_start_ > 0 && in_.size() - in_start_ < want + kReadChunk / 4) {
     std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
     in_end_ -= in_start_;
@@ -277,7 +292,9 @@ void SessionImpl::read_more() {
     in_.resize(std::max(in_start_ + want, in_end_ + kReadChunk));
   }
   socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
 }
 
 void SessionImpl::on_read(boost::system::error_code ec, std::size_t n) {
@@ -309,7 +326,8 @@ void SessionImpl::process_input() {
     }
     // Decoded into a per-session Message so that its buffers are reused frame after frame.
     Message& msg = in_msg_;
-    const DecodeResult r = proto_->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
+    const DecodeResult r =
+        proto_->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
@@ -336,12 +354,19 @@ void SessionImpl::dispatch(Message& msg) {
     return;
   }
   switch (msg.type) {
-    case MsgType::kCall: handle_call(msg); break;
-    case MsgType::kPush: handle_push(msg); break;
-    case MsgType::kReply: handle_reply(msg); break;
+    case MsgType::kCall:
+      handle_call(msg);
+      break;
+    case MsgType::kPush:
+      handle_push(msg);
+      break;
+    case MsgType::kReply:
+      handle_reply(msg);
+      break;
     case MsgType::kAuthCall:
     case MsgType::kAuthReply:
-      shutdown(Status::bad_message("unexpected " + std::string(msg_type_name(msg.type)) + " (no auth plugin)"));
+      shutdown(Status::bad_message("unexpected " + std::string(msg_type_name(msg.type)) +
+                                   " (no auth plugin)"));
       break;
   }
 }
@@ -367,15 +392,18 @@ void SessionImpl::handle_call(Message& in) {
   if (in.service_method.empty()) {
     st = Status::bad_message("invalid service method for message");
   } else {
-    st = run_hooks({&core_->plugins}, &Plugin::post_read_call_header, ctx);  // may reset the service method
+    st = run_hooks({&core_->plugins}, &Plugin::post_read_call_header,
+                   ctx);  // may reset the service method
   }
   const Route* route = nullptr;
   if (st.ok()) {
     const std::string path = in.path();
     route = core_->router.table().find(MsgType::kCall, path);
     if (!route) {
-      st = Status::from_code(
-          core_->router.table().routed_as_other_type(MsgType::kCall, path) ? code::kMtypeNotAllowed : code::kNotFound, "");
+      st = Status::from_code(core_->router.table().routed_as_other_type(MsgType::kCall, path)
+                                 ? code::kMtypeNotAllowed
+                                 : code::kNotFound,
+                             "");
     } else {
       st = run_hooks({&route->plugins}, &Plugin::post_read_call_header, ctx);
     }
@@ -383,6 +411,10 @@ void SessionImpl::handle_call(Message& in) {
   if (!st.ok()) {
     make_error_reply(reply, std::move(st));
     finish_call(reply, start, in.service_method, nullptr);
+    return;
+  }
+  if (route->async) {
+    run_async_call(in, reply, *route, start);
     return;
   }
   if (route->blocking || core_->config.blocking_handlers) {
@@ -400,7 +432,8 @@ void SessionImpl::handle_call(Message& in) {
       asio::post(*self->ioc_, [self, job] {
         --self->handlers_running_;
         --self->core_->inflight_calls;
-        if (!self->closed_) self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
+        if (!self->closed_)
+          self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
         self->update_busy();
       });
     });
@@ -408,6 +441,44 @@ void SessionImpl::handle_call(Message& in) {
   }
   run_call_body(in, reply, *route);
   finish_call(reply, start, in.service_method, &route->plugins);
+}
+
+void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route, Clock::time_point start) {
+  // The handler completes later: the call, its reply and its context must outlive this frame.
+  auto job = std::make_shared<CallJob>();
+  job->call = std::move(in);
+  job->reply = reply;
+  job->route = &route;
+  job->start = start;
+  job->ctx = std::make_unique<Ctx>(*this, job->call, job->reply);
+  const Plugins* peer_plugins = &core_->plugins;
+  Status st = run_hooks({peer_plugins, &route.plugins}, &Plugin::pre_read_call_body, *job->ctx);
+  if (st.ok()) st = run_hooks({peer_plugins, &route.plugins}, &Plugin::post_read_call_body, *job->ctx);
+  if (!st.ok()) {
+    make_error_reply(job->reply, std::move(st));
+    finish_call(job->reply, start, job->call.service_method, &route.plugins);
+    return;
+  }
+  ++handlers_running_;
+  ++core_->inflight_calls;
+  update_busy();
+  auto done = [self = shared_from_this(), job](Status result) {
+    asio::post(*self->ioc_, [self, job, result = std::move(result)]() mutable {
+      --self->handlers_running_;
+      --self->core_->inflight_calls;
+      if (result.ok() && job->reply.body.empty()) job->reply.body_codec = job->ctx->reply_body_codec();
+      if (!result.ok()) make_error_reply(job->reply, std::move(result));
+      if (!self->closed_) {
+        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
+      }
+      self->update_busy();
+    });
+  };
+  try {
+    route.async(*job->ctx, done);
+  } catch (const std::exception& e) {
+    done(Status::from_code(code::kInternalServerError, e.what()));  // a throwing handler never calls done
+  }
 }
 
 void SessionImpl::run_call_body(Message& in, Message& reply, const Route& route) {
@@ -425,21 +496,25 @@ void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std
   const auto& cfg = core_->config;
   const auto cost = core_->timed ? Clock::now() - start : Clock::duration();
   if (cfg.default_context_age.count() > 0 && cost > cfg.default_context_age) {
-    make_error_reply(reply, Status::from_code(code::kHandleTimeout, "handler exceeded the context age"));
+    make_error_reply(reply,
+                     Status::from_code(code::kHandleTimeout, "handler exceeded the context age"));
   }
   if (cfg.count_time) {
-    core_->logger->info("handled {} from {} in {} us: {}", sm, remote_addr(), duration_cast<microseconds>(cost).count(),
-                        reply.status.to_string());
+    core_->logger->info("handled {} from {} in {} us: {}", sm, remote_addr(),
+                        duration_cast<microseconds>(cost).count(), reply.status.to_string());
   }
   if (cfg.slow_call_threshold.count() > 0 && cost > cfg.slow_call_threshold) {
-    core_->logger->warn("slow call {} from {}: {} us", sm, remote_addr(), duration_cast<microseconds>(cost).count());
+    core_->logger->warn("slow call {} from {}: {} us", sm, remote_addr(),
+                        duration_cast<microseconds>(cost).count());
   }
   send_reply(reply, route_plugins);
   flush();
 }
 
 void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
-  if (Status st = run_hooks({&core_->plugins, route_plugins}, &Plugin::pre_write_reply, *this, reply); !st.ok()) {
+  if (Status st =
+          run_hooks({&core_->plugins, route_plugins}, &Plugin::pre_write_reply, *this, reply);
+      !st.ok()) {
     make_error_reply(reply, std::move(st));
   }
   if (Status st = proto_->encode(reply, out_); !st.ok()) {
@@ -449,7 +524,8 @@ void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
     (void)proto_->encode(reply, out_);
   }
   if (core_->config.print_detail) log_message("send", reply);
-  (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this, static_cast<const Message&>(reply));
+  (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this,
+                  static_cast<const Message&>(reply));
 }
 
 void SessionImpl::handle_push(Message& push) {
@@ -513,7 +589,8 @@ void SessionImpl::auth_call_raw(std::uint8_t codec, std::string body, ReplyCallb
     complete(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;
   }
-  asio::post(*ioc_, [self = shared_from_this(), codec, body = std::move(body), done = std::move(done)]() mutable {
+  asio::post(*ioc_, [self = shared_from_this(), codec, body = std::move(body),
+                     done = std::move(done)]() mutable {
     if (self->closed_) {
       complete(done, Status::from_code(code::kConnClosed, "session is closed"));
       return;
@@ -533,7 +610,9 @@ void SessionImpl::auth_call_raw(std::uint8_t codec, std::string body, ReplyCallb
 }
 
 void SessionImpl::require_auth(AuthCheck check) {
-  asio::post(*ioc_, [self = shared_from_this(), check = std::move(check)]() mutable { self->auth_check_ = std::move(check); });
+  asio::post(*ioc_, [self = shared_from_this(), check = std::move(check)]() mutable {
+    self->auth_check_ = std::move(check);
+  });
 }
 
 void SessionImpl::handle_auth(Message& first) {
@@ -542,11 +621,13 @@ void SessionImpl::handle_auth(Message& first) {
   Message reply;
   reply.seq = ++seq_;  // an AUTH_REPLY takes the replier's own seq, not the call's
   reply.type = MsgType::kAuthReply;
-  reply.body_codec = first.body_codec != codec_id::kNone ? first.body_codec : core_->config.default_body_codec;
+  reply.body_codec =
+      first.body_codec != codec_id::kNone ? first.body_codec : core_->config.default_body_codec;
   Status st;
   if (first.type != MsgType::kAuthCall) {
-    st = Status::from_code(code::kUnauthorized, "auth message(1st) expect: AUTH_CALL, but received: " +
-                                                    std::string(msg_type_name(first.type)));
+    st = Status::from_code(code::kUnauthorized,
+                           "auth message(1st) expect: AUTH_CALL, but received: " +
+                               std::string(msg_type_name(first.type)));
   } else {
     try {
       st = check(*this, first, reply);
@@ -575,19 +656,21 @@ void SessionImpl::flush() {
   out_.clear();
   write_in_flight_ = true;
   update_busy();
-  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-    self->write_in_flight_ = false;
-    self->writing_.clear();
-    if (ec) {
-      self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
-      return;
-    }
-    self->flush();
-  });
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      self->write_in_flight_ = false;
+                      self->writing_.clear();
+                      if (ec) {
+                        self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
+                        return;
+                      }
+                      self->flush();
+                    });
 }
 
 void SessionImpl::update_busy() {
-  busy_.store(write_in_flight_ || !out_.empty() || handlers_running_ > 0, std::memory_order_relaxed);
+  busy_.store(write_in_flight_ || !out_.empty() || handlers_running_ > 0,
+              std::memory_order_relaxed);
 }
 
 void SessionImpl::on_broken(const Status& why) {
@@ -602,7 +685,8 @@ void SessionImpl::on_broken(const Status& why) {
   boost::system::error_code ignored;
   socket_.close(ignored);
   in_start_ = in_end_ = 0;
-  // Calls that were waiting for a reply are re-sent once after the redial; a second break fails them.
+  // Calls that were waiting for a reply are re-sent once after the redial; a second break fails
+  // them.
   std::string resend;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.resent || it->second.frame.empty()) {
@@ -628,7 +712,8 @@ void SessionImpl::redial(int attempt) {
       self->shutdown(st);
       return;
     }
-    socket->async_connect(*self->dialed_to_, [self, socket, attempt](boost::system::error_code cec) {
+    socket->async_connect(*self->dialed_to_, [self, socket,
+                                              attempt](boost::system::error_code cec) {
       if (self->closed_) return;
       const int limit = self->core_->config.redial_times;
       auto retry = [&](const std::string& why) {
@@ -650,7 +735,8 @@ void SessionImpl::redial(int attempt) {
         self->local_ = endpoint_text(self->socket_.local_endpoint(ignored));
       }
       // A plugin's refusal does not end redialing (eRPC#86): the next attempt comes anyway.
-      if (Status st = run_hooks({&self->core_->plugins}, &Plugin::post_dial, *self, true); !st.ok()) {
+      if (Status st = run_hooks({&self->core_->plugins}, &Plugin::post_dial, *self, true);
+          !st.ok()) {
         boost::system::error_code ignored;
         self->socket_.close(ignored);
         retry(st.to_string());
@@ -692,9 +778,18 @@ void SessionImpl::shutdown(const Status& why) {
 }
 
 void SessionImpl::log_message(const char* direction, const Message& msg) const {
-  core_->logger->info("{} {} {} seq={} {} status={} meta={} codec={} body={}", direction, remote_addr(),
-                      msg_type_name(msg.type), msg.seq, msg.service_method, msg.status.to_query(), msg.meta.encode(),
-                      static_cast<int>(msg.body_codec), msg.body.size() > 256 ? msg.body.substr(0, 256) + "..." : msg.body);
+  core_->logger->info("{} {} {} seq={} {} status={} meta={} codec={} body={}", direction,
+                      remote_addr(), msg_type_name(msg.type), msg.seq, msg.service_method,
+                      msg.status.to_query(), msg.meta.encode(), static_cast<int>(msg.body_codec),
+                      msg.body.size() > 256 ? msg.body.substr(0, 256) + "..." : msg.body);
 }
 
 }  // namespace tp::detail
+
+namespace tp {
+
+boost::asio::any_io_executor io_executor(Session& session) {
+  return static_cast<detail::SessionImpl&>(session).executor();
+}
+
+}  // namespace tp

@@ -22,7 +22,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   using Clock = std::chrono::steady_clock;
 
   /// Wraps a connected socket; `dialed_to` is set for a session this peer dialed (it may redial).
-  SessionImpl(std::shared_ptr<PeerCore> core, Socket socket, std::optional<Endpoint> dialed_to = std::nullopt);
+  SessionImpl(std::shared_ptr<PeerCore> core, Socket socket,
+              std::optional<Endpoint> dialed_to = std::nullopt);
   ~SessionImpl() override;
 
   /// Starts the read loop and the session age timer (any thread).
@@ -37,12 +38,15 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   bool health() const override { return healthy_; }
   void close() override;
   void on_close(std::function<void()> fn) override;
-  void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts, ReplyCallback done) override;
+  void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
+                ReplyCallback done) override;
   Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) override;
   std::uint8_t default_body_codec() const override { return core_->config.default_body_codec; }
   void auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) override;
   void require_auth(AuthCheck check) override;
   std::weak_ptr<Session> weak_self() override { return weak_from_this(); }
+  /// The executor of the session's I/O thread.
+  boost::asio::any_io_executor executor() const { return ioc_->get_executor(); }
 
  protected:
   Status check_blocking_allowed() const override;
@@ -65,8 +69,10 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void process_input();
   void dispatch(Message& msg);
   void handle_call(Message& call);
+  void run_async_call(Message& in, Message& reply, const Route& route, Clock::time_point start);
   void run_call_body(Message& in, Message& reply, const Route& route);
-  void finish_call(Message& reply, Clock::time_point start, const std::string& sm, const Plugins* route_plugins);
+  void finish_call(Message& reply, Clock::time_point start, const std::string& sm,
+                   const Plugins* route_plugins);
   void handle_push(Message& push);
   void handle_reply(Message& reply);
   void handle_auth(Message& first);
@@ -79,7 +85,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void shutdown(const Status& why);
   void log_message(const char* direction, const Message& msg) const;
   static void complete(ReplyCallback& done, Status st);
-  Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body, CallOptions& opts) const;
+  Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body,
+                        CallOptions& opts) const;
 
   // Declared first so that it is destroyed last: the socket needs its io_context.
   std::shared_ptr<PeerCore> core_;
@@ -87,9 +94,9 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   Socket socket_;
   boost::asio::io_context* ioc_;  // the thread this session lives on
   std::optional<Endpoint> dialed_to_;
-  const Proto* proto_;   // the peer's protocol, or the one detected from an accepted connection
-  bool detect_proto_;    // still to detect from the first bytes
-  mutable std::mutex id_mutex_;   // guards id_, remote_, local_ (they change on set_id and redial)
+  const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection
+  bool detect_proto_;   // still to detect from the first bytes
+  mutable std::mutex id_mutex_;  // guards id_, remote_, local_ (they change on set_id and redial)
   std::string id_;
   std::string remote_;
   std::string local_;
@@ -98,7 +105,7 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
 
   Message in_msg_;     // the frame being handled
   Message reply_msg_;  // the reply being built (inline handlers)
-  std::string in_;  // bytes received, decoded from in_start_
+  std::string in_;     // bytes received, decoded from in_start_
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
   std::string out_;      // frames queued during this loop turn
@@ -111,8 +118,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   std::unique_ptr<boost::asio::steady_timer> redial_timer_;
   bool redialing_ = false;
-  AuthCheck auth_check_;          // set until the first message has been checked
-  ReplyCallback auth_done_;       // waiting for an AUTH_REPLY
+  AuthCheck auth_check_;     // set until the first message has been checked
+  ReplyCallback auth_done_;  // waiting for an AUTH_REPLY
   bool close_after_flush_ = false;
   std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
 };

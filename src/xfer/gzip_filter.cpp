@@ -34,7 +34,8 @@ z_stream* thread_deflater(int level) {
   thread_local std::array<DeflateStream, 10> streams;
   DeflateStream& s = streams[static_cast<std::size_t>(std::clamp(level, 0, 9))];
   if (!s.ready) {
-    if (deflateInit2(&s.zs, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return nullptr;
+    if (deflateInit2(&s.zs, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      return nullptr;
     s.ready = true;
   } else if (deflateReset(&s.zs) != Z_OK) {
     return nullptr;
@@ -55,7 +56,8 @@ z_stream* thread_inflater() {
 
 class GzipFilter final : public XferFilter {
  public:
-  GzipFilter(std::uint8_t id, int level, GzipFlavor flavor) : id_(id), level_(level), flavor_(flavor) {}
+  GzipFilter(std::uint8_t id, int level, GzipFlavor flavor)
+      : id_(id), level_(level), flavor_(flavor) {}
 
   std::uint8_t id() const noexcept override { return id_; }
   std::string_view name() const noexcept override { return "gzip"; }
@@ -102,9 +104,11 @@ class GzipFilter final : public XferFilter {
       if (zs.avail_in != 0) return Status::bad_message("trailing bytes after the gzip member");
       return {};
     }
-    if (rc == Z_BUF_ERROR && flavor_ == GzipFlavor::kV5Flush) return {};  // v5 never finishes a member
+    if (rc == Z_BUF_ERROR && flavor_ == GzipFlavor::kV5Flush)
+      return {};  // v5 never finishes a member
     if (rc == Z_BUF_ERROR) return Status::bad_message("truncated gzip stream");
-    return Status::bad_message(std::string("corrupt gzip stream: ") + (zs.msg ? zs.msg : zError(rc)));
+    return Status::bad_message(std::string("corrupt gzip stream: ") +
+                               (zs.msg ? zs.msg : zError(rc)));
   }
 
  private:

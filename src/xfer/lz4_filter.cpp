@@ -34,7 +34,8 @@ class Lz4Filter final : public XferFilter {
     if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) {
       return Status::bad_message("lz4: cannot create a context");
     }
-    std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> ctx(raw, LZ4F_freeDecompressionContext);
+    std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> ctx(
+        raw, LZ4F_freeDecompressionContext);
     std::size_t pos = 0;
     std::size_t hint = 1;
     while (hint != 0) {
@@ -44,11 +45,14 @@ class Lz4Filter final : public XferFilter {
       std::size_t grow = std::min(kChunk, max_size - at);
       out.resize(at + grow);
       std::size_t src_size = in.size() - pos;
-      hint = LZ4F_decompress(ctx.get(), out.data() + at, &grow, in.data() + pos, &src_size, nullptr);
+      hint =
+          LZ4F_decompress(ctx.get(), out.data() + at, &grow, in.data() + pos, &src_size, nullptr);
       out.resize(at + grow);
       pos += src_size;
-      if (src_size == 0 && grow == 0 && hint != 0) return Status::bad_message("lz4 frame makes no progress");
-      if (LZ4F_isError(hint)) return Status::bad_message(std::string("corrupt lz4 frame: ") + LZ4F_getErrorName(hint));
+      if (src_size == 0 && grow == 0 && hint != 0)
+        return Status::bad_message("lz4 frame makes no progress");
+      if (LZ4F_isError(hint))
+        return Status::bad_message(std::string("corrupt lz4 frame: ") + LZ4F_getErrorName(hint));
     }
     if (pos != in.size()) return Status::bad_message("trailing bytes after the lz4 frame");
     return {};
@@ -60,6 +64,8 @@ class Lz4Filter final : public XferFilter {
 
 }  // namespace
 
-std::shared_ptr<const XferFilter> make_lz4_filter(std::uint8_t id) { return std::make_shared<Lz4Filter>(id); }
+std::shared_ptr<const XferFilter> make_lz4_filter(std::uint8_t id) {
+  return std::make_shared<Lz4Filter>(id);
+}
 
 }  // namespace tp

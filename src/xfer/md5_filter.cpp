@@ -36,7 +36,8 @@ class Md5Filter final : public XferFilter {
     const auto data = in.substr(0, in.size() - kDigestSize);
     if (data.size() > max_size) return Status::bad_message("output exceeds the size limit");
     const auto digest = md5_of(data);
-    if (in.substr(data.size()) != std::string_view(reinterpret_cast<const char*>(digest.data()), kDigestSize)) {
+    if (in.substr(data.size()) !=
+        std::string_view(reinterpret_cast<const char*>(digest.data()), kDigestSize)) {
       return Status::bad_message("md5 checksum mismatch");
     }
     out.assign(data);
@@ -49,6 +50,8 @@ class Md5Filter final : public XferFilter {
 
 }  // namespace
 
-std::shared_ptr<const XferFilter> make_md5_filter(std::uint8_t id) { return std::make_shared<Md5Filter>(id); }
+std::shared_ptr<const XferFilter> make_md5_filter(std::uint8_t id) {
+  return std::make_shared<Md5Filter>(id);
+}
 
 }  // namespace tp

@@ -20,7 +20,8 @@ Status XferRegistry::add(std::shared_ptr<const XferFilter> filter) {
   auto& slot = by_id_[filter->id()];
   if (slot) {
     return {code::kInvalidOp, "Invalid Operation",
-            "xfer filter id " + std::to_string(filter->id()) + " is taken by " + std::string(slot->name())};
+            "xfer filter id " + std::to_string(filter->id()) + " is taken by " +
+                std::string(slot->name())};
   }
   slot = std::move(filter);
   return {};

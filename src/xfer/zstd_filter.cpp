@@ -39,8 +39,10 @@ class ZstdFilter final : public XferFilter {
       ZSTD_outBuffer output{out.data() + at, grow, 0};
       rc = ZSTD_decompressStream(ctx.get(), &output, &input);
       out.resize(at + output.pos);
-      if (ZSTD_isError(rc)) return Status::bad_message(std::string("corrupt zstd frame: ") + ZSTD_getErrorName(rc));
-      if (rc != 0 && input.pos == input.size && output.pos < grow) return Status::bad_message("truncated zstd frame");
+      if (ZSTD_isError(rc))
+        return Status::bad_message(std::string("corrupt zstd frame: ") + ZSTD_getErrorName(rc));
+      if (rc != 0 && input.pos == input.size && output.pos < grow)
+        return Status::bad_message("truncated zstd frame");
     }
     if (input.pos != input.size) return Status::bad_message("trailing bytes after the zstd frame");
     return {};

@@ -17,6 +17,7 @@ int main() {
   if (proto.decode(frame, back).kind != tp::DecodeResult::Kind::kMessage) return 1;
   std::vector<int> xs;
   if (!tp::unmarshal(back.body_codec, back.body, xs).ok() || xs.size() != 3) return 1;
-  std::cout << "consumer: " << frame.size() << "-byte frame for " << back.service_method << " round-tripped\n";
+  std::cout << "consumer: " << frame.size() << "-byte frame for " << back.service_method
+            << " round-tripped\n";
   return 0;
 }

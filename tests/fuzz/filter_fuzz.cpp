@@ -6,7 +6,8 @@
 #include "teleport/xfer/filter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const tp::XferFilter* filter = tp::XferRegistry::global()->find(std::string_view(TELEPORT_FUZZ_FILTER));
+  static const tp::XferFilter* filter =
+      tp::XferRegistry::global()->find(std::string_view(TELEPORT_FUZZ_FILTER));
   constexpr std::size_t kLimit = 1 << 20;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   std::string out;
@@ -16,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string packed;
   std::string back;
-  if (!filter->pack(in, packed).ok() || !filter->unpack(packed, back, kLimit).ok() || back != in) std::abort();
+  if (!filter->pack(in, packed).ok() || !filter->unpack(packed, back, kLimit).ok() || back != in)
+    std::abort();
   return 0;
 }

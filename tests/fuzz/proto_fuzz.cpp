@@ -12,14 +12,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #else
   constexpr auto kVersion = tp::RawVersion::kV7;
 #endif
-  static const auto owned = tp::make_proto(TELEPORT_FUZZ_PROTO, {.version = kVersion, .size_limit = 1 << 20});
+  static const auto owned =
+      tp::make_proto(TELEPORT_FUZZ_PROTO, {.version = kVersion, .size_limit = 1 << 20});
   const tp::Proto& proto = *owned;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   while (!bytes.empty()) {
     tp::Message msg;
     const tp::DecodeResult r = proto.decode(bytes, msg);
     if (r.kind != tp::DecodeResult::Kind::kMessage) {
-      if (r.kind == tp::DecodeResult::Kind::kError && r.status.code() != tp::code::kBadMessage) std::abort();
+      if (r.kind == tp::DecodeResult::Kind::kError && r.status.code() != tp::code::kBadMessage)
+        std::abort();
       break;
     }
     if (r.consumed == 0 || r.consumed > bytes.size()) std::abort();
@@ -29,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       tp::Message back;
       if (proto.decode(again, back).kind != tp::DecodeResult::Kind::kMessage) std::abort();
       back.size = msg.size;
-      if (!(back.seq == msg.seq && back.type == msg.type && back.body == msg.body && back.meta == msg.meta)) {
+      if (!(back.seq == msg.seq && back.type == msg.type && back.body == msg.body &&
+            back.meta == msg.meta)) {
         std::abort();
       }
     }

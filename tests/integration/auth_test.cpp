@@ -12,10 +12,11 @@ namespace {
 PeerConfig auth_server_config() { return {.listen_address = "127.0.0.1:0"}; }
 
 Plugins checker() {
-  return {std::make_shared<plugin::AuthChecker>([](Session&, const std::string& token) -> Result<std::string> {
-    if (token != "s3cret") return Status::from_code(code::kUnauthorized, "bad token");
-    return std::string("ok");
-  })};
+  return {std::make_shared<plugin::AuthChecker>(
+      [](Session&, const std::string& token) -> Result<std::string> {
+        if (token != "s3cret") return Status::from_code(code::kUnauthorized, "bad token");
+        return std::string("ok");
+      })};
 }
 
 class AuthServer {
@@ -73,7 +74,8 @@ TEST(Auth, BearerAndCheckerBetweenOurPeers) {
   auto [none, refused] = bad.dial(srv.addr());
   EXPECT_EQ(none, nullptr);
   EXPECT_EQ(refused.code(), code::kDialFailed);
-  EXPECT_NE(refused.cause().find("401 Unauthorized: bad token"), std::string::npos) << refused.cause();
+  EXPECT_NE(refused.cause().find("401 Unauthorized: bad token"), std::string::npos)
+      << refused.cause();
 
   Peer anonymous;  // no token at all: its first call is refused and the session closes
   auto [anon, ast] = anonymous.dial(srv.addr());

@@ -36,16 +36,20 @@ TEST(Heartbeat, SilenceForThreeIntervalsCloses) {
 }
 
 TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
-  Peer srv({.listen_address = "127.0.0.1:0", .worker_threads = 1}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
-  srv.route_call_func("/busy", [](Ctx&, const int& ms) -> Result<int> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return ms;
-  }, {.blocking = true});
+  Peer srv({.listen_address = "127.0.0.1:0", .worker_threads = 1},
+           {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  srv.route_call_func("/busy",
+                      [](Ctx&, const int& ms) -> Result<int> {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                        return ms;
+                      },
+                      {.blocking = true});
   ASSERT_TRUE(srv.listen().ok());
   Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms, true, true)});
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
-  for (int i = 0; i < 10; ++i) sess->async_call<int, int>("/busy", 100, [](Status, int) {});  // 1 s of work queued
+  for (int i = 0; i < 10; ++i)
+    sess->async_call<int, int>("/busy", 100, [](Status, int) {});  // 1 s of work queued
   int out = 0;
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(sess->call("/heartbeat", 0, out, {.body_codec = codec_id::kJson}).ok());

@@ -23,7 +23,8 @@ struct MathServer {
       if (auto author = ctx.query_param("author")) last_author = *author;
       return std::accumulate(xs.begin(), xs.end(), 0);
     });
-    peer.route_call_func("/math/throw", [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); });
+    peer.route_call_func("/math/throw",
+                         [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); });
     peer.route_call_func("/echo/bytes", [](Ctx&, const Bytes& b) -> Result<Bytes> { return b; });
     peer.route_push_func("/chat/say", [this](Ctx&, const std::string&) { ++pushes; });
     if (peer.config().listen_address.empty()) return;

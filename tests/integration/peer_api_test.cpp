@@ -57,19 +57,23 @@ TEST(Coroutine, CoAwaitACallAndTheClose) {
   int sum = 0;
   Status call_status(code::kUnknownError, "not run");
   bool closed = false;
-  boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
-    // Named arguments: GCC 12 cannot keep a braced or literal temporary across a co_await
-    // ("array used as initializer").
-    const std::string service_method = "/math/add";
-    const std::vector<int> xs{1, 2, 3};
-    CallOptions opts;
-    std::tuple<Status, int> result = co_await async_call<int>(*sess, service_method, xs, opts, boost::asio::use_awaitable);
-    call_status = std::get<0>(result);
-    sum = std::get<1>(result);
-    sess->close();
-    co_await async_wait_closed(*sess, boost::asio::use_awaitable);
-    closed = true;
-  }, boost::asio::detached);
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        // Named arguments: GCC 12 cannot keep a braced or literal temporary across a co_await
+        // ("array used as initializer").
+        const std::string service_method = "/math/add";
+        const std::vector<int> xs{1, 2, 3};
+        CallOptions opts;
+        std::tuple<Status, int> result =
+            co_await async_call<int>(*sess, service_method, xs, opts, boost::asio::use_awaitable);
+        call_status = std::get<0>(result);
+        sum = std::get<1>(result);
+        sess->close();
+        co_await async_wait_closed(*sess, boost::asio::use_awaitable);
+        closed = true;
+      },
+      boost::asio::detached);
   ioc.run_for(5s);
   EXPECT_TRUE(call_status.ok()) << call_status.to_string();
   EXPECT_EQ(sum, 6);
@@ -84,11 +88,13 @@ std::string write_file(const std::string& name, const std::string& text) {
 
 TEST(ConfigFile, YamlAndTomlWithErpcKeys) {
   PeerConfig yaml;
-  ASSERT_TRUE(load_peer_config(write_file("tp.yaml", "network: tcp4\nlocal_ip: 127.0.0.1\nlisten_port: 9090\n"
-                                                      "redial_times: -1\nredial_interval: 250ms\n"
-                                                      "default_body_codec: plain\nslow_comet_duration: 1m30s\n"
-                                                      "print_detail: true\n"),
-                               yaml).ok());
+  ASSERT_TRUE(load_peer_config(write_file("tp.yaml",
+                                          "network: tcp4\nlocal_ip: 127.0.0.1\nlisten_port: 9090\n"
+                                          "redial_times: -1\nredial_interval: 250ms\n"
+                                          "default_body_codec: plain\nslow_comet_duration: 1m30s\n"
+                                          "print_detail: true\n"),
+                               yaml)
+                  .ok());
   EXPECT_EQ(yaml.network, "tcp4");
   EXPECT_EQ(yaml.listen_address, "127.0.0.1:9090");
   EXPECT_EQ(yaml.redial_times, -1);
@@ -98,9 +104,12 @@ TEST(ConfigFile, YamlAndTomlWithErpcKeys) {
   EXPECT_TRUE(yaml.print_detail);
 
   PeerConfig toml;
-  ASSERT_TRUE(load_peer_config(write_file("tp.toml", "listen_address = \":0\"\ndial_timeout = 1500\n"
-                                                      "count_time = true\nname_style = \"rpc\"\nraw_version = 5\n"),
-                               toml).ok());
+  ASSERT_TRUE(
+      load_peer_config(write_file("tp.toml",
+                                  "listen_address = \":0\"\ndial_timeout = 1500\n"
+                                  "count_time = true\nname_style = \"rpc\"\nraw_version = 5\n"),
+                       toml)
+          .ok());
   EXPECT_EQ(toml.listen_address, ":0");
   EXPECT_EQ(toml.dial_timeout, 1500ms);
   EXPECT_TRUE(toml.count_time);
@@ -115,7 +124,8 @@ TEST(ConfigFile, MistakesAreNamed) {
   Status st = load_peer_config(write_file("bad1.yaml", "redial_tims: 3\n"), cfg);
   EXPECT_EQ(st.cause(), "config redial_tims: unknown key");
   st = load_peer_config(write_file("bad2.toml", "dial_timeout = \"5 parsecs\"\n"), cfg);
-  EXPECT_NE(st.cause().find("config dial_timeout: not a duration"), std::string::npos) << st.cause();
+  EXPECT_NE(st.cause().find("config dial_timeout: not a duration"), std::string::npos)
+      << st.cause();
   st = load_peer_config(write_file("bad3.yaml", "print_detail: [1\n"), cfg);
   EXPECT_EQ(st.code(), code::kBadMessage);
   EXPECT_EQ(load_peer_config("/nonexistent.ini", cfg).code(), code::kBadMessage);
@@ -165,6 +175,52 @@ TEST(Protos, UnknownProtocolIsRefused) {
   Peer bad({.listen_address = "127.0.0.1:0", .proto = "thrift"});
   EXPECT_EQ(bad.listen().code(), code::kWrongConn);
   EXPECT_NE(bad.dial("127.0.0.1:1").second.cause().find("unknown protocol"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tp
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace tp {
+namespace {
+
+TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
+  Peer srv({.listen_address = "127.0.0.1:0", .io_threads = 1});
+  ASSERT_TRUE(route_call_coro(srv.router(), "/slow/add",
+                              [](Ctx&, const std::vector<int>& xs) -> boost::asio::awaitable<Result<int>> {
+                                boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                                                std::chrono::milliseconds(300));
+                                co_await timer.async_wait(boost::asio::use_awaitable);
+                                int sum = 0;
+                                for (int x : xs) sum += x;
+                                co_return sum;
+                              })
+                  .ok());
+  ASSERT_TRUE(route_call_coro(srv.router(), "/coro/throw",
+                              [](Ctx&, const int&) -> boost::asio::awaitable<Result<int>> {
+                                throw std::runtime_error("coroutine boom");
+                                co_return 0;
+                              })
+                  .ok());
+  srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; });
+  ASSERT_TRUE(srv.listen().ok());
+  Peer cli;
+  auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  std::promise<std::pair<Status, int>> slow;
+  sess->async_call<std::vector<int>, int>("/slow/add", {1, 2, 3}, [&](Status s, int v) { slow.set_value({s, v}); });
+  const auto start = std::chrono::steady_clock::now();
+  int out = 0;
+  ASSERT_TRUE(sess->call("/fast", 7, out).ok());  // the only I/O thread is free while /slow/add waits
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);
+  auto [slow_status, slow_sum] = slow.get_future().get();
+  EXPECT_TRUE(slow_status.ok()) << slow_status.to_string();
+  EXPECT_EQ(slow_sum, 6);
+  Status boom = sess->call("/coro/throw", 1, out);
+  EXPECT_EQ(boom.code(), code::kInternalServerError);
+  EXPECT_EQ(boom.cause(), "coroutine boom");
 }
 
 }  // namespace

@@ -61,16 +61,17 @@ TEST(Plugins, EveryHookRunsAndInOrder) {
     ASSERT_TRUE(sess->call("/echo", 7, out).ok());
     sess->close();
   }
-  for (const char* hook : {"pre_new_peer", "post_new_peer", "post_reg", "post_listen", "post_accept", "pre_write_reply",
-                           "post_write_reply", "pre_read_header", "post_read_call_header", "pre_read_call_body",
-                           "post_read_call_body", "post_read_push_header", "pre_read_push_body",
-                           "post_read_push_body", "post_disconnect"}) {
+  for (const char* hook :
+       {"pre_new_peer", "post_new_peer", "post_reg", "post_listen", "post_accept",
+        "pre_write_reply", "post_write_reply", "pre_read_header", "post_read_call_header",
+        "pre_read_call_body", "post_read_call_body", "post_read_push_header", "pre_read_push_body",
+        "post_read_push_body", "post_disconnect"}) {
     EXPECT_TRUE(srv_rec->saw(hook)) << hook;
   }
-  for (const char* hook : {"pre_new_peer", "post_new_peer", "pre_dial", "post_dial", "pre_write_call",
-                           "post_write_call", "pre_write_push", "post_write_push", "pre_read_header",
-                           "post_read_reply_header", "pre_read_reply_body", "post_read_reply_body",
-                           "post_disconnect"}) {
+  for (const char* hook : {"pre_new_peer", "post_new_peer", "pre_dial", "post_dial",
+                           "pre_write_call", "post_write_call", "pre_write_push", "post_write_push",
+                           "pre_read_header", "post_read_reply_header", "pre_read_reply_body",
+                           "post_read_reply_body", "post_disconnect"}) {
     EXPECT_TRUE(cli_rec->saw(hook)) << hook;
   }
   auto s = srv_rec->seen();
@@ -87,7 +88,8 @@ struct IgnoreCase : Plugin {
   std::string_view name() const override { return "ignorecase"; }
   Status post_read_call_header(Ctx& ctx) override {
     std::string sm = ctx.service_method();
-    std::transform(sm.begin(), sm.end(), sm.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(sm.begin(), sm.end(), sm.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     ctx.reset_service_method(std::move(sm));
     return {};
   }
@@ -95,12 +97,15 @@ struct IgnoreCase : Plugin {
 
 struct DenyAdmin : Plugin {
   std::string_view name() const override { return "deny"; }
-  Status post_read_call_header(Ctx&) override { return Status::from_code(code::kUnauthorized, "admins only"); }
+  Status post_read_call_header(Ctx&) override {
+    return Status::from_code(code::kUnauthorized, "admins only");
+  }
 };
 
 TEST(Plugins, HooksChangeRoutingAndAbortWithTheirStatus) {
   Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<IgnoreCase>()});
-  srv.route_call_func("/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> { return int(xs.size()); });
+  srv.route_call_func(
+      "/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> { return int(xs.size()); });
   auto admin = srv.router().sub_route("/admin", {std::make_shared<DenyAdmin>()});
   admin.route_call_func("/stats", [](Ctx&, const int&) -> Result<int> { return 1; });
   ASSERT_TRUE(srv.listen().ok());
@@ -118,11 +123,15 @@ TEST(Plugins, HooksChangeRoutingAndAbortWithTheirStatus) {
 TEST(Plugins, PreDialAndPostAcceptRefusals) {
   struct NoDial : Plugin {
     std::string_view name() const override { return "nodial"; }
-    Status pre_dial(std::string_view) override { return Status::from_code(code::kDialFailed, "not today"); }
+    Status pre_dial(std::string_view) override {
+      return Status::from_code(code::kDialFailed, "not today");
+    }
   };
   struct NoAccept : Plugin {
     std::string_view name() const override { return "noaccept"; }
-    Status post_accept(Session&) override { return Status::from_code(code::kUnauthorized, "go away"); }
+    Status post_accept(Session&) override {
+      return Status::from_code(code::kUnauthorized, "go away");
+    }
   };
   Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<NoAccept>()});
   test::MathServer good;
@@ -140,10 +149,12 @@ TEST(Plugins, PreDialAndPostAcceptRefusals) {
 
 TEST(WorkerPool, BlockingHandlerDoesNotStallTheSession) {
   Peer srv({.listen_address = "127.0.0.1:0", .io_threads = 1});
-  srv.route_call_func("/slow", [](Ctx&, const int& ms) -> Result<int> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return ms;
-  }, {.blocking = true});
+  srv.route_call_func("/slow",
+                      [](Ctx&, const int& ms) -> Result<int> {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                        return ms;
+                      },
+                      {.blocking = true});
   srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; });
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
@@ -169,7 +180,8 @@ TEST(Ages, ContextAgeGives408FromTheServerAndSessionAgeCloses) {
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  Status late = sess->call("/slow", 120, out);  // the client has no deadline: the 408 is the server's
+  Status late =
+      sess->call("/slow", 120, out);  // the client has no deadline: the 408 is the server's
   EXPECT_EQ(late.code(), code::kHandleTimeout);
   EXPECT_EQ(late.cause(), "handler exceeded the context age");
   EXPECT_TRUE(sess->call("/slow", 1, out).ok());
@@ -194,7 +206,8 @@ TEST(Redial, UnlimitedRedialResumesAfterTheServerComesBack) {
   ASSERT_TRUE(sess->call("/math/add", std::vector{1, 1}, sum).ok());
   srv.reset();                         // the server goes away...
   std::this_thread::sleep_for(300ms);  // ...for several redial attempts (eRPC#56)...
-  srv = std::make_unique<test::MathServer>(PeerConfig{.listen_address = "127.0.0.1:" + port});  // ...and returns
+  srv = std::make_unique<test::MathServer>(
+      PeerConfig{.listen_address = "127.0.0.1:" + port});  // ...and returns
   ASSERT_TRUE(sess->call("/math/add", std::vector{2, 3}, sum, {.timeout = 5000ms}).ok());
   EXPECT_EQ(sum, 5);
   EXPECT_TRUE(sess->health());
@@ -231,10 +244,12 @@ TEST(Redial, ACallBrokenByTheDropIsResentOnceAfterRedial) {
 
 TEST(Shutdown, InFlightCallsFinishBeforeTheServerCloses) {
   auto srv = std::make_unique<Peer>(PeerConfig{.listen_address = "127.0.0.1:0"});
-  srv->route_call_func("/slow", [](Ctx&, const int& ms) -> Result<int> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return ms;
-  }, {.blocking = true});
+  srv->route_call_func("/slow",
+                       [](Ctx&, const int& ms) -> Result<int> {
+                         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                         return ms;
+                       },
+                       {.blocking = true});
   ASSERT_TRUE(srv->listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(*srv));
@@ -249,11 +264,15 @@ TEST(Shutdown, InFlightCallsFinishBeforeTheServerCloses) {
 
 TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
   std::ostringstream log;
-  auto logger = std::make_shared<spdlog::logger>("teleport", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  auto logger = std::make_shared<spdlog::logger>(
+      "teleport", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
   spdlog::drop("teleport");
   spdlog::register_logger(logger);
   {
-    Peer srv({.listen_address = "127.0.0.1:0", .slow_call_threshold = 20ms, .print_detail = true, .count_time = true});
+    Peer srv({.listen_address = "127.0.0.1:0",
+              .slow_call_threshold = 20ms,
+              .print_detail = true,
+              .count_time = true});
     srv.route_call_func("/slow", [](Ctx& ctx, const int& ms) -> Result<int> {
       ctx.logger().info("handler says hi");
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -276,7 +295,9 @@ TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
 
 TEST(SocketOptions, ControlFdSeesEachConnection) {
   std::atomic<int> fds{0};
-  Peer srv({.listen_address = "127.0.0.1:0", .keepalive_period = std::chrono::seconds(30), .read_buffer_size = 65536,
+  Peer srv({.listen_address = "127.0.0.1:0",
+            .keepalive_period = std::chrono::seconds(30),
+            .read_buffer_size = 65536,
             .control_fd = [&](int fd) { fds += fd > 0 ? 1 : 0; }});
   ASSERT_TRUE(srv.listen().ok());
   Peer cli({.no_delay = false});

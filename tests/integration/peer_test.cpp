@@ -54,7 +54,9 @@ TEST(Peer, AcceptBodyCodecAndBytes) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   std::string text;
-  ASSERT_TRUE(sess->call("/math/add", std::vector{1, 2}, text, {.accept_body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(
+      sess->call("/math/add", std::vector{1, 2}, text, {.accept_body_codec = codec_id::kPlain})
+          .ok());
   EXPECT_EQ(text, "3");  // plain codec: the reply body is the text "3", not JSON
   Bytes raw{0, 1, 255}, back;
   ASSERT_TRUE(sess->call("/echo/bytes", raw, back, {.body_codec = codec_id::kPlain}).ok());
@@ -70,7 +72,8 @@ TEST(Peer, PushBothWays) {
   ASSERT_TRUE(st.ok());
   ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
   int dummy = 0;
-  ASSERT_TRUE(sess->call("/math/add", std::vector{1}, dummy).ok());  // the push was read before this call
+  ASSERT_TRUE(
+      sess->call("/math/add", std::vector{1}, dummy).ok());  // the push was read before this call
   EXPECT_EQ(srv.pushes.load(), 1);
   std::shared_ptr<Session> server_side = test::first_session(srv.peer);
   ASSERT_TRUE(server_side);
@@ -139,10 +142,12 @@ TEST(Peer, TenThousandConcurrentCallsFromHundredSessions) {
   std::promise<void> all;
   constexpr int kCalls = 10000;
   for (int i = 0; i < kCalls; ++i) {
-    sessions[i % 100]->async_call<std::vector<int>, int>("/math/add", {i, 1}, [&, i](Status st, int sum) {
-      if (st.ok() && sum == i + 1) ++ok;
-      if (++answered == kCalls) all.set_value();
-    });
+    sessions[i % 100]->async_call<std::vector<int>, int>("/math/add", {i, 1},
+                                                         [&, i](Status st, int sum) {
+                                                           if (st.ok() && sum == i + 1) ++ok;
+                                                           if (++answered == kCalls)
+                                                             all.set_value();
+                                                         });
   }
   ASSERT_EQ(all.get_future().wait_for(30s), std::future_status::ready);
   EXPECT_EQ(ok.load(), kCalls);
@@ -159,8 +164,10 @@ TEST(Peer, CloseWhileSixteenThreadsCallAndPush) {
     threads.emplace_back([&, t] {
       int out = 0;
       while (go) {
-        if (t % 2) (void)sess->push("/chat/say", std::string("x"));
-        else (void)sess->call("/math/add", std::vector{1}, out);
+        if (t % 2)
+          (void)sess->push("/chat/say", std::string("x"));
+        else
+          (void)sess->call("/math/add", std::vector{1}, out);
       }
     });
   }

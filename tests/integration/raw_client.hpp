@@ -44,7 +44,6 @@ class RawClient {
   tcp::socket socket_;
 };
 
-
 /// The hex of the vector named `name`, or "" if there is none.
 inline std::string vector_hex(const std::vector<Vector>& vs, std::string_view name) {
   for (const auto& v : vs) {

@@ -16,7 +16,6 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-
 TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
   const auto vs = test::load_vectors("rawproto-vectors.jsonl");
   if (vs.empty()) GTEST_SKIP() << "../shared/interop/ is absent: no Go vectors to check";
@@ -56,11 +55,19 @@ TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
   auto [good, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   const std::string bad_frames[] = {
-      std::string("\x00\x00\x00\x09\x00\x01!\x01\x00", 9),        // bad base-36 seq
-      std::string("\x00\x00\x00\x07\x01Q\x00", 7),                 // unknown filter id
-      std::string("\x00\x00\x00\x03", 4),                          // length below minimum
-      std::string("\x7f\xff\xff\xff", 4),                          // oversize (2 GiB > 1 GiB)
-      test::FrameBuilder().u8(0).short_field("1").u8(9).short_field("/").long_field("").long_field("").u8(0).frame(),
+      std::string("\x00\x00\x00\x09\x00\x01!\x01\x00", 9),  // bad base-36 seq
+      std::string("\x00\x00\x00\x07\x01Q\x00", 7),          // unknown filter id
+      std::string("\x00\x00\x00\x03", 4),                   // length below minimum
+      std::string("\x7f\xff\xff\xff", 4),                   // oversize (2 GiB > 1 GiB)
+      test::FrameBuilder()
+          .u8(0)
+          .short_field("1")
+          .u8(9)
+          .short_field("/")
+          .long_field("")
+          .long_field("")
+          .u8(0)
+          .frame(),
   };
   for (const auto& bad : bad_frames) {
     test::RawClient raw(srv.peer.listen_port());

@@ -21,7 +21,7 @@ class RecordingPlugin : public Plugin {
     return std::find(s.begin(), s.end(), hook) != s.end();
   }
 
-#define TP_RECORD(hook, ...)         \
+#define TP_RECORD(hook, ...)          \
   Status hook(__VA_ARGS__) override { \
     record(#hook);                    \
     return {};                        \

@@ -32,7 +32,8 @@ TEST_P(JsonPbVectors, DecodeAndReencode) {
     const auto& f = v.fields;
     EXPECT_EQ(m.size, f.at("size_field").to_number<std::uint32_t>() + 4);
     XferPipe pipe;
-    for (const auto& id : f.at("xfer_pipe").as_array()) pipe.push_back(id.to_number<std::uint8_t>());
+    for (const auto& id : f.at("xfer_pipe").as_array())
+      pipe.push_back(id.to_number<std::uint8_t>());
     EXPECT_EQ(m.xfer_pipe, pipe);
     EXPECT_EQ(m.seq, f.at("seq").to_number<std::int32_t>());
     EXPECT_EQ(static_cast<int>(m.type), f.at("mtype").to_number<int>());
@@ -63,13 +64,16 @@ TEST_P(JsonPbVectors, DecodeAndReencode) {
 INSTANTIATE_TEST_SUITE_P(Go, JsonPbVectors,
                          ::testing::Values(Case{RawVersion::kV7, "jsonpb-proto-vectors.jsonl"},
                                            Case{RawVersion::kV5, "jsonpb-proto-v5-vectors.jsonl"}),
-                         [](const auto& info) { return info.param.version == RawVersion::kV7 ? "v7" : "v5"; });
+                         [](const auto& info) {
+                           return info.param.version == RawVersion::kV7 ? "v7" : "v5";
+                         });
 
 TEST(JsonPbMalformed, BadPayloadsAre400) {
   auto frame = [](std::string payload) {
     const auto n = static_cast<std::uint32_t>(payload.size() + 1);
-    return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
-                       static_cast<char>(n), '\0'} + payload;
+    return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n), '\0'} +
+           payload;
   };
   Message m;
   DecodeResult r = JsonProto().decode(frame("{not json"), m);

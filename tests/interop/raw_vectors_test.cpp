@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "interop/vectors.hpp"
 #include "benchmark_message.hpp"
+#include "interop/vectors.hpp"
 #include "teleport/codec/marshal.hpp"
 #include "teleport/proto/raw_proto.hpp"
 
@@ -106,12 +106,15 @@ TEST_P(RawVectors, DecodesWhenBytesArriveOneAtATime) {
 INSTANTIATE_TEST_SUITE_P(Go, RawVectors,
                          ::testing::Values(Case{RawVersion::kV7, "rawproto-vectors.jsonl"},
                                            Case{RawVersion::kV5, "rawproto-v5-vectors.jsonl"}),
-                         [](const auto& info) { return info.param.version == RawVersion::kV7 ? "v7" : "v5"; });
+                         [](const auto& info) {
+                           return info.param.version == RawVersion::kV7 ? "v7" : "v5";
+                         });
 
 TEST(BenchmarkBody, OurProtobufBytesEqualGos) {
   const auto vectors = test::load_vectors("rawproto-vectors.jsonl");
   if (vectors.empty()) GTEST_SKIP() << "../shared/interop/ is absent: no Go vectors to check";
-  auto it = std::find_if(vectors.begin(), vectors.end(), [](const auto& v) { return v.name == "call_hello_say_protobuf"; });
+  auto it = std::find_if(vectors.begin(), vectors.end(),
+                         [](const auto& v) { return v.name == "call_hello_say_protobuf"; });
   ASSERT_NE(it, vectors.end());
   std::string body;
   ASSERT_TRUE(marshal(codec_id::kProtobuf, bench::make_benchmark_message(), body).ok());

@@ -1,4 +1,5 @@
-// Loads the Go-captured vectors from ../shared/interop/ (the JSON Lines files RAWPROTO.md describes).
+// Loads the Go-captured vectors from ../shared/interop/ (the JSON Lines files RAWPROTO.md
+// describes).
 #pragma once
 
 #include <boost/json.hpp>

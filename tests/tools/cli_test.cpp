@@ -1,11 +1,11 @@
 // `teleport decode` / `teleport encode` run as a user runs them, on every Go vector.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 
@@ -26,7 +26,8 @@ CliRun run(const std::string& cmd, const std::string& input = "") {
   CliRun r;
   FILE* p = ::popen((cmd + " < " + in_path + " 2>" + in_path + ".err").c_str(), "r");
   std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) r.out.append(buf.data(), n);
+  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
+    r.out.append(buf.data(), n);
   r.exit_code = WEXITSTATUS(::pclose(p));
   return r;
 }
@@ -54,7 +55,8 @@ TEST_P(CliOnVectors, DecodePrintsTheFieldsAndEncodeRestoresTheBytes) {
     EXPECT_EQ(obj.at("service_method"), v.fields.at("service_method"));
     EXPECT_EQ(obj.at("body_hex"), v.fields.at("body_hex"));
     EXPECT_EQ(obj.at("body_codec"), v.fields.at("body_codec"));
-    if (v.fields.at("body_codec").to_number<int>() == 'j' && !v.fields.at("body").as_string().empty()) {
+    if (v.fields.at("body_codec").to_number<int>() == 'j' &&
+        !v.fields.at("body").as_string().empty()) {
       EXPECT_EQ(obj.at("body_encoding"), "json");
       EXPECT_EQ(obj.at("body"), boost::json::parse(v.fields.at("body").as_string()));
     }
@@ -73,7 +75,9 @@ TEST_P(CliOnVectors, DecodePrintsTheFieldsAndEncodeRestoresTheBytes) {
 INSTANTIATE_TEST_SUITE_P(Go, CliOnVectors,
                          ::testing::Values(std::pair{"rawproto-vectors.jsonl", ""},
                                            std::pair{"rawproto-v5-vectors.jsonl", "--v5"}),
-                         [](const auto& info) { return std::string(info.param.second).empty() ? "v7" : "v5"; });
+                         [](const auto& info) {
+                           return std::string(info.param.second).empty() ? "v7" : "v5";
+                         });
 
 TEST(Cli, MalformedFrameExitsOneWithTheReason) {
   CliRun r = run(kCli + " decode --hex 0000000900012101" + "00");
@@ -88,10 +92,13 @@ TEST(Cli, MalformedFrameExitsOneWithTheReason) {
 }
 
 TEST(Cli, EncodeFromHandWrittenJson) {
-  CliRun r = run(kCli + " encode",
-              R"({"seq":1,"mtype":1,"service_method":"/math/add","meta":[["author","x"]],"body_codec":"json","body":[1,2,3]})");
+  CliRun r = run(
+      kCli + " encode",
+      R"({"seq":1,"mtype":1,"service_method":"/math/add","meta":[["author","x"]],"body_codec":"json","body":[1,2,3]})");
   ASSERT_EQ(r.exit_code, 0) << stderr_of_last_run();
-  EXPECT_EQ(r.out, "0000002c00013101092f6d6174682f6164640006636f64653d300008617574686f723d786a5b312c322c335d\n");
+  EXPECT_EQ(
+      r.out,
+      "0000002c00013101092f6d6174682f6164640006636f64653d300008617574686f723d786a5b312c322c335d\n");
   r = run(kCli + " encode", R"({"seq":1})");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(stderr_of_last_run().find("mtype"), std::string::npos);
@@ -100,7 +107,8 @@ TEST(Cli, EncodeFromHandWrittenJson) {
 TEST(Cli, ServeAndCallOverLoopback) {
   const std::string port = std::to_string(20000 + ::getpid() % 20000);
   std::system((kCli + " serve --listen 127.0.0.1:" + port + " > /dev/null 2>&1 & echo $! > " +
-               ::testing::TempDir() + "serve.pid").c_str());
+               ::testing::TempDir() + "serve.pid")
+                  .c_str());
   CliRun r;
   for (int i = 0; i < 50; ++i) {  // until the server listens
     r = run(kCli + " call 127.0.0.1:" + port + " '/math/add?author=test' '[1,2,3]'");

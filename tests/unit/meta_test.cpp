@@ -17,8 +17,14 @@ TEST(Meta, EncodesLikeGo) {
 
 TEST(Meta, DecodesLikeGo) {
   Meta m;
-  ASSERT_TRUE(Meta::decode("a%20b=x%20y%26z%3D1%2F2&k=v1&k=v2&empty&utf8=%c3%a9%2B%7E&p=a+b", m).ok());
-  EXPECT_EQ(m, (Meta{{"a b", "x y&z=1/2"}, {"k", "v1"}, {"k", "v2"}, {"empty", ""}, {"utf8", "\xC3\xA9+~"}, {"p", "a b"}}));
+  ASSERT_TRUE(
+      Meta::decode("a%20b=x%20y%26z%3D1%2F2&k=v1&k=v2&empty&utf8=%c3%a9%2B%7E&p=a+b", m).ok());
+  EXPECT_EQ(m, (Meta{{"a b", "x y&z=1/2"},
+                     {"k", "v1"},
+                     {"k", "v2"},
+                     {"empty", ""},
+                     {"utf8", "\xC3\xA9+~"},
+                     {"p", "a b"}}));
 }
 
 TEST(Meta, RejectsBadPercentEncoding) {
@@ -41,7 +47,9 @@ TEST(Meta, SetGetDel) {
   EXPECT_EQ(m.del("b"), 1U);
   EXPECT_FALSE(m.get("b"));
   std::string seen;
-  m.visit([&](std::string_view k, std::string_view v) { seen += std::string(k) + "=" + std::string(v) + ";"; });
+  m.visit([&](std::string_view k, std::string_view v) {
+    seen += std::string(k) + "=" + std::string(v) + ";";
+  });
   EXPECT_EQ(seen, "a=9;c=4;");
 }
 

@@ -15,17 +15,20 @@ namespace {
 
 TEST(NameMapping, HttpStyleMatchesTheSeedsTable) {
   const std::pair<const char*, const char*> table[] = {
-      {"AaBb", "/aa_bb"},       {"Aa_Bb", "/aa/bb"},     {"aa__bb", "/aa_bb"},
+      {"AaBb", "/aa_bb"},      {"Aa_Bb", "/aa/bb"},    {"aa__bb", "/aa_bb"},
       {"ABC_XYZ", "/abc/xyz"}, {"ABcXYz", "/abc_xyz"}, {"ABC__XYZ", "/abc_xyz"},
   };
-  for (auto [name, want] : table) EXPECT_EQ(map_service_method(name, NameStyle::kHttp), want) << name;
+  for (auto [name, want] : table)
+    EXPECT_EQ(map_service_method(name, NameStyle::kHttp), want) << name;
 }
 
 TEST(NameMapping, RpcStyle) {
   const std::pair<const char*, const char*> table[] = {
-      {"AaBb", "AaBb"}, {"Aa_Bb", "Aa.Bb"}, {"aa__bb", "aa_bb"}, {"ABC_XYZ", "ABC.XYZ"}, {"ABC__XYZ", "ABC_XYZ"},
+      {"AaBb", "AaBb"},       {"Aa_Bb", "Aa.Bb"},      {"aa__bb", "aa_bb"},
+      {"ABC_XYZ", "ABC.XYZ"}, {"ABC__XYZ", "ABC_XYZ"},
   };
-  for (auto [name, want] : table) EXPECT_EQ(map_service_method(name, NameStyle::kRpc), want) << name;
+  for (auto [name, want] : table)
+    EXPECT_EQ(map_service_method(name, NameStyle::kRpc), want) << name;
 }
 
 TEST(Router, ControllerMethodsBecomeRoutes) {
@@ -63,7 +66,8 @@ TEST(Router, PostRegRefusalUnregisters) {
   struct NoSecrets : Plugin {
     std::string_view name() const override { return "no-secrets"; }
     Status post_reg(std::string_view sm, MsgType) override {
-      return sm.find("secret") == std::string_view::npos ? Status() : Status(403, "forbidden route");
+      return sm.find("secret") == std::string_view::npos ? Status()
+                                                         : Status(403, "forbidden route");
     }
   };
   Plugins plugins{std::make_shared<NoSecrets>()};

@@ -38,7 +38,8 @@ TEST(Status, QueryFormMatchesGo) {
 }
 
 TEST(Status, ParsesWhatItWrites) {
-  for (const Status& st : {Status(), Status::from_code(404, ""), Status(1001, "a&b=c", "d+e%f"), Status(5, "m")}) {
+  for (const Status& st :
+       {Status(), Status::from_code(404, ""), Status(1001, "a&b=c", "d+e%f"), Status(5, "m")}) {
     Status back;
     ASSERT_TRUE(Status::parse_query(st.to_query(), back).ok());
     EXPECT_EQ(back, st);

@@ -18,12 +18,14 @@ struct ProtoOptions {
   std::uint32_t limit = kDefaultSizeLimit;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")->check(CLI::IsMember({"raw", "json", "pb"}));
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")
+        ->check(CLI::IsMember({"raw", "json", "pb"}));
     cmd.add_flag("--v5", v5, "speak Teleport v5.4.2's variant instead of eRPC v7's");
     cmd.add_option("--limit", limit, "frame size limit in bytes (default 1 GiB)");
   }
   std::unique_ptr<Proto> make() const {
-    return make_proto(proto, {.version = v5 ? RawVersion::kV5 : RawVersion::kV7, .size_limit = limit});
+    return make_proto(proto,
+                      {.version = v5 ? RawVersion::kV5 : RawVersion::kV7, .size_limit = limit});
   }
 };
 
@@ -71,7 +73,8 @@ int encode_messages(const Proto& proto, std::string_view input) {
     if (!parser.done()) continue;
     const auto value = parser.release();
     parser.reset();
-    while (!input.empty() && std::isspace(static_cast<unsigned char>(input.front()))) input.remove_prefix(1);
+    while (!input.empty() && std::isspace(static_cast<unsigned char>(input.front())))
+      input.remove_prefix(1);
     if (!value.is_object()) {
       std::cerr << "teleport encode: each input must be a JSON object\n";
       return 1;
@@ -102,8 +105,10 @@ int encode_messages(const Proto& proto, std::string_view input) {
 void add_codec_commands(CLI::App& app) {
   auto decode_opts = std::make_shared<ProtoOptions>();
   auto hex = std::make_shared<std::string>();
-  auto* decode = app.add_subcommand("decode", "print raw-protocol frames (hex or stdin bytes) as JSON lines");
-  decode->add_option("--hex", *hex, "the frame(s) as hex; without it, raw bytes are read from stdin");
+  auto* decode =
+      app.add_subcommand("decode", "print raw-protocol frames (hex or stdin bytes) as JSON lines");
+  decode->add_option("--hex", *hex,
+                     "the frame(s) as hex; without it, raw bytes are read from stdin");
   decode_opts->add_to(*decode);
   decode->callback([=] {
     std::string bytes;
@@ -115,14 +120,17 @@ void add_codec_commands(CLI::App& app) {
     } else {
       bytes = read_all_stdin();
     }
-    if (const int rc = decode_frames(*decode_opts->make(), bytes); rc != 0) throw CLI::RuntimeError(rc);
+    if (const int rc = decode_frames(*decode_opts->make(), bytes); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 
   auto encode_opts = std::make_shared<ProtoOptions>();
-  auto* encode = app.add_subcommand("encode", "read message JSON objects from stdin and print each frame as hex");
+  auto* encode = app.add_subcommand(
+      "encode", "read message JSON objects from stdin and print each frame as hex");
   encode_opts->add_to(*encode);
   encode->callback([=] {
-    if (const int rc = encode_messages(*encode_opts->make(), read_all_stdin()); rc != 0) throw CLI::RuntimeError(rc);
+    if (const int rc = encode_messages(*encode_opts->make(), read_all_stdin()); rc != 0)
+      throw CLI::RuntimeError(rc);
   });
 }
 

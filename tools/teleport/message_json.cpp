@@ -24,10 +24,14 @@ bool from_hex(std::string_view hex, std::string& out) {
     unsigned value = 0;
     for (char c : hex.substr(i, 2)) {
       value <<= 4;
-      if (c >= '0' && c <= '9') value |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') value |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') value |= static_cast<unsigned>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        value |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        value |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        value |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        return false;
     }
     out += static_cast<char>(value);
   }
@@ -47,7 +51,8 @@ bool is_printable_utf8(std::string_view s) {
     const int extra = (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
     if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) return false;
     for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2) return false;
+      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2)
+        return false;
     }
     i += static_cast<std::size_t>(extra) + 1;
   }
@@ -81,7 +86,8 @@ boost::json::object message_to_json(const Message& msg) {
 
   boost::system::error_code ec;
   boost::json::value parsed;
-  if (msg.body_codec == codec_id::kJson && !msg.body.empty()) parsed = boost::json::parse(msg.body, ec);
+  if (msg.body_codec == codec_id::kJson && !msg.body.empty())
+    parsed = boost::json::parse(msg.body, ec);
   if (msg.body_codec == codec_id::kJson && !msg.body.empty() && !ec) {
     obj["body"] = std::move(parsed);
     obj["body_encoding"] = "json";
@@ -113,8 +119,9 @@ Status message_from_json(const boost::json::object& obj, Message& out) {
         const auto& s = v->as_object();
         const auto code = s.at("code").to_number<std::int32_t>();
         std::string msg = s.contains("msg") ? std::string(s.at("msg").as_string()) : std::string();
-        out.status = s.contains("cause") ? Status(code, std::move(msg), std::string(s.at("cause").as_string()))
-                                         : Status(code, std::move(msg));
+        out.status = s.contains("cause")
+                         ? Status(code, std::move(msg), std::string(s.at("cause").as_string()))
+                         : Status(code, std::move(msg));
       }
     }
     if (const auto* v = obj.if_contains("meta")) {
@@ -129,7 +136,9 @@ Status message_from_json(const boost::json::object& obj, Message& out) {
     if (const auto* v = obj.if_contains("body_codec")) {
       if (v->is_string()) {
         const Codec* c = CodecRegistry::global().find(std::string_view(v->as_string()));
-        if (!c) return Status::bad_message("message JSON: unknown codec name " + std::string(v->as_string()));
+        if (!c)
+          return Status::bad_message("message JSON: unknown codec name " +
+                                     std::string(v->as_string()));
         out.body_codec = c->id();
       } else {
         out.body_codec = v->to_number<std::uint8_t>();

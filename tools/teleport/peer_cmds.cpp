@@ -1,8 +1,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -30,14 +30,18 @@ struct PeerOptions {
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--network", network, "tcp, tcp4, tcp6 or unix (ADDR is then a socket path)");
-    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")->check(CLI::IsMember({"raw", "json", "pb"}));
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")
+        ->check(CLI::IsMember({"raw", "json", "pb"}));
     cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf");
     cmd.add_option("--meta", meta, "meta pair KEY=VALUE (repeatable)")->allow_extra_args(false);
     cmd.add_option("--timeout", timeout_ms, "call timeout in milliseconds");
     cmd.add_flag("--v5", v5, "speak Teleport v5's raw protocol");
   }
   PeerConfig config() const {
-    return {.network = network, .proto = proto, .raw_version = v5 ? RawVersion::kV5 : RawVersion::kV7, .io_threads = 1};
+    return {.network = network,
+            .proto = proto,
+            .raw_version = v5 ? RawVersion::kV5 : RawVersion::kV7,
+            .io_threads = 1};
   }
   Status call_options(CallOptions& opts) const {
     const Codec* c = CodecRegistry::global().find(std::string_view(codec));
@@ -61,7 +65,8 @@ void print_status(const Status& st) {
 // The body as given on the command line: JSON text for json, the text itself for other codecs.
 Bytes body_bytes(const std::string& body) { return {body.begin(), body.end()}; }
 
-int run_call(const PeerOptions& o, const std::string& addr, const std::string& sm, const std::string& body) {
+int run_call(const PeerOptions& o, const std::string& addr, const std::string& sm,
+             const std::string& body) {
   CallOptions opts;
   if (Status st = o.call_options(opts); !st.ok()) {
     print_status(st);
@@ -75,14 +80,16 @@ int run_call(const PeerOptions& o, const std::string& addr, const std::string& s
   }
   std::promise<Message> done;
   const std::uint8_t codec = *opts.body_codec;
-  session->call_raw(sm, codec, body, std::move(opts), [&](Message& reply) { done.set_value(std::move(reply)); });
+  session->call_raw(sm, codec, body, std::move(opts),
+                    [&](Message& reply) { done.set_value(std::move(reply)); });
   Message reply = done.get_future().get();
   if (!reply.status.ok()) {
     print_status(reply.status);
     return 1;
   }
   boost::system::error_code ec;
-  auto value = reply.body_codec == codec_id::kJson ? boost::json::parse(reply.body, ec) : boost::json::value();
+  auto value = reply.body_codec == codec_id::kJson ? boost::json::parse(reply.body, ec)
+                                                   : boost::json::value();
   if (reply.body_codec == codec_id::kJson && !ec) {
     std::cout << boost::json::serialize(value) << "\n";
   } else {
@@ -91,7 +98,8 @@ int run_call(const PeerOptions& o, const std::string& addr, const std::string& s
   return 0;
 }
 
-int run_push(const PeerOptions& o, const std::string& addr, const std::string& sm, const std::string& body) {
+int run_push(const PeerOptions& o, const std::string& addr, const std::string& sm,
+             const std::string& body) {
   CallOptions opts;
   Status st = o.call_options(opts);
   Peer peer(o.config());
@@ -123,7 +131,8 @@ int run_serve(const PeerOptions& o, const std::string& listen) {
     print_status(st);
     return 1;
   }
-  std::cout << "teleport serve: listening on " << listen << " (port " << peer.listen_port() << ")" << std::endl;
+  std::cout << "teleport serve: listening on " << listen << " (port " << peer.listen_port() << ")"
+            << std::endl;
   std::signal(SIGINT, [](int) { g_serve_stop = true; });
   std::signal(SIGTERM, [](int) { g_serve_stop = true; });
   while (!g_serve_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -137,13 +146,15 @@ int run_serve(const PeerOptions& o, const std::string& listen) {
 void add_target(CLI::App& cmd, PeerOptions& o) {
   cmd.add_option("addr", o.addr, "host:port, or a socket path with --network unix")->required();
   cmd.add_option("service_method", o.service_method, "e.g. /math/add?author=x")->required();
-  cmd.add_option("body", o.body, "request body: JSON text for the json codec, else the text itself");
+  cmd.add_option("body", o.body,
+                 "request body: JSON text for the json codec, else the text itself");
   o.add_to(cmd);
 }
 
 void add_peer_commands(CLI::App& app) {
   auto opts = std::make_shared<PeerOptions>();
-  auto* call = app.add_subcommand("call", "call ADDR SERVICE_METHOD [BODY] and print the reply (or status) as JSON");
+  auto* call = app.add_subcommand(
+      "call", "call ADDR SERVICE_METHOD [BODY] and print the reply (or status) as JSON");
   add_target(*call, *opts);
   call->callback([=] {
     if (const int rc = run_call(*opts, opts->addr, opts->service_method, opts->body); rc != 0) {
@@ -155,7 +166,9 @@ void add_peer_commands(CLI::App& app) {
   auto* push = app.add_subcommand("push", "push BODY to ADDR SERVICE_METHOD (one-way)");
   add_target(*push, *push_opts);
   push->callback([=] {
-    if (const int rc = run_push(*push_opts, push_opts->addr, push_opts->service_method, push_opts->body); rc != 0) {
+    if (const int rc =
+            run_push(*push_opts, push_opts->addr, push_opts->service_method, push_opts->body);
+        rc != 0) {
       throw CLI::RuntimeError(rc);
     }
   });

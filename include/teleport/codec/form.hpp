@@ -28,8 +28,7 @@ concept DescribedStruct = boost::describe::has_describe_members<T>::value;
 /// Types the form codec can write and read.
 template <class T>
 concept Codable = std::same_as<T, std::map<std::string, std::string>> ||
-                  std::same_as<T, std::map<std::string, std::vector<std::string>>> ||
-                  DescribedStruct<T>;
+    std::same_as<T, std::map<std::string, std::vector<std::string>>> || DescribedStruct<T>;
 
 /// Appends the form encoding of `value` to `out`.
 template <Codable T>
@@ -69,7 +68,8 @@ Status unmarshal(std::string_view data, T& value) {
     Status st;
     for (const auto& pair : pairs) {
       boost::mp11::mp_for_each<Members>([&](auto member) {
-        if (st.ok() && pair.first == member.name) st = plain::unmarshal(pair.second, value.*member.pointer);
+        if (st.ok() && pair.first == member.name)
+          st = plain::unmarshal(pair.second, value.*member.pointer);
       });
     }
     return st;

@@ -37,7 +37,8 @@ Status marshal(std::uint8_t codec, const T& value, std::string& out) {
       default:
         break;
     }
-    if (const Codec* c = CodecRegistry::global().find(codec)) return c->marshal(ConstValueRef(value), out);
+    if (const Codec* c = CodecRegistry::global().find(codec))
+      return c->marshal(ConstValueRef(value), out);
     return unsupported_codec(codec);
   }
 }
@@ -65,7 +66,8 @@ Status unmarshal(std::uint8_t codec, std::string_view data, T& value) {
       default:
         break;
     }
-    if (const Codec* c = CodecRegistry::global().find(codec)) return c->unmarshal(data, ValueRef(value));
+    if (const Codec* c = CodecRegistry::global().find(codec))
+      return c->unmarshal(data, ValueRef(value));
     return unsupported_codec(codec);
   }
 }

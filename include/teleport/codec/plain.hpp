@@ -36,14 +36,18 @@ Status unmarshal(std::string_view data, T& value) {
   if constexpr (std::same_as<T, std::string>) {
     value.assign(data);
   } else if constexpr (std::same_as<T, bool>) {
-    if (data == "true") value = true;
-    else if (data == "false") value = false;
-    else if (!data.empty()) return Status::bad_message("plain unmarshal: not a bool: " + std::string(data));
+    if (data == "true")
+      value = true;
+    else if (data == "false")
+      value = false;
+    else if (!data.empty())
+      return Status::bad_message("plain unmarshal: not a bool: " + std::string(data));
   } else {
     if (data.empty()) return {};
     auto [end, ec] = std::from_chars(data.data(), data.data() + data.size(), value);
     if (ec != std::errc() || end != data.data() + data.size()) {
-      return Status::bad_message("plain unmarshal: not a number: " + std::string(data.substr(0, 64)));
+      return Status::bad_message("plain unmarshal: not a number: " +
+                                 std::string(data.substr(0, 64)));
     }
   }
   return {};

@@ -17,7 +17,8 @@ concept Codable = std::derived_from<T, google::protobuf::MessageLite>;
 
 /// Appends the binary encoding of `value` to `out`.
 inline Status marshal(const google::protobuf::MessageLite& value, std::string& out) {
-  if (!value.AppendToString(&out)) return Status::bad_message("protobuf marshal: missing required fields");
+  if (!value.AppendToString(&out))
+    return Status::bad_message("protobuf marshal: missing required fields");
   return {};
 }
 

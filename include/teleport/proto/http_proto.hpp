@@ -1,5 +1,6 @@
 // HttpProto ('h'): a call is an HTTP/1.1 request and its reply the response, so that curl can
-// call a service: `curl -X POST http://ADDR/math/add -H 'Content-Type: application/json' -d '[1,2,3]'`.
+// call a service: `curl -X POST http://ADDR/math/add -H 'Content-Type: application/json' -d
+// '[1,2,3]'`.
 #pragma once
 
 #include "teleport/proto/raw_proto.hpp"

@@ -21,7 +21,8 @@ Status AuthBearer::post_dial(Session& session, bool redialed) {
   }
   auto answer = std::make_shared<std::promise<Status>>();
   auto result = answer->get_future();
-  session.auth_call_raw(codec_, body_, [answer](Message& reply) { answer->set_value(reply.status); });
+  session.auth_call_raw(codec_, body_,
+                        [answer](Message& reply) { answer->set_value(reply.status); });
   if (result.wait_for(timeout_) != std::future_status::ready) {
     return Status::from_code(code::kUnauthorized, "no AUTH_REPLY within the timeout");
   }

@@ -46,7 +46,8 @@ void Heartbeat::watch(Session& session) {
 
 Status Heartbeat::pre_read_header(Session& session) {
   std::lock_guard lock(mutex_);
-  if (auto it = sessions_.find(&session); it != sessions_.end()) it->second.last_heard = Clock::now();
+  if (auto it = sessions_.find(&session); it != sessions_.end())
+    it->second.last_heard = Clock::now();
   return {};
 }
 
@@ -77,7 +78,8 @@ void Heartbeat::run() {
       ++it;
     }
     lock.unlock();  // sessions call back into our hooks: never hold the lock across them
-    const auto seconds = std::max<long long>(1, std::llround(std::chrono::duration<double>(interval_).count()));
+    const auto seconds =
+        std::max<long long>(1, std::llround(std::chrono::duration<double>(interval_).count()));
     for (auto& s : to_close) s->close();
     for (auto& s : to_ping) {
       CallOptions opts;

@@ -32,7 +32,8 @@ T round_trip(std::uint8_t codec, const T& value, std::string* wire = nullptr) {
 
 TEST(JsonCodec, StdTypesAndDescribedStructs) {
   std::string wire;
-  EXPECT_EQ(round_trip(codec_id::kJson, std::vector<int>{1, 2, 3}, &wire), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(round_trip(codec_id::kJson, std::vector<int>{1, 2, 3}, &wire),
+            (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(wire, "[1,2,3]");
   EXPECT_EQ(round_trip(codec_id::kJson, 6, &wire), 6);
   EXPECT_EQ(wire, "6");

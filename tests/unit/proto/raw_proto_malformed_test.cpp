@@ -1,15 +1,16 @@
 // Every malformed frame gives a 400 with a precise reason; nothing over-reads or over-allocates.
 #include <gtest/gtest.h>
 
-#include "unit/proto/frame_builder.hpp"
 #include "teleport/proto/raw_proto.hpp"
+#include "unit/proto/frame_builder.hpp"
 
 namespace tp {
 namespace {
 
 using test::FrameBuilder;
 
-void expect_bad(std::string_view frame, std::string_view reason, const RawProto& proto = RawProto()) {
+void expect_bad(std::string_view frame, std::string_view reason,
+                const RawProto& proto = RawProto()) {
   Message m;
   const DecodeResult r = proto.decode(frame, m);
   ASSERT_EQ(r.kind, DecodeResult::Kind::kError) << "expected: " << reason;
@@ -27,7 +28,9 @@ TEST(RawProtoMalformed, IncompleteFramesNeedMore) {
   const std::string frame = test::good_call().frame();
   for (std::size_t n = 0; n < frame.size(); ++n) {
     Message m;
-    EXPECT_EQ(RawProto().decode(std::string_view(frame).substr(0, n), m).kind, DecodeResult::Kind::kNeedMore) << n;
+    EXPECT_EQ(RawProto().decode(std::string_view(frame).substr(0, n), m).kind,
+              DecodeResult::Kind::kNeedMore)
+        << n;
   }
 }
 
@@ -38,23 +41,42 @@ TEST(RawProtoMalformed, OversizeIsRefusedFromTheLengthAlone) {
 }
 
 TEST(RawProtoMalformed, LengthBelowMinimum) {
-  for (std::uint32_t len : {0U, 1U, 4U}) expect_bad(FrameBuilder().with_length(len), "below minimum 5");
+  for (std::uint32_t len : {0U, 1U, 4U})
+    expect_bad(FrameBuilder().with_length(len), "below minimum 5");
 }
 
 TEST(RawProtoMalformed, TruncatedFields) {
   expect_bad(FrameBuilder().u8(0).frame(), "no room for seq length");
   expect_bad(FrameBuilder().u8(0).u8(5).bytes("12").frame(), "no room for seq");
   expect_bad(FrameBuilder().u8(0).short_field("1").frame(), "no room for message type");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).frame(), "no room for service method length");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).u8(9).bytes("/a").frame(), "no room for service method");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").u8(0).frame(), "no room for status length");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").u16(100).bytes("code=0").frame(),
+  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).frame(),
+             "no room for service method length");
+  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).u8(9).bytes("/a").frame(),
+             "no room for service method");
+  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").u8(0).frame(),
+             "no room for status length");
+  expect_bad(FrameBuilder()
+                 .u8(0)
+                 .short_field("1")
+                 .u8(1)
+                 .short_field("/a")
+                 .u16(100)
+                 .bytes("code=0")
+                 .frame(),
              "no room for status");
   expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").long_field("").frame(),
              "no room for meta length");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").long_field("").u16(50).frame(),
-             "no room for meta");
-  expect_bad(FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").long_field("").long_field("").frame(),
+  expect_bad(
+      FrameBuilder().u8(0).short_field("1").u8(1).short_field("/a").long_field("").u16(50).frame(),
+      "no room for meta");
+  expect_bad(FrameBuilder()
+                 .u8(0)
+                 .short_field("1")
+                 .u8(1)
+                 .short_field("/a")
+                 .long_field("")
+                 .long_field("")
+                 .frame(),
              "no room for body codec");
 }
 
@@ -69,7 +91,8 @@ TEST(RawProtoMalformed, UnknownFilterId) {
 TEST(RawProtoMalformed, FilterThatFailsToUnpack) {
   expect_bad(FrameBuilder().u8(1).u8('g').bytes("not gzip at all").frame(), "gzip filter:");
   expect_bad(FrameBuilder().u8(1).u8('m').bytes("short").frame(), "md5 filter: payload shorter");
-  expect_bad(FrameBuilder().u8(1).u8('m').bytes(std::string(40, 'x')).frame(), "md5 checksum mismatch");
+  expect_bad(FrameBuilder().u8(1).u8('m').bytes(std::string(40, 'x')).frame(),
+             "md5 checksum mismatch");
   expect_bad(FrameBuilder().u8(1).u8('z').bytes("not zstd").frame(), "zstd filter:");
   expect_bad(FrameBuilder().u8(1).u8('l').bytes("not lz4!").frame(), "lz4 filter:");
 }
@@ -92,10 +115,17 @@ TEST(RawProtoMalformed, InvalidMessageType) {
 
 TEST(RawProtoMalformed, BadPercentEncoding) {
   FrameBuilder meta;
-  meta.u8(0).short_field("1").u8(1).short_field("/a").long_field("code=0").long_field("a=%zz").u8(0);
+  meta.u8(0).short_field("1").u8(1).short_field("/a").long_field("code=0").long_field("a=%zz").u8(
+      0);
   expect_bad(meta.frame(), "bad percent-encoding in meta");
   FrameBuilder status;
-  status.u8(0).short_field("1").u8(2).short_field("").long_field("code=1&msg=%").long_field("").u8(0);
+  status.u8(0)
+      .short_field("1")
+      .u8(2)
+      .short_field("")
+      .long_field("code=1&msg=%")
+      .long_field("")
+      .u8(0);
   expect_bad(status.frame(), "bad percent-encoding in status");
   FrameBuilder code;
   code.u8(0).short_field("1").u8(2).short_field("").long_field("code=x").long_field("").u8(0);
@@ -105,7 +135,8 @@ TEST(RawProtoMalformed, BadPercentEncoding) {
 TEST(RawProtoMalformed, BadV5ReplyError) {
   FrameBuilder b;
   b.u8(0).short_field("1").u8(2).short_field("").long_field("X-Reply-Error=%7Bnot").u8(0);
-  expect_bad(b.frame(), "X-Reply-Error is not a JSON object", RawProto({.version = RawVersion::kV5}));
+  expect_bad(b.frame(), "X-Reply-Error is not a JSON object",
+             RawProto({.version = RawVersion::kV5}));
 }
 
 TEST(RawProtoMalformed, GzipBombIsCutAtTheSizeLimit) {

@@ -5,8 +5,8 @@
 #include <climits>
 
 #include "interop/vectors.hpp"
-#include "unit/proto/frame_builder.hpp"
 #include "teleport/xfer/filters.hpp"
+#include "unit/proto/frame_builder.hpp"
 
 namespace tp {
 namespace {
@@ -37,8 +37,9 @@ TEST(RawProto, EncodesTheWorkedExampleByteForByte) {
   Message m = sample_call();
   std::string frame;
   ASSERT_TRUE(RawProto().encode(m, frame).ok());
-  EXPECT_EQ(test::to_hex(frame),
-            "0000002c00013101092f6d6174682f6164640006636f64653d300008617574686f723d786a5b312c322c335d");
+  EXPECT_EQ(
+      test::to_hex(frame),
+      "0000002c00013101092f6d6174682f6164640006636f64653d300008617574686f723d786a5b312c322c335d");
   EXPECT_EQ(m.size, 44U);
 }
 
@@ -47,7 +48,8 @@ TEST(RawProto, V5HasNoStatusFieldAndCarriesErrorsInMeta) {
   Message m = sample_call();
   std::string frame;
   ASSERT_TRUE(v5.encode(m, frame).ok());
-  EXPECT_EQ(test::to_hex(frame), "0000002400013101092f6d6174682f6164640008617574686f723d786a5b312c322c335d");
+  EXPECT_EQ(test::to_hex(frame),
+            "0000002400013101092f6d6174682f6164640008617574686f723d786a5b312c322c335d");
 
   Message reply;
   reply.seq = 2;
@@ -65,8 +67,13 @@ TEST(RawProto, V5HasNoStatusFieldAndCarriesErrorsInMeta) {
 }
 
 TEST(RawProto, SeqIsLowercaseBase36) {
-  const std::pair<std::int32_t, const char*> cases[] = {
-      {1, "1"}, {35, "z"}, {36, "10"}, {1296, "100"}, {INT32_MAX, "zik0zj"}, {-5, "-5"}, {INT32_MIN, "-zik0zk"}};
+  const std::pair<std::int32_t, const char*> cases[] = {{1, "1"},
+                                                        {35, "z"},
+                                                        {36, "10"},
+                                                        {1296, "100"},
+                                                        {INT32_MAX, "zik0zj"},
+                                                        {-5, "-5"},
+                                                        {INT32_MIN, "-zik0zk"}};
   for (auto [seq, text] : cases) {
     Message m = sample_call();
     m.seq = seq;
@@ -90,7 +97,8 @@ TEST(RawProto, AcceptsUpperCaseAndSignedSeqLikeGo) {
 }
 
 TEST(RawProto, FiltersApplyLastToFirstAndRoundTrip) {
-  const XferPipe pipes[] = {{'g'}, {'m'}, {'g', 'm'}, {'m', 'g'}, {'z'}, {'l'}, {'z', 'l', 'm', 'g'}};
+  const XferPipe pipes[] = {{'g'}, {'m'}, {'g', 'm'},          {'m', 'g'},
+                            {'z'}, {'l'}, {'z', 'l', 'm', 'g'}};
   for (const auto& pipe : pipes) {
     Message m = sample_call();
     m.body.assign(2000, 'a');
@@ -108,7 +116,9 @@ TEST(RawProto, FiltersApplyLastToFirstAndRoundTrip) {
   ASSERT_TRUE(make_gzip_filter()->unpack(std::string_view(frame).substr(7), plain, 1 << 20).ok());
   std::string payload;
   ASSERT_TRUE(make_md5_filter()->unpack(plain, payload, 1 << 20).ok());
-  EXPECT_EQ(payload.substr(0, 2), std::string("\x01" "1", 2));
+  EXPECT_EQ(payload.substr(0, 2), std::string("\x01"
+                                              "1",
+                                              2));
 }
 
 TEST(RawProto, EncodeRefusesWhatGoCannotCarry) {

@@ -47,7 +47,9 @@ TEST_P(EachFilter, OutputIsCappedAtTheLimit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stock, EachFilter, ::testing::Values('g', 'm', 'z', 'l'),
-                         [](const auto& info) { return std::string(1, static_cast<char>(info.param)); });
+                         [](const auto& info) {
+                           return std::string(1, static_cast<char>(info.param));
+                         });
 
 TEST(GzipFilter, WritesACompleteMemberLikeGo) {
   std::string packed;
@@ -78,7 +80,9 @@ class Reverse final : public XferFilter {
     out.assign(in.rbegin(), in.rend());
     return {};
   }
-  Status unpack(std::string_view in, std::string& out, std::size_t) const override { return pack(in, out); }
+  Status unpack(std::string_view in, std::string& out, std::size_t) const override {
+    return pack(in, out);
+  }
 };
 
 TEST(XferRegistry, UserFilterAndDuplicateIds) {
