@@ -14,12 +14,12 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(Heartbeat, PingsKeepAQuietSessionOpen) {
-  Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::Heartbeat>(200ms, false)});
   ASSERT_TRUE(srv.listen().ok());
-  Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms)});
+  Peer cli({}, {std::make_shared<plugin::Heartbeat>(100ms)});
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
-  std::this_thread::sleep_for(400ms);  // 8 intervals with no application traffic
+  std::this_thread::sleep_for(1500ms);  // over 7 of the server's intervals with no application traffic
   EXPECT_TRUE(sess->health());
   EXPECT_EQ(srv.count_sessions(), 1U);
 }
@@ -32,7 +32,7 @@ TEST(Heartbeat, SilenceForThreeIntervalsCloses) {
   ASSERT_TRUE(st.ok());
   std::promise<void> closed;
   sess->on_close([&] { closed.set_value(); });
-  EXPECT_EQ(closed.get_future().wait_for(2s), std::future_status::ready);
+  EXPECT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
 }
 
 TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
@@ -53,7 +53,7 @@ TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
   int out = 0;
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(sess->call("/heartbeat", 0, out, {.body_codec = codec_id::kJson}).ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   EXPECT_TRUE(sess->health());
 }
 
