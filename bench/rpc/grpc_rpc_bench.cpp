@@ -147,10 +147,7 @@ int run_client(int port, int concurrency, double seconds) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto opt = [&](const std::string& name, const std::string& def) {
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == name) return args[i + 1];
-    }
-    return def;
+    return tp::bench::arg_value(args, name, def);
   };
   const int port = std::stoi(opt("--port", "8974"));
   if (!args.empty() && args[0] == "server")

@@ -62,6 +62,15 @@ inline long resident_kib() {
   return -1;
 }
 
+/// The value after `name` in `args` ("--port 80"), or `fallback`.
+inline std::string arg_value(const std::vector<std::string>& args, const std::string& name,
+                             const std::string& fallback) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) return args[i + 1];
+  }
+  return fallback;
+}
+
 /// Raises the open-file limit to the hard limit (many sockets).
 void raise_fd_limit();
 

@@ -148,6 +148,18 @@ struct Peer::Impl {
   bool closed = false;
   std::unique_ptr<asio::signal_set> signals;
 
+  // Closes the acceptor on its own thread (Asio objects are not thread-safe) and waits for it.
+  void close_acceptor() {
+    if (!acceptor) return;
+    std::promise<void> done;
+    asio::post(acceptor->get_executor(), [&] {
+      boost::system::error_code ignored;
+      acceptor->close(ignored);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
   void accept_next() {
     acceptor->async_accept(core->pool->pick(), [this](boost::system::error_code ec,
                                                       SessionImpl::Socket socket) {
@@ -331,15 +343,7 @@ std::size_t Peer::count_sessions() const {
 
 void Peer::shutdown(std::chrono::milliseconds timeout) {
   auto& core = impl_->core;
-  if (impl_->acceptor && !core->pool->joined) {
-    std::promise<void> done;
-    asio::post(impl_->acceptor->get_executor(), [&] {
-      boost::system::error_code ignored;
-      impl_->acceptor->close(ignored);
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  if (!core->pool->joined) impl_->close_acceptor();
   // Let running handlers finish and queued replies leave before the sessions close.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto busy = [&] {
@@ -364,15 +368,7 @@ void Peer::close() {
   }
   auto& core = impl_->core;
   core->pool->stopped = true;
-  if (impl_->acceptor) {
-    std::promise<void> done;
-    asio::post(impl_->acceptor->get_executor(), [&] {
-      boost::system::error_code ignored;
-      impl_->acceptor->close(ignored);
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
+  impl_->close_acceptor();
   if (impl_->signals) {
     asio::post(impl_->signals->get_executor(), [s = impl_->signals.get()] { s->cancel(); });
   }
