@@ -26,7 +26,7 @@ TEST(HttpCurl, CurlCallsTheMathService) {
   EXPECT_EQ(run("curl -s -X POST '" + url +
                 "/math/add?author=curl' -H 'Content-Type: application/json' -d '[1,2,3]'"),
             "6");
-  EXPECT_EQ(srv.last_author, "curl");
+  EXPECT_EQ(srv.last_author(), "curl");
   EXPECT_EQ(run("curl -s -o /dev/null -w '%{http_code}' -X POST " + url + "/no/such -d '1'"),
             "404");
   EXPECT_EQ(run("curl -s -X POST " + url + "/math/add -H 'Content-Type: application/json' -d '[]'"),

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -15,12 +16,19 @@ namespace tp::test {
 struct MathServer {
   Peer peer;
   std::atomic<int> pushes{0};
-  std::string last_author;
+  /// The `author` query of the last /math/add call (the handler runs on an I/O thread).
+  std::string last_author() const {
+    std::lock_guard lock(mutex_);
+    return last_author_;
+  }
 
   explicit MathServer(PeerConfig cfg = {.listen_address = "127.0.0.1:0"}) : peer(std::move(cfg)) {
     peer.route_call_func("/math/add", [this](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
       if (xs.empty()) return Status(1001, "empty list", "need at least one number");
-      if (auto author = ctx.query_param("author")) last_author = *author;
+      if (auto author = ctx.query_param("author")) {
+        std::lock_guard lock(mutex_);
+        last_author_ = *author;
+      }
       return std::accumulate(xs.begin(), xs.end(), 0);
     });
     peer.route_call_func("/math/throw",
@@ -30,6 +38,9 @@ struct MathServer {
     if (peer.config().listen_address.empty()) return;
     if (Status st = peer.listen(); !st.ok()) throw std::runtime_error(st.to_string());
   }
+  mutable std::mutex mutex_;
+  std::string last_author_;
+
   std::string addr() const { return "127.0.0.1:" + std::to_string(peer.listen_port()); }
 };
 

@@ -150,7 +150,7 @@ TEST_P(EachProto, PeersTalkOverIt) {
   if (std::string_view(GetParam()) != "http") opts.xfer_pipe = {'g'};  // HTTP carries no filters
   ASSERT_TRUE(sess->call("/math/add?author=proto", std::vector{1, 2, 3, 4}, sum, opts).ok());
   EXPECT_EQ(sum, 10);
-  EXPECT_EQ(srv.last_author, "proto");
+  EXPECT_EQ(srv.last_author(), "proto");
   EXPECT_EQ(sess->call("/nope", 1, sum).code(), code::kNotFound);
 }
 

@@ -21,7 +21,7 @@ TEST(Peer, CallRoutesByPathAndHandsOverTheQuery) {
   int sum = 0;
   ASSERT_TRUE(sess->call("/math/add?author=henry", std::vector{1, 2, 3, 4, 5}, sum).ok());
   EXPECT_EQ(sum, 15);
-  EXPECT_EQ(srv.last_author, "henry");
+  EXPECT_EQ(srv.last_author(), "henry");
   EXPECT_EQ(srv.peer.count_sessions(), 1U);
 }
 

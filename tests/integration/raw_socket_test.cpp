@@ -46,7 +46,7 @@ TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
   ASSERT_EQ(RawProto().decode(go.read_frame(), m).kind, DecodeResult::Kind::kMessage);
   EXPECT_TRUE(m.status.ok());
   EXPECT_EQ(m.body, "6");
-  EXPECT_EQ(srv.last_author, "x");
+  EXPECT_EQ(srv.last_author(), "x");
 }
 
 TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
