@@ -75,7 +75,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
     sessions.push_back(std::move(s));
   }
   long rss_start = 0;
-  (void)sessions[0]->call("/bench/rss", 0, rss_start);
+  (void)sessions[0]->call("/bench/rss", 0, rss_start, {.body_codec = tp::codec_id::kJson});
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
   // One stats object per I/O thread would need thread ids; with callbacks on the I/O threads we
   // keep one per session instead and merge at the end.
@@ -112,7 +112,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   for (auto& s : stats) merged.merge(s);
   merged.print("teleport", concurrency, elapsed);
   long rss_end = 0;
-  (void)sessions[0]->call("/bench/rss", 0, rss_end);
+  (void)sessions[0]->call("/bench/rss", 0, rss_end, {.body_codec = tp::codec_id::kJson});
   std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n",
                rss_start, rss_end);
   return 0;
