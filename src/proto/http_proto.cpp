@@ -114,7 +114,11 @@ Status read_common(const Fields& fields, std::string_view body, Message& out) {
 }
 
 template <class Parser>
-DecodeResult run_parser(Parser& parser, std::string_view bytes, std::size_t& used) {
+DecodeResult run_parser(Parser& parser, std::uint32_t size_limit, std::string_view bytes,
+                        std::size_t& used) {
+  parser.body_limit(size_limit);
+  parser.header_limit(64 * 1024);
+  parser.eager(true);
   boost::beast::error_code ec;
   used = 0;
   while (!parser.is_done()) {
@@ -186,10 +190,7 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
       std::string_view("HTTP/").substr(0, std::min<std::size_t>(bytes.size(), 5))) {
     if (bytes.size() < 5) return {};
     http::response_parser<http::string_body> parser;
-    parser.body_limit(options_.size_limit);
-    parser.header_limit(64 * 1024);
-    parser.eager(true);
-    DecodeResult r = run_parser(parser, bytes, used);
+    DecodeResult r = run_parser(parser, options_.size_limit, bytes, used);
     if (r.kind != DecodeResult::Kind::kMessage) return r;
     const auto& res = parser.get();
     out.type = MsgType::kReply;
@@ -209,10 +210,7 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
     return r;
   }
   http::request_parser<http::string_body> parser;
-  parser.body_limit(options_.size_limit);
-  parser.header_limit(64 * 1024);
-  parser.eager(true);
-  DecodeResult r = run_parser(parser, bytes, used);
+  DecodeResult r = run_parser(parser, options_.size_limit, bytes, used);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
   const auto& req = parser.get();
   const auto mtype = req.find(kMtypeHeader);

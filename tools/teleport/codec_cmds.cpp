@@ -34,14 +34,6 @@ std::string read_all_stdin() {
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 }
 
-bool parse_hex(std::string_view text, std::string& out) {
-  boost::json::object probe{{"mtype", 1}, {"body_hex", text}};
-  Message m;
-  if (!message_from_json(probe, m).ok()) return false;
-  out = std::move(m.body);
-  return true;
-}
-
 // Decodes every frame in `bytes`, printing one JSON object per line. Returns the exit code.
 int decode_frames(const Proto& proto, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -87,9 +79,7 @@ int encode_messages(const Proto& proto, std::string_view input) {
       std::cerr << "teleport encode: " << st.to_string() << "\n";
       return 1;
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (unsigned char c : frame) std::cout << kHex[c >> 4] << kHex[c & 15];
-    std::cout << "\n";
+    std::cout << to_hex(frame) << "\n";
     ++count;
   }
   if (!ec) parser.finish(ec);
@@ -113,7 +103,7 @@ void add_codec_commands(CLI::App& app) {
   decode->callback([=] {
     std::string bytes;
     if (!hex->empty()) {
-      if (!parse_hex(*hex, bytes)) {
+      if (!from_hex(*hex, bytes)) {
         std::cerr << "teleport decode: --hex is not valid hex\n";
         throw CLI::RuntimeError(1);
       }

@@ -7,6 +7,33 @@
 namespace tp::cli {
 namespace {
 
+// Printable UTF-8 (tab and newlines allowed): safe to show as a JSON string.
+bool is_printable_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+      if (c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    const int extra = (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2)
+        return false;
+    }
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+Status missing(std::string_view field) {
+  return Status::bad_message("message JSON: missing or mistyped \"" + std::string(field) + "\"");
+}
+
+}  // namespace
+
 std::string to_hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -37,33 +64,6 @@ bool from_hex(std::string_view hex, std::string& out) {
   }
   return true;
 }
-
-// Printable UTF-8 (tab and newlines allowed): safe to show as a JSON string.
-bool is_printable_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
-      if (c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    const int extra = (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2)
-        return false;
-    }
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
-}
-
-Status missing(std::string_view field) {
-  return Status::bad_message("message JSON: missing or mistyped \"" + std::string(field) + "\"");
-}
-
-}  // namespace
 
 boost::json::object message_to_json(const Message& msg) {
   boost::json::object obj;

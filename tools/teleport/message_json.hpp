@@ -2,10 +2,17 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "teleport/message.hpp"
 
 namespace tp::cli {
+
+/// Bytes as lowercase hex text.
+std::string to_hex(std::string_view bytes);
+/// Hex text (either case) to bytes; false if it is not hex.
+bool from_hex(std::string_view hex, std::string& out);
 
 /// The message's fields; the body is shown as JSON, text or hex as its codec and bytes allow,
 /// and always as `body_hex`.
