@@ -1,38 +1,16 @@
-// Unknown-call/push handlers and a plugin (ignore-case), server and client in one program.
+// Unknown-call/push handlers and a stock plugin (ignorecase), server and client in one program.
 // The server answers calls to routes it does not know by echoing what it got; the ignore-case
 // plugin lets "/MATH/ADD" reach "/math/add".
-#include <algorithm>
-#include <cctype>
 #include <future>
 #include <iostream>
 #include <vector>
 
 #include "math_service.hpp"
 #include "teleport/peer.hpp"
-
-namespace {
-
-// Lower-cases every incoming service method before routing.
-class IgnoreCase : public tp::Plugin {
- public:
-  std::string_view name() const override { return "ignorecase"; }
-  tp::Status post_read_call_header(tp::Ctx& ctx) override { return lower(ctx); }
-  tp::Status post_read_push_header(tp::Ctx& ctx) override { return lower(ctx); }
-
- private:
-  static tp::Status lower(tp::Ctx& ctx) {
-    std::string sm = ctx.service_method();
-    std::transform(sm.begin(), sm.end(), sm.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    ctx.reset_service_method(std::move(sm));
-    return {};
-  }
-};
-
-}  // namespace
+#include "teleport/plugin/ignorecase.hpp"
 
 int main() {
-  tp::Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<IgnoreCase>()});
+  tp::Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<tp::plugin::IgnoreCase>()});
   demo::register_math(server);
   server.router().set_unknown_call([](tp::Ctx& ctx) -> tp::Status {
     // The raw body and its codec are here; bind<T>() decodes it if the type is known.

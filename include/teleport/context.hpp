@@ -27,6 +27,8 @@ class Ctx {
   [[nodiscard]] Session& session() const noexcept { return session_; }
   /// The incoming message.
   [[nodiscard]] const Message& input() const noexcept { return input_; }
+  /// The incoming message, for plugins that rewrite it before the handler (e.g. decryption).
+  [[nodiscard]] Message& mutable_input() noexcept { return input_; }
   /// Its sequence number.
   [[nodiscard]] std::int32_t seq() const noexcept { return input_.seq; }
   /// Its service method, query included.
@@ -62,6 +64,12 @@ class Ctx {
   template <class T>
   Status bind(T& value) const {
     return unmarshal(input_.body_codec, input_.body, value);
+  }
+  /// Sets the reply body to `body`, already encoded with `codec` (proxies, raw handlers).
+  void set_reply_raw(std::uint8_t codec, std::string body) {
+    reply_codec_ = codec;
+    reply_.body_codec = codec;
+    reply_.body = std::move(body);
   }
   /// Encodes `value` as the reply body with reply_body_codec().
   template <class T>

@@ -28,8 +28,8 @@ struct Result {
   Result(Status st) : status(std::move(st)) {}  // NOLINT(google-explicit-constructor)
   /// An OK result with a default value (coroutine plumbing needs one).
   Result() = default;
-  T value{};                                    ///< the value (meaningful when status is OK)
-  Status status;                                ///< OK, or why the call failed
+  T value{};      ///< the value (meaningful when status is OK)
+  Status status;  ///< OK, or why the call failed
 };
 
 /// A handler at the byte level: reads ctx.input(), fills the reply through ctx.set_reply().
@@ -260,6 +260,11 @@ class Router : public RouteGroup {
   void set_unknown_call(Handler handler, RouteOptions opts = {}) {
     table_.set_unknown(MsgType::kCall,
                        {std::move(handler), nullptr, std::move(opts.plugins), opts.blocking});
+  }
+  /// Handles calls to routes that do not exist with a handler that completes later.
+  void set_unknown_call_async(AsyncHandler handler, RouteOptions opts = {}) {
+    table_.set_unknown(MsgType::kCall,
+                       {nullptr, std::move(handler), std::move(opts.plugins), opts.blocking});
   }
   /// Handles pushes to routes that do not exist (instead of dropping them).
   void set_unknown_push(Handler handler, RouteOptions opts = {}) {

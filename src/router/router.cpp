@@ -79,7 +79,7 @@ const Route* RouteTable::find(MsgType type, const std::string& path) const {
   const auto& table = type == MsgType::kCall ? calls_ : pushes_;
   if (auto it = table.find(path); it != table.end()) return &it->second;
   const Route& unknown = type == MsgType::kCall ? unknown_call_ : unknown_push_;
-  return unknown.handler ? &unknown : nullptr;
+  return unknown.handler || unknown.async ? &unknown : nullptr;
 }
 
 bool RouteTable::routed_as_other_type(MsgType type, const std::string& path) const {

@@ -4,6 +4,7 @@
 #include <boost/describe.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,56 @@ Status decode_pairs(std::string_view data, Pairs& out);
 template <class T>
 concept DescribedStruct = boost::describe::has_describe_members<T>::value;
 
+namespace detail {
+template <class T>
+concept PlainField = requires(const T& v, T& out, std::string& text) {
+  plain::marshal(v, text);
+  plain::unmarshal(std::string_view(), out);
+};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+/// Appends the pairs of one struct field: a value, a repeated key per element, none if unset.
+template <class V>
+Status field_pairs(const char* name, const V& v, Pairs& pairs) {
+  if constexpr (is_optional<V>::value) {
+    return v ? field_pairs(name, *v, pairs) : Status();
+  } else if constexpr (is_vector<V>::value && !std::same_as<V, std::vector<std::uint8_t>>) {
+    for (const auto& element : v) {
+      if (Status st = field_pairs(name, element, pairs); !st.ok()) return st;
+    }
+    return {};
+  } else if constexpr (PlainField<V>) {
+    std::string text;
+    Status st = plain::marshal(v, text);
+    pairs.emplace_back(name, std::move(text));
+    return st;
+  } else {
+    return Status::bad_message(std::string("form: field ") + name + " has no form encoding");
+  }
+}
+
+/// Reads one pair into a struct field (a vector gets one element per pair).
+template <class V>
+Status read_field(const char* name, std::string_view text, V& v) {
+  if constexpr (is_optional<V>::value) {
+    return read_field(name, text, v.emplace());
+  } else if constexpr (is_vector<V>::value && !std::same_as<V, std::vector<std::uint8_t>>) {
+    return read_field(name, text, v.emplace_back());
+  } else if constexpr (PlainField<V>) {
+    return plain::unmarshal(text, v);
+  } else {
+    return Status::bad_message(std::string("form: field ") + name + " has no form encoding");
+  }
+}
+}  // namespace detail
+
 /// Types the form codec can write and read.
 template <class T>
 concept Codable = std::same_as<T, std::map<std::string, std::string>> ||
@@ -44,9 +95,7 @@ Status marshal(const T& value, std::string& out) {
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
     Status st;
     boost::mp11::mp_for_each<Members>([&](auto member) {
-      std::string text;
-      if (st.ok()) st = plain::marshal(value.*member.pointer, text);
-      pairs.emplace_back(member.name, std::move(text));
+      if (st.ok()) st = detail::field_pairs(member.name, value.*member.pointer, pairs);
     });
     if (!st.ok()) return st;
   }
@@ -69,7 +118,7 @@ Status unmarshal(std::string_view data, T& value) {
     for (const auto& pair : pairs) {
       boost::mp11::mp_for_each<Members>([&](auto member) {
         if (st.ok() && pair.first == member.name)
-          st = plain::unmarshal(pair.second, value.*member.pointer);
+          st = detail::read_field(member.name, pair.second, value.*member.pointer);
       });
     }
     return st;

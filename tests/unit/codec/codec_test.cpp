@@ -2,6 +2,7 @@
 
 #include <boost/describe.hpp>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "benchmark.pb.h"
@@ -15,6 +16,14 @@ struct Point {
   friend bool operator==(const Point&, const Point&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Point, (), (x, y, label))
+
+struct Tagged {
+  std::string name;
+  std::vector<std::string> tags;
+  std::optional<int> team;
+  friend bool operator==(const Tagged&, const Tagged&) = default;
+};
+BOOST_DESCRIBE_STRUCT(Tagged, (), (name, tags, team))
 }  // namespace demo
 
 namespace tp {
@@ -82,6 +91,16 @@ TEST(PlainCodec, StringsNumbersBools) {
   EXPECT_EQ(wire, "true");
   int n = 0;
   EXPECT_EQ(unmarshal(codec_id::kPlain, "12x", n).code(), code::kBadMessage);
+}
+
+TEST(FormCodec, VectorFieldsRepeatTheirKeyAndUnsetOptionalsAreLeftOut) {
+  std::string wire;
+  const demo::Tagged t{"ann", {"a", "b c"}, 7};
+  EXPECT_EQ(round_trip(codec_id::kForm, t, &wire), t);
+  EXPECT_EQ(wire, "name=ann&tags=a&tags=b+c&team=7");
+  const demo::Tagged bare{"bo", {}, std::nullopt};
+  EXPECT_EQ(round_trip(codec_id::kForm, bare, &wire), bare);
+  EXPECT_EQ(wire, "name=bo");
 }
 
 TEST(FormCodec, MapsAndStructsLikeGoUrlValues) {
