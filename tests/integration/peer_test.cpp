@@ -63,6 +63,30 @@ TEST(Peer, AcceptBodyCodecAndBytes) {
   EXPECT_EQ(back, raw);
 }
 
+TEST(Peer, XmlBodiesOverTheWire) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  std::promise<Message> got;
+  sess->call_raw("/math/add", codec_id::kXml, "<int>4</int><int>5</int>", {},
+                 [&](Message& reply) { got.set_value(reply); });
+  auto future = got.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const Message reply = future.get();
+  EXPECT_TRUE(reply.status.ok());
+  EXPECT_EQ(reply.body_codec, codec_id::kXml);
+  EXPECT_EQ(reply.body, "<int>9</int>");  // Go's xml.Marshal(9)
+  int sum = 0;
+  ASSERT_TRUE(
+      sess->call("/math/add", std::vector{1, 2, 3}, sum, {.body_codec = codec_id::kXml}).ok());
+  EXPECT_EQ(sum, 6);
+  EXPECT_EQ(sess->call("/math/add", std::string("<int>x"), sum,
+                       {.body_codec = codec_id::kPlain, .accept_body_codec = codec_id::kXml})
+                .code(),
+            code::kBadMessage);  // plain text is not a list of numbers
+}
+
 TEST(Peer, PushBothWays) {
   test::MathServer srv;
   Peer cli;

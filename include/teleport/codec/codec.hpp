@@ -20,7 +20,7 @@ inline constexpr std::uint8_t kJson = 'j';      ///< JSON (Boost.JSON)
 inline constexpr std::uint8_t kProtobuf = 'p';  ///< protocol buffers
 inline constexpr std::uint8_t kPlain = 's';     ///< plain text: strings, numbers, bools
 inline constexpr std::uint8_t kForm = 'f';      ///< url-encoded form
-inline constexpr std::uint8_t kXml = 'x';       ///< XML (not built in yet)
+inline constexpr std::uint8_t kXml = 'x';       ///< XML (Go encoding/xml's bytes)
 inline constexpr std::uint8_t kThrift = 't';    ///< Thrift (not built in yet)
 }  // namespace codec_id
 

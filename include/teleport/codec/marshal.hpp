@@ -11,6 +11,7 @@
 #include "teleport/codec/json.hpp"
 #include "teleport/codec/plain.hpp"
 #include "teleport/codec/protobuf.hpp"
+#include "teleport/codec/xml.hpp"
 
 namespace tp {
 
@@ -33,6 +34,9 @@ Status marshal(std::uint8_t codec, const T& value, std::string& out) {
         break;
       case codec_id::kForm:
         if constexpr (form::Codable<T>) return form::marshal(value, out);
+        break;
+      case codec_id::kXml:
+        if constexpr (xml::Codable<T>) return xml::marshal(value, out);
         break;
       default:
         break;
@@ -62,6 +66,9 @@ Status unmarshal(std::uint8_t codec, std::string_view data, T& value) {
         break;
       case codec_id::kForm:
         if constexpr (form::Codable<T>) return form::unmarshal(data, value);
+        break;
+      case codec_id::kXml:
+        if constexpr (xml::Codable<T>) return xml::unmarshal(data, value);
         break;
       default:
         break;
