@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -90,6 +91,8 @@ class Peer {
   Status listen();
   /// listen(), then blocks until close() (or shutdown) is called from another thread.
   Status listen_and_serve();
+  /// Blocks until the peer is closed (by close(), shutdown() or a signal helper).
+  void wait_closed();
   /// The bound port (useful with ":0"), 0 if not listening on TCP.
   [[nodiscard]] std::uint16_t listen_port() const;
   /// Connects to `addr` ("host:port" or a Unix path) and returns the session.
@@ -113,6 +116,11 @@ class Peer {
   void close();
   /// Installs SIGINT/SIGTERM handlers that shut this peer down gracefully (one peer per process).
   void shutdown_on_signals(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Graceful restart: on `signal` this executable is started again with the same arguments,
+  /// inheriting the listening socket (TELEPORT_LISTENER_FDS); its listen() adopts it, and this
+  /// peer stops accepting and shuts down within `timeout`. Queued connections are never refused.
+  void restart_on_signal(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                         int signal = SIGUSR2);
   /// The settings.
   [[nodiscard]] const PeerConfig& config() const noexcept;
 

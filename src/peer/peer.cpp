@@ -15,6 +15,7 @@
 #include "peer/address.hpp"
 #include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
+#include "peer/restart.hpp"
 #include "session/session_impl.hpp"
 #include "teleport/proto/http_proto.hpp"
 
@@ -147,6 +148,33 @@ struct Peer::Impl {
   std::condition_variable closed_cv;
   bool closed = false;
   std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::signal_set> restart_signals;
+  bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
+
+  // Waits for the restart signal: hands the listener to a new copy of the executable, then
+  // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
+  void arm_restart(Peer& peer, std::chrono::milliseconds timeout) {
+    restart_signals->async_wait([this, &peer, timeout](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (!acceptor) {
+        core->logger->warn("signal {}: not listening, nothing to hand over", sig);
+        return;
+      }
+      const auto& cfg = core->config;
+      auto [pid, st] = detail::spawn_self(
+          {{detail::listener_key(cfg.network, cfg.listen_address), acceptor->native_handle()}});
+      if (!st.ok()) {
+        core->logger->error("signal {}: {}; still serving", sig, st.to_string());
+        arm_restart(peer, timeout);
+        return;
+      }
+      handed_over = true;
+      core->logger->info("signal {}: restarted as pid {}; draining (grace {} ms)", sig, pid,
+                         timeout.count());
+      // shutdown() joins the I/O threads, so it cannot run on one of them.
+      std::thread([&peer, timeout] { peer.shutdown(timeout); }).detach();
+    });
+  }
 
   // Closes the acceptor on its own thread (Asio objects are not thread-safe) and waits for it.
   void close_acceptor() {
@@ -209,19 +237,23 @@ Status Peer::listen() {
       !st.ok()) {
     return st;
   }
-  if (cfg.network == "unix") {
-    std::error_code ignored;
-    std::filesystem::remove(cfg.listen_address,
-                            ignored);  // a stale socket file from an earlier run
-    impl_->unix_path = cfg.listen_address;
-  }
   auto acceptor = std::make_unique<Acceptor>(impl_->core->pool->pick());
   boost::system::error_code ec;
-  acceptor->open(ep.protocol(), ec);
-  if (!ec && cfg.network != "unix")
-    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(ep, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (auto fd = detail::inherited_listener(detail::listener_key(cfg.network, cfg.listen_address))) {
+    acceptor->assign(ep.protocol(), *fd, ec);  // handed over by the copy that restarted us
+  } else {
+    if (cfg.network == "unix") {
+      std::error_code ignored;
+      std::filesystem::remove(cfg.listen_address,
+                              ignored);  // a stale socket file from an earlier run
+    }
+    acceptor->open(ep.protocol(), ec);
+    if (!ec && cfg.network != "unix")
+      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (cfg.network == "unix") impl_->unix_path = cfg.listen_address;
   if (ec)
     return Status::from_code(code::kWrongConn,
                              "listen " + cfg.listen_address + ": " + ec.message());
@@ -239,9 +271,13 @@ Status Peer::listen() {
 
 Status Peer::listen_and_serve() {
   if (Status st = listen(); !st.ok()) return st;
+  wait_closed();
+  return {};
+}
+
+void Peer::wait_closed() {
   std::unique_lock lock(impl_->mutex);
   impl_->closed_cv.wait(lock, [&] { return impl_->closed; });
-  return {};
 }
 
 std::uint16_t Peer::listen_port() const { return impl_->port; }
@@ -369,8 +405,8 @@ void Peer::close() {
   auto& core = impl_->core;
   core->pool->stopped = true;
   impl_->close_acceptor();
-  if (impl_->signals) {
-    asio::post(impl_->signals->get_executor(), [s = impl_->signals.get()] { s->cancel(); });
+  for (auto* set : {impl_->signals.get(), impl_->restart_signals.get()}) {
+    if (set) asio::post(set->get_executor(), [set] { set->cancel(); });
   }
   std::vector<std::shared_ptr<SessionImpl>> sessions;
   {
@@ -381,7 +417,8 @@ void Peer::close() {
   core->pool->join();  // returns once every socket operation has finished
   impl_->acceptor.reset();
   impl_->signals.reset();
-  if (!impl_->unix_path.empty()) {
+  impl_->restart_signals.reset();
+  if (!impl_->unix_path.empty() && !impl_->handed_over) {
     std::error_code ignored;
     std::filesystem::remove(impl_->unix_path, ignored);
   }
@@ -396,6 +433,11 @@ void Peer::shutdown_on_signals(std::chrono::milliseconds timeout) {
     // shutdown() joins the I/O threads, so it cannot run on one of them.
     std::thread([this, timeout] { shutdown(timeout); }).detach();
   });
+}
+
+void Peer::restart_on_signal(std::chrono::milliseconds timeout, int signal) {
+  impl_->restart_signals = std::make_unique<asio::signal_set>(impl_->core->pool->pick(), signal);
+  impl_->arm_restart(*this, timeout);
 }
 
 }  // namespace tp
