@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "teleport/proto/raw_proto.hpp"
 #include "teleport/router.hpp"
 #include "teleport/session.hpp"
+#include "teleport/tls.hpp"
 
 namespace tp {
 
@@ -50,6 +52,7 @@ struct PeerConfig {
   int read_buffer_size = 0;                  ///< SO_RCVBUF (0: system default)
   int write_buffer_size = 0;                 ///< SO_SNDBUF (0: system default)
   std::function<void(int fd)> control_fd;    ///< called with each new connection's descriptor
+  std::optional<TlsConfig> tls;  ///< TLS on every connection this peer accepts and dials
 };
 
 /// A peer: it listens and dials; every connection is a Session with the same router.

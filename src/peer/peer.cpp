@@ -16,6 +16,7 @@
 #include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
 #include "peer/restart.hpp"
+#include "peer/tls_context.hpp"
 #include "session/session_impl.hpp"
 #include "teleport/proto/http_proto.hpp"
 
@@ -216,6 +217,12 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
         code::kWrongConn, "unknown protocol \"" + config.proto + "\" (want raw, json or pb)");
   }
   impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
+  if (impl_->init_status.ok() && impl_->core->config.tls) {
+    const TlsConfig& tls = *impl_->core->config.tls;
+    impl_->init_status = detail::make_tls_context(tls, false, impl_->core->tls_client);
+    if (impl_->init_status.ok() && !(tls.cert_file.empty() && tls.cert_pem.empty()))
+      impl_->init_status = detail::make_tls_context(tls, true, impl_->core->tls_server);
+  }
   if (impl_->init_status.ok())
     impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
 }
@@ -231,6 +238,8 @@ const PeerConfig& Peer::config() const noexcept { return impl_->core->config; }
 Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;
   const auto& cfg = impl_->core->config;
+  if (cfg.tls && !impl_->core->tls_server)
+    return Status::from_code(code::kWrongConn, "tls: a listener needs a certificate");
   Endpoint ep;
   if (Status st =
           detail::resolve_endpoint(cfg.network, cfg.listen_address, true, code::kWrongConn, ep);
@@ -317,8 +326,18 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
   if (auto ec = result.get())
     return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
+  auto ready = std::make_shared<std::promise<Status>>();
+  auto handshake = ready->get_future();
+  session->on_ready([ready](Status st) { ready->set_value(std::move(st)); });
   core->add_session(session);
   session->start();  // reading already: a post_dial plugin may exchange messages (auth)
+  if (handshake.wait_for(core->config.dial_timeout) != std::future_status::ready) {
+    session->close();
+    return {nullptr, Status::from_code(code::kDialFailed, addr + ": tls handshake timeout")};
+  }
+  if (Status st = handshake.get(); !st.ok()) {
+    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + st.cause())};
+  }
   if (Status st = run_hooks({&core->plugins}, &Plugin::post_dial, *session, false); !st.ok()) {
     session->close();
     return {nullptr, Status::from_code(code::kDialFailed, st.to_string())};

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
@@ -59,6 +60,8 @@ struct PeerCore {
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
   bool timed = false;  // calls need timestamps (count time, slow calls, context age)
+  std::unique_ptr<boost::asio::ssl::context> tls_server;  // set when config.tls is
+  std::unique_ptr<boost::asio::ssl::context> tls_client;
 
   mutable std::mutex hub_mutex;
   std::unordered_map<const SessionImpl*, std::shared_ptr<SessionImpl>> sessions;  // every live one

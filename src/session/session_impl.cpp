@@ -1,5 +1,7 @@
 #include "session/session_impl.hpp"
 
+#include <boost/asio/ssl/host_name_verification.hpp>
+
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
@@ -36,6 +38,14 @@ void make_error_reply(Message& reply, Status st) {
   reply.status = std::move(st);
   reply.body.clear();
   reply.body_codec = codec_id::kNone;
+}
+
+// The host part of "host:port" or "[v6]:port"; empty for a Unix socket path.
+std::string host_of(const std::string& addr) {
+  if (addr.empty() || addr.front() == '/') return {};
+  if (addr.front() == '[') return addr.substr(1, addr.find(']') - 1);
+  const auto colon = addr.rfind(':');
+  return colon == std::string::npos ? std::string() : addr.substr(0, colon);
 }
 
 }  // namespace
@@ -105,8 +115,45 @@ void SessionImpl::start() {
           s->shutdown(Status::from_code(code::kConnClosed, "session age expired"));
       });
     }
+    if (self->tls_context()) {
+      self->begin_tls([self] { self->read_more(); });
+      return;
+    }
+    self->ready({});
     self->read_more();
   });
+}
+
+void SessionImpl::ready(Status st) {
+  if (auto fn = std::move(ready_fn_)) fn(std::move(st));
+  ready_fn_ = nullptr;
+}
+
+void SessionImpl::begin_tls(std::function<void()> then) {
+  namespace ssl = asio::ssl;
+  const bool client = dialed_to_.has_value();
+  new_tls_stream();
+  handshaking_ = true;
+  tls_->async_handshake(
+      client ? ssl::stream_base::client : ssl::stream_base::server,
+      [self = shared_from_this(), then = std::move(then)](boost::system::error_code ec) {
+        self->handshaking_ = false;
+        if (self->closed_) return;
+        if (ec) {
+          Status st = Status::from_code(code::kConnClosed, "tls handshake: " + ec.message());
+          self->core_->logger->info("session {}: {}", self->remote_addr(), st.cause());
+          self->ready(st);
+          self->shutdown(st);
+          return;
+        }
+        self->ready({});
+        then();
+        self->flush();
+      });
+}
+
+boost::asio::ssl::context* SessionImpl::tls_context() const {
+  return dialed_to_ ? core_->tls_client.get() : core_->tls_server.get();
 }
 
 std::string SessionImpl::id() const {
@@ -257,6 +304,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 }
 
 void SessionImpl::read_more() {
+  if (in_.empty() && tls_) in_.resize(kReadChunk);  // TLS may hold decrypted bytes: just read
   if (in_.empty()) {
     // No buffer before the first byte arrives: an idle session costs no read buffer.
     socket_.async_wait(Socket::wait_read,
@@ -291,10 +339,15 @@ void SessionImpl::read_more() {
   if (in_.size() < in_start_ + want || in_.size() - in_end_ < kReadChunk / 4) {
     in_.resize(std::max(in_start_ + want, in_end_ + kReadChunk));
   }
-  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  auto on_read = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    self->on_read(ec, n);
+  };
+  const auto room = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
+  if (tls_) {
+    tls_->async_read_some(room, std::move(on_read));
+  } else {
+    socket_.async_read_some(room, std::move(on_read));
+  }
 }
 
 void SessionImpl::on_read(boost::system::error_code ec, std::size_t n) {
@@ -443,7 +496,8 @@ void SessionImpl::handle_call(Message& in) {
   finish_call(reply, start, in.service_method, &route->plugins);
 }
 
-void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route, Clock::time_point start) {
+void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route,
+                                 Clock::time_point start) {
   // The handler completes later: the call, its reply and its context must outlive this frame.
   auto job = std::make_shared<CallJob>();
   job->call = std::move(in);
@@ -453,7 +507,8 @@ void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route
   job->ctx = std::make_unique<Ctx>(*this, job->call, job->reply);
   const Plugins* peer_plugins = &core_->plugins;
   Status st = run_hooks({peer_plugins, &route.plugins}, &Plugin::pre_read_call_body, *job->ctx);
-  if (st.ok()) st = run_hooks({peer_plugins, &route.plugins}, &Plugin::post_read_call_body, *job->ctx);
+  if (st.ok())
+    st = run_hooks({peer_plugins, &route.plugins}, &Plugin::post_read_call_body, *job->ctx);
   if (!st.ok()) {
     make_error_reply(job->reply, std::move(st));
     finish_call(job->reply, start, job->call.service_method, &route.plugins);
@@ -466,7 +521,8 @@ void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route
     asio::post(*self->ioc_, [self, job, result = std::move(result)]() mutable {
       --self->handlers_running_;
       --self->core_->inflight_calls;
-      if (result.ok() && job->reply.body.empty()) job->reply.body_codec = job->ctx->reply_body_codec();
+      if (result.ok() && job->reply.body.empty())
+        job->reply.body_codec = job->ctx->reply_body_codec();
       if (!result.ok()) make_error_reply(job->reply, std::move(result));
       if (!self->closed_) {
         self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
@@ -477,7 +533,8 @@ void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route
   try {
     route.async(*job->ctx, done);
   } catch (const std::exception& e) {
-    done(Status::from_code(code::kInternalServerError, e.what()));  // a throwing handler never calls done
+    done(Status::from_code(code::kInternalServerError,
+                           e.what()));  // a throwing handler never calls done
   }
 }
 
@@ -645,7 +702,7 @@ void SessionImpl::handle_auth(Message& first) {
 }
 
 void SessionImpl::flush() {
-  if (write_in_flight_ || out_.empty() || closed_ || redialing_) {
+  if (write_in_flight_ || out_.empty() || closed_ || redialing_ || handshaking_) {
     update_busy();
     if (close_after_flush_ && !write_in_flight_ && out_.empty()) {
       shutdown(Status::from_code(code::kUnauthorized, "authentication refused"));
@@ -656,16 +713,20 @@ void SessionImpl::flush() {
   out_.clear();
   write_in_flight_ = true;
   update_busy();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->write_in_flight_ = false;
-                      self->writing_.clear();
-                      if (ec) {
-                        self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
-                        return;
-                      }
-                      self->flush();
-                    });
+  auto on_written = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    self->write_in_flight_ = false;
+    self->writing_.clear();
+    if (ec) {
+      self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
+      return;
+    }
+    self->flush();
+  };
+  if (tls_) {
+    asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
+  } else {
+    asio::async_write(socket_, asio::buffer(writing_), std::move(on_written));
+  }
 }
 
 void SessionImpl::update_busy() {
@@ -712,48 +773,84 @@ void SessionImpl::redial(int attempt) {
       self->shutdown(st);
       return;
     }
-    socket->async_connect(*self->dialed_to_, [self, socket,
-                                              attempt](boost::system::error_code cec) {
-      if (self->closed_) return;
-      const int limit = self->core_->config.redial_times;
-      auto retry = [&](const std::string& why) {
-        if (limit > 0 && attempt >= limit) {
-          self->shutdown(Status::from_code(code::kDialFailed, "redial failed: " + why));
-        } else {
-          self->redial(attempt + 1);
-        }
-      };
-      if (cec) {
-        retry(cec.message());
-        return;
-      }
-      self->socket_ = std::move(*socket);
-      self->apply_socket_options();
-      {
-        boost::system::error_code ignored;
-        std::lock_guard lock(self->id_mutex_);
-        self->local_ = endpoint_text(self->socket_.local_endpoint(ignored));
-      }
-      // A plugin's refusal does not end redialing (eRPC#86): the next attempt comes anyway.
-      if (Status st = run_hooks({&self->core_->plugins}, &Plugin::post_dial, *self, true);
-          !st.ok()) {
-        boost::system::error_code ignored;
-        self->socket_.close(ignored);
-        retry(st.to_string());
-        return;
-      }
-      self->core_->logger->info("session {} redialed (attempt {})", self->remote_addr(), attempt);
-      self->redialing_ = false;
-      self->healthy_ = true;
-      self->read_more();
-      self->flush();
-    });
+    socket->async_connect(*self->dialed_to_,
+                          [self, socket, attempt](boost::system::error_code cec) {
+                            if (self->closed_) return;
+                            if (cec) {
+                              self->retry_redial(attempt, cec.message());
+                              return;
+                            }
+                            self->tls_.reset();  // it wraps the old connection
+                            self->socket_ = std::move(*socket);
+                            self->apply_socket_options();
+                            {
+                              boost::system::error_code ignored;
+                              std::lock_guard lock(self->id_mutex_);
+                              self->local_ = endpoint_text(self->socket_.local_endpoint(ignored));
+                            }
+                            if (self->tls_context()) {
+                              self->redial_tls(attempt);
+                            } else {
+                              self->redialed(attempt);
+                            }
+                          });
   });
+}
+
+void SessionImpl::new_tls_stream() {
+  tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, *tls_context());
+  if (!dialed_to_) return;
+  // The dialing side names the server (SNI) and checks the certificate is for that name.
+  const auto& tls = *core_->config.tls;
+  const std::string name = tls.server_name.empty() ? host_of(remote_addr()) : tls.server_name;
+  if (name.empty()) return;  // a Unix path names no host: the chain is still verified
+  SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+  if (tls.verify_peer) tls_->set_verify_callback(asio::ssl::host_name_verification(name));
+}
+
+void SessionImpl::redial_tls(int attempt) {
+  new_tls_stream();
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [self = shared_from_this(), attempt](boost::system::error_code ec) {
+                          if (self->closed_) return;
+                          if (ec) {
+                            boost::system::error_code ignored;
+                            self->socket_.close(ignored);
+                            self->retry_redial(attempt, "tls handshake: " + ec.message());
+                            return;
+                          }
+                          self->redialed(attempt);
+                        });
+}
+
+void SessionImpl::retry_redial(int attempt, const std::string& why) {
+  const int limit = core_->config.redial_times;
+  if (limit > 0 && attempt >= limit) {
+    shutdown(Status::from_code(code::kDialFailed, "redial failed: " + why));
+  } else {
+    redial(attempt + 1);
+  }
+}
+
+void SessionImpl::redialed(int attempt) {
+  // A plugin's refusal does not end redialing (eRPC#86): the next attempt comes anyway.
+  if (Status st = run_hooks({&core_->plugins}, &Plugin::post_dial, *this, true); !st.ok()) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    retry_redial(attempt, st.to_string());
+    return;
+  }
+  core_->logger->info("session {} redialed (attempt {})", remote_addr(), attempt);
+  redialing_ = false;
+  healthy_ = true;
+  read_more();
+  flush();
 }
 
 void SessionImpl::shutdown(const Status& why) {
   if (closed_) return;
   closed_ = true;
+  ready(Status::from_code(code::kConnClosed, why.cause()));
   redialing_ = false;
   healthy_ = false;
   boost::system::error_code ignored;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -26,8 +27,10 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
               std::optional<Endpoint> dialed_to = std::nullopt);
   ~SessionImpl() override;
 
-  /// Starts the read loop and the session age timer (any thread).
+  /// Starts the read loop and the session age timer (any thread); with TLS, after the handshake.
   void start();
+  /// Runs `fn` once the session can be used (TLS handshake done) or could not be; before start().
+  void on_ready(std::function<void(Status)> fn) { ready_fn_ = std::move(fn); }
   /// Frames queued, being written, or calls being handled: false once everything has left.
   [[nodiscard]] bool busy() const { return busy_.load(std::memory_order_relaxed); }
 
@@ -64,6 +67,13 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
 
   bool on_io_thread() const;
   void apply_socket_options();
+  void begin_tls(std::function<void()> then);
+  boost::asio::ssl::context* tls_context() const;  // null: this connection has no TLS
+  void new_tls_stream();
+  void redial_tls(int attempt);
+  void retry_redial(int attempt, const std::string& why);
+  void redialed(int attempt);
+  void ready(Status st);
   void read_more();
   void on_read(boost::system::error_code ec, std::size_t n);
   void process_input();
@@ -92,6 +102,10 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::shared_ptr<PeerCore> core_;
   std::shared_ptr<IoPool> pool_;
   Socket socket_;
+  // TLS over socket_ (declared after it: destroyed first). Null without TLS; new per connection.
+  std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
+  bool handshaking_ = false;
+  std::function<void(Status)> ready_fn_;
   boost::asio::io_context* ioc_;  // the thread this session lives on
   std::optional<Endpoint> dialed_to_;
   const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection
