@@ -19,9 +19,14 @@ struct CliRun {
   std::string out;
 };
 
+// The stdin file of run(); per process, since CTest runs tests in parallel.
+std::string input_path() {
+  return ::testing::TempDir() + "teleport_cli_in_" + std::to_string(::getpid());
+}
+
 // Runs `cmd` through the shell, feeding `input` on stdin; returns exit code and stdout.
 CliRun run(const std::string& cmd, const std::string& input = "") {
-  const std::string in_path = ::testing::TempDir() + "teleport_cli_in";
+  const std::string in_path = input_path();
   std::ofstream(in_path, std::ios::binary) << input;
   CliRun r;
   FILE* p = ::popen((cmd + " < " + in_path + " 2>" + in_path + ".err").c_str(), "r");
@@ -33,7 +38,7 @@ CliRun run(const std::string& cmd, const std::string& input = "") {
 }
 
 std::string stderr_of_last_run() {
-  std::ifstream in(::testing::TempDir() + "teleport_cli_in.err");
+  std::ifstream in(input_path() + ".err");
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
