@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config python3 curl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libprotobuf-dev protobuf-compiler zlib1g-dev libssl-dev libzstd-dev liblz4-dev
-  libspdlog-dev libfmt-dev libyaml-cpp-dev libtomlplusplus-dev libpugixml-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev libtomlplusplus-dev libpugixml-dev libthrift-dev thrift-compiler
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

@@ -38,9 +38,9 @@ struct PeerConfig {
   bool count_time = false;    ///< log the cost of every call
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
-  std::string proto = "raw";                             ///< wire protocol: raw, json, pb or http
+  std::string proto = "raw";  ///< wire protocol: raw, json, pb, http or thrift
   bool detect_protocol =
-      true;  ///< accepted connections: pick raw/json/pb/http from the first bytes
+      true;  ///< accepted connections: pick the protocol from the first bytes
   RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5
   NameStyle name_style = NameStyle::kHttp;   ///< how controller names become service methods
   unsigned io_threads = 0;                   ///< I/O threads (0: one per core)

@@ -49,6 +49,7 @@ std::vector<std::shared_ptr<const Codec>> builtin_codecs() {
       std::make_shared<BuiltinCodec<codec_id::kForm, Form, std::map<std::string, std::string>>>(
           "form"),
       std::make_shared<BuiltinCodec<codec_id::kXml, std::string>>("xml"),
+      std::make_shared<BuiltinCodec<codec_id::kThrift>>("thrift"),
   };
 }
 

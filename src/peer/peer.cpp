@@ -60,7 +60,7 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
     proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version,
                                                        .size_limit = config.message_size_limit,
                                                        .filters = nullptr});
-  for (const char* name : {"raw", "json", "pb", "http"}) {
+  for (const char* name : {"raw", "json", "pb", "http", "thrift"}) {
     detectable.push_back(make_proto(name, {.version = config.raw_version,
                                            .size_limit = config.message_size_limit,
                                            .filters = nullptr}));
@@ -78,6 +78,8 @@ PeerCore::~PeerCore() {
 const Proto* PeerCore::detect(std::string_view first) const {
   if (looks_like_http(first)) return detectable[3].get();
   if (first.size() < 6) return nullptr;
+  if (static_cast<unsigned char>(first[4]) == 0x0f && static_cast<unsigned char>(first[5]) == 0xff)
+    return detectable[4].get();  // ThriftProto: THeader magic (a raw frame has 0 filters here)
   if (first[4] != 0)
     return proto.get();  // filtered payloads cannot be told apart: the configured one
   const auto b = static_cast<unsigned char>(first[5]);

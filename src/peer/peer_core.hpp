@@ -55,7 +55,7 @@ struct PeerCore {
   Router router;
   std::unique_ptr<Proto>
       proto;  // never null: an unknown name falls back to raw (init_status says so)
-  std::vector<std::unique_ptr<Proto>> detectable;  // raw, json, pb, http: for detect()
+  std::vector<std::unique_ptr<Proto>> detectable;  // raw, json, pb, http, thrift: for detect()
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown

@@ -15,16 +15,35 @@ RawProtoOptions with_default_filters(RawProtoOptions options) {
   return options;
 }
 
-Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
+Status pack_filters(const XferRegistry& filters, const XferPipe& pipe, std::string& payload) {
   std::string filtered;
   // Pack applies the filters last to first, so the reader undoes them first to last.
   for (auto it = pipe.rbegin(); it != pipe.rend(); ++it) {
-    const XferFilter* filter = filters_->find(*it);
+    const XferFilter* filter = filters.find(*it);
     if (!filter) return Status::bad_message("unknown xfer filter id " + hex_byte(*it));
     if (Status st = filter->pack(payload, filtered); !st.ok()) return st;
     payload.swap(filtered);
   }
   return {};
+}
+
+Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::uint32_t size_limit,
+                      std::string_view& payload, std::string& scratch) {
+  std::string unfiltered;
+  for (auto id : pipe) {
+    const XferFilter* filter = filters.find(id);
+    if (!filter) return Status::bad_message("unknown xfer filter id " + hex_byte(id));
+    if (Status st = filter->unpack(payload, unfiltered, size_limit); !st.ok()) {
+      return Status::bad_message(std::string(filter->name()) + " filter: " + st.cause());
+    }
+    scratch.swap(unfiltered);
+    payload = scratch;
+  }
+  return {};
+}
+
+Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
+  return pack_filters(*filters_, pipe, payload);
 }
 
 DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
@@ -51,17 +70,8 @@ DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string
   if (!ids) return error("xfer pipe of " + std::to_string(count) + " ids overruns the frame");
   pipe.assign(ids->begin(), ids->end());
   payload = frame.rest();
-  if (!pipe.empty()) {
-    std::string unfiltered;
-    for (auto id : pipe) {
-      const XferFilter* filter = filters_->find(id);
-      if (!filter) return error("unknown xfer filter id " + hex_byte(id));
-      if (Status st = filter->unpack(payload, unfiltered, size_limit_); !st.ok()) {
-        return error(std::string(filter->name()) + " filter: " + st.cause());
-      }
-      scratch.swap(unfiltered);
-      payload = scratch;
-    }
+  if (Status st = unpack_filters(*filters_, pipe, size_limit_, payload, scratch); !st.ok()) {
+    return error(st.cause());
   }
   return {DecodeResult::Kind::kMessage, static_cast<std::size_t>(size), {}};
 }

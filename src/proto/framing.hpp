@@ -62,6 +62,12 @@ class Framing {
   const XferRegistry* filters_;
 };
 
+/// Applies the filters of `pipe` to `payload`, last to first (how every eRPC protocol packs).
+Status pack_filters(const XferRegistry& filters, const XferPipe& pipe, std::string& payload);
+/// Undoes them, first to last; the result is in `payload` (pointing into `scratch` if changed).
+Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::uint32_t size_limit,
+                      std::string_view& payload, std::string& scratch);
+
 /// `options` with its filters set to the process-wide registry of its version if none is given.
 RawProtoOptions with_default_filters(RawProtoOptions options);
 

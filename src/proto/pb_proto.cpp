@@ -1,4 +1,5 @@
 #include "teleport/proto/pb_proto.hpp"
+#include "teleport/proto/thrift_proto.hpp"
 
 #include "pb_payload.pb.h"
 #include "proto/framing.hpp"
@@ -93,6 +94,7 @@ std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options
   if (name == "json") return std::make_unique<JsonProto>(std::move(options));
   if (name == "pb") return std::make_unique<PbProto>(std::move(options));
   if (name == "http") return std::make_unique<HttpProto>(std::move(options));
+  if (name == "thrift") return std::make_unique<ThriftProto>(std::move(options));
   return nullptr;
 }
 

@@ -1,6 +1,8 @@
 // serve_conn, the session swap, coroutine calls and config files.
 #include <gtest/gtest.h>
+
 #include <sys/socket.h>
+#include "demo_types.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -154,11 +156,39 @@ TEST_P(EachProto, PeersTalkOverIt) {
   EXPECT_EQ(sess->call("/nope", 1, sum).code(), code::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(Protos, EachProto, ::testing::Values("raw", "json", "pb", "http"));
+TEST(Protos, ThriftProtocolWithThriftBodies) {
+  // eRPC's thriftproto README example: Home.Test over the Thrift protocol with thrift bodies.
+  Peer srv({.listen_address = "127.0.0.1:0",
+            .default_body_codec = codec_id::kThrift,
+            .proto = "thrift",
+            .name_style = NameStyle::kRpc});
+  srv.route_call_func("Home.Test", [](Ctx& ctx, const tp_demo::Test& arg) -> Result<tp_demo::Test> {
+    if (ctx.peek_meta("peer_id") != "110") return Status::bad_message("expected meta peer_id=110");
+    tp_demo::Test out;
+    out.__set_author(arg.author + "->OK");
+    return out;
+  });
+  ASSERT_TRUE(srv.listen().ok());
+  Peer cli({.default_body_codec = codec_id::kThrift, .proto = "thrift"});
+  auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
+  ASSERT_TRUE(st.ok());
+  tp_demo::Test arg;
+  arg.__set_author("henrylee2cn");
+  tp_demo::Test result;
+  CallOptions opts;
+  opts.meta.add("peer_id", "110");
+  opts.xfer_pipe = {'g'};
+  ASSERT_TRUE(sess->call("Home.Test", arg, result, opts).ok());
+  EXPECT_EQ(result.author, "henrylee2cn->OK");
+  EXPECT_EQ(sess->call("Home.Test", arg, result).code(), code::kBadMessage);  // no meta
+}
+
+INSTANTIATE_TEST_SUITE_P(Protos, EachProto,
+                         ::testing::Values("raw", "json", "pb", "http", "thrift"));
 
 TEST(Protos, OnePortDetectsEveryProtocol) {
   test::MathServer srv;  // configured for raw; detects the others from the first bytes
-  for (const char* proto : {"raw", "json", "pb", "http"}) {
+  for (const char* proto : {"raw", "json", "pb", "http", "thrift"}) {
     Peer cli({.proto = proto});
     auto [sess, st] = cli.dial(srv.addr());
     ASSERT_TRUE(st.ok());
@@ -167,12 +197,12 @@ TEST(Protos, OnePortDetectsEveryProtocol) {
     EXPECT_EQ(sum, 5) << proto;
     ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
   }
-  for (int i = 0; i < 100 && srv.pushes < 4; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(srv.pushes.load(), 4);
+  for (int i = 0; i < 100 && srv.pushes < 5; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.pushes.load(), 5);
 }
 
 TEST(Protos, UnknownProtocolIsRefused) {
-  Peer bad({.listen_address = "127.0.0.1:0", .proto = "thrift"});
+  Peer bad({.listen_address = "127.0.0.1:0", .proto = "carrier-pigeon"});
   EXPECT_EQ(bad.listen().code(), code::kWrongConn);
   EXPECT_NE(bad.dial("127.0.0.1:1").second.cause().find("unknown protocol"), std::string::npos);
 }
@@ -188,16 +218,17 @@ namespace {
 
 TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
   Peer srv({.listen_address = "127.0.0.1:0", .io_threads = 1});
-  ASSERT_TRUE(route_call_coro(srv.router(), "/slow/add",
-                              [](Ctx&, const std::vector<int>& xs) -> boost::asio::awaitable<Result<int>> {
-                                boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
-                                                                std::chrono::milliseconds(1500));
-                                co_await timer.async_wait(boost::asio::use_awaitable);
-                                int sum = 0;
-                                for (int x : xs) sum += x;
-                                co_return sum;
-                              })
-                  .ok());
+  ASSERT_TRUE(
+      route_call_coro(srv.router(), "/slow/add",
+                      [](Ctx&, const std::vector<int>& xs) -> boost::asio::awaitable<Result<int>> {
+                        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                                        std::chrono::milliseconds(1500));
+                        co_await timer.async_wait(boost::asio::use_awaitable);
+                        int sum = 0;
+                        for (int x : xs) sum += x;
+                        co_return sum;
+                      })
+          .ok());
   ASSERT_TRUE(route_call_coro(srv.router(), "/coro/throw",
                               [](Ctx&, const int&) -> boost::asio::awaitable<Result<int>> {
                                 throw std::runtime_error("coroutine boom");
@@ -210,10 +241,13 @@ TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
   std::promise<std::pair<Status, int>> slow;
-  sess->async_call<std::vector<int>, int>("/slow/add", {1, 2, 3}, [&](Status s, int v) { slow.set_value({s, v}); });
+  sess->async_call<std::vector<int>, int>("/slow/add", {1, 2, 3}, [&](Status s, int v) {
+    slow.set_value({s, v});
+  });
   const auto start = std::chrono::steady_clock::now();
   int out = 0;
-  ASSERT_TRUE(sess->call("/fast", 7, out).ok());  // the only I/O thread is free while /slow/add waits
+  ASSERT_TRUE(
+      sess->call("/fast", 7, out).ok());  // the only I/O thread is free while /slow/add waits
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   auto [slow_status, slow_sum] = slow.get_future().get();
   EXPECT_TRUE(slow_status.ok()) << slow_status.to_string();

@@ -18,8 +18,8 @@ struct ProtoOptions {
   std::uint32_t limit = kDefaultSizeLimit;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")
-        ->check(CLI::IsMember({"raw", "json", "pb"}));
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json, pb or thrift")
+        ->check(CLI::IsMember({"raw", "json", "pb", "thrift"}));
     cmd.add_flag("--v5", v5, "speak Teleport v5.4.2's variant instead of eRPC v7's");
     cmd.add_option("--limit", limit, "frame size limit in bytes (default 1 GiB)");
   }

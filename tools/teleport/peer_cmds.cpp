@@ -30,9 +30,9 @@ struct PeerOptions {
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--network", network, "tcp, tcp4, tcp6 or unix (ADDR is then a socket path)");
-    cmd.add_option("--proto", proto, "wire protocol: raw (default), json or pb")
-        ->check(CLI::IsMember({"raw", "json", "pb"}));
-    cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf");
+    cmd.add_option("--proto", proto, "wire protocol: raw (default), json, pb or thrift")
+        ->check(CLI::IsMember({"raw", "json", "pb", "thrift"}));
+    cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf, xml");
     cmd.add_option("--meta", meta, "meta pair KEY=VALUE (repeatable)")->allow_extra_args(false);
     cmd.add_option("--timeout", timeout_ms, "call timeout in milliseconds");
     cmd.add_flag("--v5", v5, "speak Teleport v5's raw protocol");

@@ -21,7 +21,7 @@ inline constexpr std::uint8_t kProtobuf = 'p';  ///< protocol buffers
 inline constexpr std::uint8_t kPlain = 's';     ///< plain text: strings, numbers, bools
 inline constexpr std::uint8_t kForm = 'f';      ///< url-encoded form
 inline constexpr std::uint8_t kXml = 'x';       ///< XML (Go encoding/xml's bytes)
-inline constexpr std::uint8_t kThrift = 't';    ///< Thrift (not built in yet)
+inline constexpr std::uint8_t kThrift = 't';    ///< Thrift binary protocol (generated structs)
 }  // namespace codec_id
 
 /// Raw body bytes: written verbatim whatever the codec id says (as Go does for []byte).

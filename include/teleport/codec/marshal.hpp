@@ -11,6 +11,7 @@
 #include "teleport/codec/json.hpp"
 #include "teleport/codec/plain.hpp"
 #include "teleport/codec/protobuf.hpp"
+#include "teleport/codec/thrift.hpp"
 #include "teleport/codec/xml.hpp"
 
 namespace tp {
@@ -37,6 +38,9 @@ Status marshal(std::uint8_t codec, const T& value, std::string& out) {
         break;
       case codec_id::kXml:
         if constexpr (xml::Codable<T>) return xml::marshal(value, out);
+        break;
+      case codec_id::kThrift:
+        if constexpr (thrift::Codable<T>) return thrift::marshal(value, out);
         break;
       default:
         break;
@@ -69,6 +73,9 @@ Status unmarshal(std::uint8_t codec, std::string_view data, T& value) {
         break;
       case codec_id::kXml:
         if constexpr (xml::Codable<T>) return xml::unmarshal(data, value);
+        break;
+      case codec_id::kThrift:
+        if constexpr (thrift::Codable<T>) return thrift::unmarshal(data, value);
         break;
       default:
         break;
