@@ -199,8 +199,7 @@ struct Peer::Impl {
         auto session = std::make_shared<SessionImpl>(core, std::move(socket));
         if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
           core->logger->info("post_accept refused {}: {}", session->remote_addr(), st.to_string());
-          session->start();  // starts, sees nothing to do...
-          session->close();  // ...and closes cleanly on its own thread
+          session->close();  // on its own thread, without reading a byte from it
         } else {
           core->add_session(session);
           session->start();
@@ -367,8 +366,7 @@ std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   if (ec) return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(socket));
   if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
-    session->start();
-    session->close();
+    session->close();  // without reading a byte from it
     return {nullptr, st};
   }
   core->add_session(session);
