@@ -1,11 +1,8 @@
 #include "teleport/proto/pb_proto.hpp"
-#include "teleport/proto/thrift_proto.hpp"
 
 #include "pb_payload.pb.h"
 #include "proto/framing.hpp"
 #include "proto/header_fields.hpp"
-#include "teleport/proto/http_proto.hpp"
-#include "teleport/proto/json_proto.hpp"
 
 namespace tp {
 namespace {
@@ -87,15 +84,6 @@ DecodeResult PbProto::decode(std::string_view bytes, Message& out) const {
   if (!st.ok()) return {DecodeResult::Kind::kError, 0, st};
   out.size = static_cast<std::uint32_t>(r.consumed);
   return r;
-}
-
-std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options) {
-  if (name == "raw") return std::make_unique<RawProto>(std::move(options));
-  if (name == "json") return std::make_unique<JsonProto>(std::move(options));
-  if (name == "pb") return std::make_unique<PbProto>(std::move(options));
-  if (name == "http") return std::make_unique<HttpProto>(std::move(options));
-  if (name == "thrift") return std::make_unique<ThriftProto>(std::move(options));
-  return nullptr;
 }
 
 }  // namespace tp

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "teleport/proto/raw_proto.hpp"
+#include "teleport/proto/registry.hpp"
 
 namespace tp {
 
@@ -25,8 +26,5 @@ class PbProto final : public Proto {
  private:
   RawProtoOptions options_;
 };
-
-/// The protocol named `name` ("raw", "json", "pb" or "http"), or null.
-std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options);
 
 }  // namespace tp
