@@ -22,7 +22,7 @@ namespace tp {
 
 /// A peer's settings (eRPC's PeerConfig fields, plus the C++ ones below them).
 struct PeerConfig {
-  std::string network = "tcp";  ///< tcp, tcp4, tcp6 or unix
+  std::string network = "tcp";  ///< tcp, tcp4, tcp6, unix or unixpacket (SOCK_SEQPACKET)
   std::string listen_address;   ///< "ip:port", ":port" or a Unix socket path; empty: no listener
   std::string local_ip;         ///< source address of dialed TCP connections (empty: any)
   std::chrono::milliseconds dial_timeout{5000};  ///< dial deadline

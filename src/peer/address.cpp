@@ -12,7 +12,7 @@ namespace asio = boost::asio;
 Status resolve_endpoint(const std::string& network, const std::string& addr, bool listening,
                         std::int32_t failure_code, Endpoint& out) {
   auto fail = [&](std::string why) { return Status::from_code(failure_code, addr + ": " + why); };
-  if (network == "unix") {
+  if (is_unix_network(network)) {
     if (addr.empty()) return fail("empty unix socket path");
     out = Endpoint(asio::local::stream_protocol::endpoint(addr));
     return {};

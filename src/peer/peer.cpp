@@ -102,8 +102,8 @@ asio::thread_pool& PeerCore::workers() {
 Status open_for_dial(asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg,
                      const Endpoint& remote) {
   boost::system::error_code ec;
-  socket.open(remote.protocol(), ec);
-  if (!ec && !cfg.local_ip.empty() && cfg.network != "unix") {
+  detail::open_for_network(socket, cfg.network, remote, ec);
+  if (!ec && !cfg.local_ip.empty() && !is_unix_network(cfg.network)) {
     const bool v6 = cfg.local_ip.find(':') != std::string::npos;
     Endpoint local;
     if (Status st =
@@ -252,23 +252,23 @@ Status Peer::listen() {
   if (auto fd = detail::inherited_listener(detail::listener_key(cfg.network, cfg.listen_address))) {
     acceptor->assign(ep.protocol(), *fd, ec);  // handed over by the copy that restarted us
   } else {
-    if (cfg.network == "unix") {
+    if (detail::is_unix_network(cfg.network)) {
       std::error_code ignored;
       std::filesystem::remove(cfg.listen_address,
                               ignored);  // a stale socket file from an earlier run
     }
-    acceptor->open(ep.protocol(), ec);
-    if (!ec && cfg.network != "unix")
+    detail::open_for_network(*acceptor, cfg.network, ep, ec);
+    if (!ec && !detail::is_unix_network(cfg.network))
       acceptor->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor->bind(ep, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   }
-  if (cfg.network == "unix") impl_->unix_path = cfg.listen_address;
+  if (detail::is_unix_network(cfg.network)) impl_->unix_path = cfg.listen_address;
   if (ec)
     return Status::from_code(code::kWrongConn,
                              "listen " + cfg.listen_address + ": " + ec.message());
   const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
-  if (cfg.network != "unix")
+  if (!detail::is_unix_network(cfg.network))
     impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
   if (Status st = run_hooks({&impl_->core->plugins}, &Plugin::post_listen, std::string_view(bound));
       !st.ok()) {
@@ -354,7 +354,8 @@ std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   int type = 0;
   socklen_t type_len = sizeof type;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
+      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 ||
+      !(type == SOCK_STREAM || (type == SOCK_SEQPACKET && addr.ss_family == AF_UNIX))) {
     return {nullptr,
             Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket")};
   }

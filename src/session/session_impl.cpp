@@ -21,6 +21,17 @@ using std::chrono::microseconds;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+// A SOCK_SEQPACKET read returns one packet and drops what does not fit: every read of a
+// unixpacket session has room for the largest packet a default socket can send (its send
+// buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (Asio's
+// async_write writes in pieces of that size).
+constexpr std::size_t kPacketRoom = 256 * 1024;
+
+bool is_seqpacket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
+}
 
 // Runs a handler; an exception becomes a 500 status.
 Status run_handler(const Handler& handler, Ctx& ctx) {
@@ -72,6 +83,7 @@ SessionImpl::SessionImpl(std::shared_ptr<PeerCore> core, Socket socket,
   remote_ = endpoint_text(socket_.remote_endpoint(ec));
   local_ = endpoint_text(socket_.local_endpoint(ec));
   id_ = remote_;
+  read_chunk_ = is_seqpacket(socket_.native_handle()) ? kPacketRoom : kReadChunk;
   apply_socket_options();
 }
 
@@ -304,7 +316,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 }
 
 void SessionImpl::read_more() {
-  if (in_.empty() && tls_) in_.resize(kReadChunk);  // TLS may hold decrypted bytes: just read
+  if (in_.empty() && tls_) in_.resize(read_chunk_);  // TLS may hold decrypted bytes: just read
   if (in_.empty()) {
     // No buffer before the first byte arrives: an idle session costs no read buffer.
     socket_.async_wait(Socket::wait_read,
@@ -313,7 +325,7 @@ void SessionImpl::read_more() {
                            self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
                            return;
                          }
-                         self->in_.resize(kReadChunk);
+                         self->in_.resize(self->read_chunk_);
                          self->socket_.non_blocking(true, ec);
                          const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
                          if (ec == asio::error::would_block) {
@@ -327,17 +339,19 @@ void SessionImpl::read_more() {
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   // Room for the frame being read: its declared size (already checked against the limit by the
   // decoder) or a chunk, whichever is larger.
-  std::size_t want = kReadChunk;
+  std::size_t want = read_chunk_;
   // (+4: JSONProto and PBProto lengths do not count themselves; raw over-allocates 4 bytes.)
   if (in_end_ - in_start_ >= 4)
     want = std::max<std::size_t>(want, std::size_t{load_be32(in_.data() + in_start_)} + 4);
-  if (in_start_ > 0 && in_.size() - in_start_ < want + kReadChunk / 4) {
+  // A packet socket needs room for a whole packet; a stream is fine with a quarter chunk.
+  const std::size_t min_room = read_chunk_ == kReadChunk ? kReadChunk / 4 : read_chunk_;
+  if (in_start_ > 0 && in_.size() - in_start_ < want + min_room) {
     std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
     in_end_ -= in_start_;
     in_start_ = 0;
   }
-  if (in_.size() < in_start_ + want || in_.size() - in_end_ < kReadChunk / 4) {
-    in_.resize(std::max(in_start_ + want, in_end_ + kReadChunk));
+  if (in_.size() < in_start_ + want || in_.size() - in_end_ < min_room) {
+    in_.resize(std::max(in_start_ + want, in_end_ + read_chunk_));
   }
   auto on_read = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     self->on_read(ec, n);

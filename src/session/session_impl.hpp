@@ -117,9 +117,10 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::atomic<bool> healthy_{true};
   std::atomic<bool> busy_{false};
 
-  Message in_msg_;     // the frame being handled
-  Message reply_msg_;  // the reply being built (inline handlers)
-  std::string in_;     // bytes received, decoded from in_start_
+  Message in_msg_;              // the frame being handled
+  Message reply_msg_;           // the reply being built (inline handlers)
+  std::string in_;              // bytes received, decoded from in_start_
+  std::size_t read_chunk_ = 0;  // bytes of room per read (a whole packet on unixpacket)
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
   std::string out_;      // frames queued during this loop turn

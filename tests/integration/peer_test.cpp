@@ -1,5 +1,8 @@
 // Peers talking over real loopback sockets (TCP and Unix).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <cstring>
 
 #include <chrono>
 #include <filesystem>
@@ -117,6 +120,73 @@ TEST(Peer, UnixSocket) {
   ASSERT_TRUE(sess->call("/math/add", std::vector{4, 5}, sum).ok());
   EXPECT_EQ(sum, 9);
   EXPECT_EQ(sess->remote_addr(), path);
+}
+
+constexpr std::size_t kPacketBytes = 256 * 1024;
+
+TEST(Peer, UnixPacketSocket) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("teleport_packet_" + std::to_string(::getpid()) + ".sock"))
+                               .string();
+  std::atomic<int> seqpacket_fds{0};
+  auto count_type = [&](int fd) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET)
+      ++seqpacket_fds;
+  };
+  test::MathServer srv({.network = "unixpacket", .listen_address = path, .control_fd = count_type});
+  Peer cli({.network = "unixpacket", .control_fd = count_type});
+  auto [sess, st] = cli.dial(path);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(seqpacket_fds.load(), 2);  // both ends really are SOCK_SEQPACKET
+  int sum = 0;
+  ASSERT_TRUE(sess->call("/math/add?author=packet", std::vector{4, 5}, sum).ok());
+  EXPECT_EQ(sum, 9);
+  EXPECT_EQ(srv.last_author(), "packet");
+  // A body far larger than a packet, and many calls at once: packets carry a byte stream.
+  Bytes big(3 * 1024 * 1024 + 7, 9);
+  Bytes back;
+  ASSERT_TRUE(sess->call("/echo/bytes", big, back, {.body_codec = codec_id::kPlain}).ok());
+  EXPECT_EQ(back, big);
+  std::atomic<int> right{0};
+  std::atomic<int> left{1000};
+  std::promise<void> all;
+  for (int i = 0; i < 1000; ++i) {
+    sess->async_call<std::vector<int>, int>("/math/add", {i, 1}, [&, i](Status cs, int r) {
+      if (cs.ok() && r == i + 1) ++right;
+      if (--left == 0) all.set_value();
+    });
+  }
+  ASSERT_EQ(all.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(right.load(), 1000);
+
+  // A peer that writes a whole 150 KiB frame as one packet (as Go does) is read intact.
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  Message call;
+  call.seq = 1;
+  call.type = MsgType::kCall;
+  call.service_method = "/echo/bytes";
+  call.body_codec = codec_id::kPlain;
+  call.body.assign(150 * 1024, 'q');
+  std::string frame;
+  ASSERT_TRUE(RawProto().encode(call, frame).ok());
+  ASSERT_EQ(::send(fd, frame.data(), frame.size(), 0), static_cast<ssize_t>(frame.size()));
+  std::string reply_bytes;
+  Message reply;
+  while (true) {
+    std::string packet(kPacketBytes, '\0');
+    const ssize_t n = ::recv(fd, packet.data(), packet.size(), 0);
+    ASSERT_GT(n, 0);
+    reply_bytes.append(packet.data(), static_cast<std::size_t>(n));
+    if (RawProto().decode(reply_bytes, reply).kind == DecodeResult::Kind::kMessage) break;
+  }
+  ::close(fd);
+  EXPECT_EQ(reply.body, call.body);
 }
 
 TEST(Peer, TimeoutGives408) {

@@ -29,7 +29,8 @@ struct PeerOptions {
   bool v5 = false;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_option("--network", network, "tcp, tcp4, tcp6 or unix (ADDR is then a socket path)");
+    cmd.add_option("--network", network,
+                   "tcp, tcp4, tcp6, unix or unixpacket (ADDR is then a socket path)");
     cmd.add_option("--proto", proto, "wire protocol: raw (default), json, pb or thrift")
         ->check(CLI::IsMember({"raw", "json", "pb", "thrift"}));
     cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf, xml");
@@ -144,7 +145,8 @@ int run_serve(const PeerOptions& o, const std::string& listen) {
 
 // Adds ADDR SERVICE_METHOD [BODY] positionals (single strings: CLI11 would split "[1,2,3]").
 void add_target(CLI::App& cmd, PeerOptions& o) {
-  cmd.add_option("addr", o.addr, "host:port, or a socket path with --network unix")->required();
+  cmd.add_option("addr", o.addr, "host:port, or a socket path with --network unix|unixpacket")
+      ->required();
   cmd.add_option("service_method", o.service_method, "e.g. /math/add?author=x")->required();
   cmd.add_option("body", o.body,
                  "request body: JSON text for the json codec, else the text itself");
