@@ -1,0 +1,303 @@
+// The Geminio layer: one connection carries any number of logical streams, each a full endpoint —
+// RPC both ways (the peer's routes), messages with acknowledgment, and an Asio byte stream with
+// its own flow control. Built on tp::Peer sessions; the client end survives reconnects.
+//
+//   tp::geminio::Server server({.listen_address = ":9000"});
+//   server.peer().route_call_func("/chat/say", say);          // methods: the peer's routes
+//   server.on_endpoint([](std::shared_ptr<tp::geminio::Endpoint> ep) { ... });
+//   server.listen();
+//   tp::geminio::Client client;
+//   auto [ep, st] = client.connect("127.0.0.1:9000");
+//   tp::geminio::Stream s = ep->open_stream(meta).first;        // Asio AsyncReadStream/WriteStream
+//   ep->publish({.topic = "news", .payload = "hi"});            // waits for done()/error()
+#pragma once
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "teleport/peer.hpp"
+
+namespace tp::geminio {
+
+namespace detail {
+class StreamImpl;
+class EndpointImpl;
+class Mux;
+struct InboundState;
+}  // namespace detail
+
+/// Which end of the connection an endpoint or stream is.
+enum class Side {
+  kClient,  ///< the dialing end
+  kServer,  ///< the accepting end
+};
+
+/// How hard a published message tries to arrive.
+enum class Delivery {
+  kAtMostOnce,       ///< sent once; lost if the connection drops first
+  kAtLeastOnce,      ///< kept until acknowledged and re-sent after a reconnect
+  kEffectivelyOnce,  ///< at-least-once, and the receiver drops duplicates by message id
+};
+
+/// A message to publish.
+struct OutMessage {
+  std::string topic;                           ///< optional topic
+  std::string payload;                         ///< the bytes
+  std::string custom;                          ///< optional application bytes sent alongside
+  Delivery delivery = Delivery::kAtLeastOnce;  ///< delivery level
+  std::chrono::milliseconds timeout{0};        ///< give up unacknowledged after this (0: never)
+};
+
+/// A received message; acknowledge it once with done() or error().
+class Inbound {
+ public:
+  /// For the layer: wraps a received message.
+  explicit Inbound(std::shared_ptr<detail::InboundState> state) : state_(std::move(state)) {}
+  /// The publisher's message id (unique per publishing endpoint).
+  [[nodiscard]] std::uint64_t id() const;
+  /// The stream it arrived on (0: the default stream).
+  [[nodiscard]] std::uint64_t stream_id() const;
+  /// Its topic.
+  [[nodiscard]] const std::string& topic() const;
+  /// Its payload.
+  [[nodiscard]] const std::string& payload() const;
+  /// Its custom bytes.
+  [[nodiscard]] const std::string& custom() const;
+  /// Its delivery level.
+  [[nodiscard]] Delivery delivery() const;
+  /// Acknowledges: the publisher's publish() returns OK.
+  void done();
+  /// Rejects: the publisher's publish() returns 500 with `reason` as cause.
+  void error(std::string reason);
+
+ private:
+  std::shared_ptr<detail::InboundState> state_;
+};
+
+/// Called with each received message (on an I/O thread); it may ack later from any thread.
+using MessageHandler = std::function<void(Inbound)>;
+
+/// One logical stream. A handle: copies refer to the same stream. Thread-safe.
+class Stream {
+ public:
+  /// The executor completion handlers run on by default (the connection's I/O thread).
+  using executor_type = boost::asio::any_io_executor;
+  /// A read or write completion.
+  using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+
+  /// For the layer.
+  explicit Stream(std::shared_ptr<detail::StreamImpl> impl) : impl_(std::move(impl)) {}
+  /// The executor of the connection the stream lives on.
+  [[nodiscard]] executor_type get_executor() const;
+  /// The stream id, unique per connection (0: the default stream).
+  [[nodiscard]] std::uint64_t id() const;
+  /// The client id of the endpoint.
+  [[nodiscard]] std::uint64_t client_id() const;
+  /// The meta it was opened with.
+  [[nodiscard]] const Meta& meta() const;
+  /// Which side opened it (the opener is kClient for streams a client opened).
+  [[nodiscard]] Side opened_by() const;
+  /// True until it is closed both ways or reset.
+  [[nodiscard]] bool is_open() const;
+
+  /// Reads some bytes (Asio AsyncReadStream): eof after the remote closed, connection_reset after
+  /// a reset or a lost connection.
+  template <class MutableBufferSequence, class Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [impl = impl_](auto handler, const MutableBufferSequence& b) {
+          start_read(impl,
+                     {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
+                     Handler(std::move(handler)));
+        },
+        token, buffers);
+  }
+  /// Writes some bytes (Asio AsyncWriteStream), at most the credit the remote reader has granted:
+  /// a slow reader holds up its own stream only.
+  template <class ConstBufferSequence, class Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [impl = impl_](auto handler, const ConstBufferSequence& b) {
+          start_write(impl,
+                      {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
+                      Handler(std::move(handler)));
+        },
+        token, buffers);
+  }
+  /// Closes the writing half: the remote reads eof after the bytes already written.
+  void close();
+  /// Aborts both halves at once; the remote's operations fail with `reason`.
+  void reset(std::string reason = "reset");
+
+  /// Calls `sm` on the remote end in the context of this stream (see stream_of()).
+  template <class Arg, class Out>
+  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
+    auto s = session_for(opts);
+    return s ? s->call(std::move(sm), arg, out, std::move(opts)) : not_connected();
+  }
+  /// Pushes to `sm` on the remote end in the context of this stream.
+  template <class Arg>
+  Status push(std::string sm, const Arg& arg, CallOptions opts = {}) {
+    auto s = session_for(opts);
+    return s ? s->push(std::move(sm), arg, std::move(opts)) : not_connected();
+  }
+  /// Publishes on this stream and waits for the acknowledgment (or the timeout: 408).
+  Status publish(OutMessage msg);
+  /// Publishes; `done` gets the acknowledgment's status (from an I/O thread).
+  void async_publish(OutMessage msg, std::function<void(Status)> done);
+  /// The next message published to this stream, waiting up to `timeout` (null if none).
+  [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout);
+  /// Delivers this stream's messages to `handler` instead of receive().
+  void on_message(MessageHandler handler);
+
+ private:
+  static void start_read(const std::shared_ptr<detail::StreamImpl>& impl,
+                         std::vector<boost::asio::mutable_buffer> buffers, Handler handler);
+  static void start_write(const std::shared_ptr<detail::StreamImpl>& impl,
+                          std::vector<boost::asio::const_buffer> buffers, Handler handler);
+  std::shared_ptr<Session> session_for(CallOptions& opts) const;
+  static Status not_connected();
+  std::shared_ptr<detail::StreamImpl> impl_;
+};
+
+/// One client as seen from either end: its default stream, its streams, its messages.
+/// Owned by shared_ptr; outlives reconnects of its client. Thread-safe.
+class Endpoint {
+ public:
+  /// For the layer.
+  explicit Endpoint(std::shared_ptr<detail::EndpointImpl> impl) : impl_(std::move(impl)) {}
+  /// The client id the server assigned.
+  [[nodiscard]] std::uint64_t client_id() const;
+  /// This end's side.
+  [[nodiscard]] Side side() const;
+  /// The meta the client sent when it connected.
+  [[nodiscard]] Meta client_meta() const;
+  /// The current connection (null while reconnecting or after close).
+  [[nodiscard]] std::shared_ptr<Session> session() const;
+  /// The methods (routes) the remote end has registered.
+  [[nodiscard]] std::vector<std::string> remote_methods() const;
+  /// The default stream (id 0) of the current connection.
+  [[nodiscard]] Stream default_stream() const;
+  /// Opens a stream carrying `meta`; fails when the connection is down or the limit is reached.
+  std::pair<std::optional<Stream>, Status> open_stream(Meta meta = {});
+  /// The next stream the remote end opened, waiting up to `timeout` (null if none).
+  [[nodiscard]] std::optional<Stream> accept_stream(std::chrono::milliseconds timeout);
+  /// The open streams, the default one first.
+  [[nodiscard]] std::vector<Stream> list_streams() const;
+  /// Publishes on the default stream (see Stream::publish).
+  Status publish(OutMessage msg) { return default_stream().publish(std::move(msg)); }
+  /// The next message on the default stream.
+  [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout) {
+    return default_stream().receive(timeout);
+  }
+  /// Calls a method of the remote end.
+  template <class Arg, class Out>
+  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
+    return default_stream().call(std::move(sm), arg, out, std::move(opts));
+  }
+  /// Closes every stream and, on the client end, the connection; pending publishes fail.
+  void close();
+
+ private:
+  std::shared_ptr<detail::EndpointImpl> impl_;
+};
+
+/// The stream a call or push arrived in the context of (the default stream if none).
+std::optional<Stream> stream_of(Ctx& ctx);
+/// The endpoint a call or push arrived from.
+std::shared_ptr<Endpoint> endpoint_of(Ctx& ctx);
+
+/// Receivers' memory of effectively-once message ids; share one between server restarts (or
+/// implement persistence by subclassing) to drop duplicates across them.
+class DedupStore {
+ public:
+  /// Remembers up to `capacity` ids (the oldest are forgotten first).
+  explicit DedupStore(std::size_t capacity = 1 << 20);
+  virtual ~DedupStore();
+  /// First sight of (client, id): true; a duplicate: false, with the earlier verdict in `verdict`
+  /// once there is one ("" for done, the reason for error; unset while still unacknowledged).
+  virtual bool first_sight(std::uint64_t client, std::uint64_t id,
+                           std::optional<std::string>& verdict);
+  /// Records the verdict of (client, id).
+  virtual void record(std::uint64_t client, std::uint64_t id, std::string verdict);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Settings shared by both ends.
+struct MuxOptions {
+  std::size_t max_streams = 1024;     ///< open streams per connection (the default one aside)
+  std::uint32_t window = 256 * 1024;  ///< bytes a stream's reader buffers before the writer waits
+  std::shared_ptr<DedupStore> dedup;  ///< effectively-once memory (default: one per end)
+  MessageHandler on_message;          ///< default-stream messages (default: receive() queue)
+};
+
+/// The server end: assigns client ids, keeps each client's endpoint across its reconnects.
+class Server {
+ public:
+  /// Picks the id of a new client from the id it asked for (0: none) and its meta.
+  using AssignId = std::function<Result<std::uint64_t>(std::uint64_t requested, const Meta& meta)>;
+  /// A server peer listening per `config`.
+  explicit Server(PeerConfig config, MuxOptions options = {}, Plugins plugins = {});
+  ~Server();
+  /// The peer: register methods with its routes; its unknown-call handler is the catch-all.
+  [[nodiscard]] Peer& peer();
+  /// Replaces the id assignment (default: the requested id if free, else the next free one).
+  void set_assign_id(AssignId assign);
+  /// Called once per new client (not again when it reconnects), on an I/O thread.
+  void on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn);
+  /// Starts listening.
+  Status listen();
+  /// The endpoint of `client_id`, or null.
+  [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
+  /// Every endpoint.
+  [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
+  /// Closes every endpoint and the peer.
+  void close();
+
+ private:
+  std::shared_ptr<detail::Mux> mux_;
+  std::unique_ptr<Peer> peer_;
+};
+
+/// What a client asks for when it connects.
+struct ClientOptions {
+  std::uint64_t client_id = 0;                   ///< the id to ask for (0: let the server choose)
+  Meta meta;                                     ///< sent to the server's id assignment
+  std::vector<std::string> wait_methods;         ///< connect() waits until the server has these
+  std::chrono::milliseconds wait_timeout{5000};  ///< how long connect() waits for them
+};
+
+/// The client end: dials, says hello, and after a dropped connection reconnects (per the peer's
+/// redial settings, unlimited by default), says hello again, re-registers its methods and
+/// re-sends unacknowledged at-least-once messages. Streams of a lost connection report closed.
+class Client {
+ public:
+  /// A client peer (redial_times defaults to unlimited here).
+  explicit Client(PeerConfig config = {.redial_times = -1}, MuxOptions options = {},
+                  ClientOptions client = {}, Plugins plugins = {});
+  ~Client();
+  /// The peer: register the methods the server may call with its routes.
+  [[nodiscard]] Peer& peer();
+  /// Dials `addr` and says hello; returns the endpoint.
+  std::pair<std::shared_ptr<Endpoint>, Status> connect(const std::string& addr);
+
+ private:
+  std::shared_ptr<detail::Mux> mux_;
+  std::unique_ptr<Peer> peer_;
+  ClientOptions client_;
+};
+
+}  // namespace tp::geminio

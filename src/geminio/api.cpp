@@ -1,0 +1,241 @@
+// The public handles (Inbound, Stream, Endpoint, Server, Client) over the layer's internals.
+#include <boost/asio/post.hpp>
+#include <future>
+
+#include "geminio/mux.hpp"
+#include "geminio/wire.hpp"
+
+namespace tp::geminio {
+
+using detail::EndpointImpl;
+
+// ---- Inbound ----
+
+std::uint64_t Inbound::id() const { return state_->id; }
+std::uint64_t Inbound::stream_id() const { return state_->stream; }
+const std::string& Inbound::topic() const { return state_->topic; }
+const std::string& Inbound::payload() const { return state_->payload; }
+const std::string& Inbound::custom() const { return state_->custom; }
+Delivery Inbound::delivery() const { return state_->delivery; }
+
+void Inbound::done() {
+  if (state_->acked.exchange(true)) return;
+  if (auto ep = state_->endpoint.lock()) ep->acknowledge(*state_, std::nullopt);
+}
+
+void Inbound::error(std::string reason) {
+  if (state_->acked.exchange(true)) return;
+  if (auto ep = state_->endpoint.lock()) ep->acknowledge(*state_, std::move(reason));
+}
+
+// ---- Stream ----
+
+Stream::executor_type Stream::get_executor() const { return impl_->executor; }
+std::uint64_t Stream::id() const { return impl_->id; }
+std::uint64_t Stream::client_id() const {
+  auto ep = impl_->endpoint.lock();
+  return ep ? ep->client_id : 0;
+}
+const Meta& Stream::meta() const { return impl_->meta; }
+Side Stream::opened_by() const { return impl_->opened_by; }
+
+bool Stream::is_open() const {
+  auto ep = impl_->endpoint.lock();
+  if (!ep) return false;
+  for (const auto& s : ep->streams()) {
+    if (s == impl_) return ep->session() != nullptr;
+  }
+  return false;
+}
+
+void Stream::start_read(const std::shared_ptr<detail::StreamImpl>& impl,
+                        std::vector<boost::asio::mutable_buffer> buffers, Handler handler) {
+  if (auto ep = impl->endpoint.lock()) {
+    ep->read(impl, std::move(buffers), std::move(handler));
+    return;
+  }
+  boost::asio::post(impl->executor, [h = std::move(handler)]() mutable {
+    std::move(h)(boost::asio::error::connection_reset, 0);
+  });
+}
+
+void Stream::start_write(const std::shared_ptr<detail::StreamImpl>& impl,
+                         std::vector<boost::asio::const_buffer> buffers, Handler handler) {
+  if (auto ep = impl->endpoint.lock()) {
+    ep->write(impl, std::move(buffers), std::move(handler));
+    return;
+  }
+  boost::asio::post(impl->executor, [h = std::move(handler)]() mutable {
+    std::move(h)(boost::asio::error::connection_reset, 0);
+  });
+}
+
+void Stream::close() {
+  if (auto ep = impl_->endpoint.lock()) ep->close_stream(impl_);
+}
+
+void Stream::reset(std::string reason) {
+  if (auto ep = impl_->endpoint.lock()) ep->reset_stream(impl_, std::move(reason));
+}
+
+std::shared_ptr<Session> Stream::session_for(CallOptions& opts) const {
+  auto ep = impl_->endpoint.lock();
+  if (!ep) return nullptr;
+  if (impl_->id != 0) opts.meta.set(wire::kCallStreamKey, std::to_string(impl_->id));
+  return ep->session();
+}
+
+Status Stream::not_connected() { return Status::from_code(code::kConnClosed, "not connected"); }
+
+Status Stream::publish(OutMessage msg) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto result = done->get_future();
+  async_publish(std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
+  return result.get();
+}
+
+void Stream::async_publish(OutMessage msg, std::function<void(Status)> done) {
+  auto ep = impl_->endpoint.lock();
+  if (!ep) {
+    done(Status::from_code(code::kConnClosed, "stream closed"));
+    return;
+  }
+  ep->publish(impl_->id, std::move(msg), std::move(done));
+}
+
+std::optional<Inbound> Stream::receive(std::chrono::milliseconds timeout) {
+  auto ep = impl_->endpoint.lock();
+  return ep ? ep->receive(impl_, timeout) : std::nullopt;
+}
+
+void Stream::on_message(MessageHandler handler) {
+  if (auto ep = impl_->endpoint.lock()) ep->set_message_handler(impl_, std::move(handler));
+}
+
+// ---- Endpoint ----
+
+std::uint64_t Endpoint::client_id() const { return impl_->client_id; }
+Side Endpoint::side() const { return impl_->side; }
+Meta Endpoint::client_meta() const { return impl_->client_meta; }
+std::shared_ptr<Session> Endpoint::session() const { return impl_->session(); }
+std::vector<std::string> Endpoint::remote_methods() const { return impl_->remote_methods(); }
+Stream Endpoint::default_stream() const { return Stream(impl_->default_stream()); }
+
+std::pair<std::optional<Stream>, Status> Endpoint::open_stream(Meta meta) {
+  auto [s, st] = impl_->open_stream(std::move(meta));
+  if (!s) return {std::nullopt, st};
+  return {Stream(s), st};
+}
+
+std::optional<Stream> Endpoint::accept_stream(std::chrono::milliseconds timeout) {
+  auto s = impl_->accept_stream(timeout);
+  if (!s) return std::nullopt;
+  return Stream(s);
+}
+
+std::vector<Stream> Endpoint::list_streams() const {
+  std::vector<Stream> out;
+  for (auto& s : impl_->streams()) out.emplace_back(s);
+  return out;
+}
+
+void Endpoint::close() {
+  auto session = impl_->session();
+  impl_->close("endpoint closed");
+  if (impl_->side == Side::kClient && session) session->close();
+}
+
+// ---- context helpers ----
+
+namespace {
+std::shared_ptr<EndpointImpl> endpoint_impl_of(Ctx& ctx) {
+  auto weak = ctx.session().swap().get<std::weak_ptr<EndpointImpl>>("tp.geminio.endpoint");
+  return weak ? weak->lock() : nullptr;
+}
+}  // namespace
+
+std::optional<Stream> stream_of(Ctx& ctx) {
+  auto ep = endpoint_impl_of(ctx);
+  if (!ep) return std::nullopt;
+  const std::uint64_t id = wire::meta_number(ctx.meta(), wire::kCallStreamKey).value_or(0);
+  for (auto& s : ep->streams()) {
+    if (s->id == id) return Stream(s);
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<Endpoint> endpoint_of(Ctx& ctx) {
+  auto ep = endpoint_impl_of(ctx);
+  return ep ? std::make_shared<Endpoint>(ep) : nullptr;
+}
+
+// ---- Server ----
+
+Server::Server(PeerConfig config, MuxOptions options, Plugins plugins)
+    : mux_(std::make_shared<detail::Mux>(Side::kServer, std::move(options))) {
+  plugins.insert(plugins.begin(), mux_);
+  peer_ = std::make_unique<Peer>(std::move(config), std::move(plugins));
+  mux_->install(*peer_);
+}
+
+Server::~Server() { close(); }
+Peer& Server::peer() { return *peer_; }
+void Server::set_assign_id(AssignId assign) { mux_->assign = std::move(assign); }
+void Server::on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn) {
+  mux_->on_new_endpoint = std::move(fn);
+}
+Status Server::listen() { return peer_->listen(); }
+
+std::shared_ptr<Endpoint> Server::endpoint(std::uint64_t client_id) const {
+  std::lock_guard lock(mux_->mutex);
+  auto it = mux_->by_client.find(client_id);
+  return it == mux_->by_client.end() ? nullptr : std::make_shared<Endpoint>(it->second);
+}
+
+std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
+  std::lock_guard lock(mux_->mutex);
+  std::vector<std::shared_ptr<Endpoint>> out;
+  for (const auto& [id, ep] : mux_->by_client) out.push_back(std::make_shared<Endpoint>(ep));
+  return out;
+}
+
+void Server::close() {
+  peer_->close();
+  mux_->close_all();
+}
+
+// ---- Client ----
+
+Client::Client(PeerConfig config, MuxOptions options, ClientOptions client, Plugins plugins)
+    : mux_(std::make_shared<detail::Mux>(Side::kClient, std::move(options))),
+      client_(std::move(client)) {
+  plugins.insert(plugins.begin(), mux_);
+  peer_ = std::make_unique<Peer>(std::move(config), std::move(plugins));
+  mux_->install(*peer_);
+}
+
+Client::~Client() {
+  peer_->close();
+  mux_->close_all();
+}
+
+Peer& Client::peer() { return *peer_; }
+
+std::pair<std::shared_ptr<Endpoint>, Status> Client::connect(const std::string& addr) {
+  auto [session, st] = peer_->dial(addr);
+  if (!st.ok()) return {nullptr, st};
+  auto [ep, hst] = mux_->hello(session, client_);
+  if (!hst.ok()) {
+    session->close();
+    return {nullptr, hst};
+  }
+  if (!client_.wait_methods.empty() &&
+      !ep->wait_remote_methods(client_.wait_methods, client_.wait_timeout)) {
+    session->close();
+    return {nullptr, Status::from_code(code::kDialFailed,
+                                       "the server did not register the awaited methods in time")};
+  }
+  return {std::make_shared<Endpoint>(ep), {}};
+}
+
+}  // namespace tp::geminio

@@ -1,0 +1,314 @@
+#include "geminio/mux.hpp"
+
+#include <boost/json.hpp>
+#include <future>
+
+#include "geminio/wire.hpp"
+#include "teleport/asio.hpp"
+
+namespace tp::geminio::detail {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxEarlyFrames = 65536;
+// Session swap key holding the weak endpoint, for stream_of()/endpoint_of().
+constexpr const char* kEndpointKey = "tp.geminio.endpoint";
+
+std::vector<std::string> string_list(const json::value* v) {
+  std::vector<std::string> out;
+  if (const auto* a = v ? v->if_array() : nullptr) {
+    for (const auto& e : *a) {
+      if (const auto* s = e.if_string()) out.emplace_back(*s);
+    }
+  }
+  return out;
+}
+
+std::uint64_t uint_of(const json::object& o, std::string_view key, std::uint64_t fallback) {
+  const auto* v = o.if_contains(key);
+  if (v && v->is_uint64()) return v->as_uint64();
+  if (v && v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  return fallback;
+}
+
+}  // namespace
+
+Mux::Mux(Side s, MuxOptions opts)
+    : side(s), options([&] {
+        if (!opts.dedup) opts.dedup = std::make_shared<DedupStore>();
+        return std::move(opts);
+      }()) {}
+
+void Mux::install(Peer& peer) {
+  std::weak_ptr<Mux> weak = weak_from_this();
+  (void)peer.router().route_call(std::string(wire::kHello), [weak](Ctx& ctx) -> Status {
+    auto self = weak.lock();
+    return self ? self->on_hello(ctx) : Status::from_code(code::kConnClosed, "closing");
+  });
+  for (std::string_view sm : {wire::kMethods, wire::kOpen, wire::kData, wire::kCredit, wire::kFin,
+                              wire::kReset, wire::kMessage, wire::kAck}) {
+    (void)peer.router().route_push(std::string(sm), [weak](Ctx& ctx) -> Status {
+      auto self = weak.lock();
+      return self ? self->dispatch(ctx) : Status();
+    });
+  }
+}
+
+std::string Mux::methods_json() const {
+  std::lock_guard lock(mutex);
+  json::array a;
+  for (const auto& m : methods_) a.emplace_back(m);
+  return json::serialize(a);
+}
+
+Status Mux::post_reg(std::string_view sm, MsgType) {
+  if (sm.starts_with(wire::kPrefix)) return {};
+  std::vector<std::shared_ptr<EndpointImpl>> endpoints;
+  {
+    std::lock_guard lock(mutex);
+    methods_.emplace(sm);
+    for (const auto& [s, ep] : by_session) endpoints.push_back(ep);
+  }
+  // Methods registered after clients connected reach them too (connect() may wait for them).
+  const std::string list = methods_json();
+  for (const auto& ep : endpoints) {
+    if (auto s = ep->session())
+      (void)s->push_raw(std::string(wire::kMethods), codec_id::kJson, list, {});
+  }
+  return {};
+}
+
+std::shared_ptr<EndpointImpl> Mux::endpoint_of(const Session& session) const {
+  std::lock_guard lock(mutex);
+  auto it = by_session.find(&session);
+  return it == by_session.end() ? nullptr : it->second;
+}
+
+std::uint64_t Mux::free_id(std::uint64_t requested) const {
+  if (requested != 0 && !by_client.contains(requested)) return requested;
+  std::uint64_t id = next_client_id_;
+  while (by_client.contains(id)) ++id;
+  return id;
+}
+
+Status Mux::on_hello(Ctx& ctx) {
+  if (side != Side::kServer) return Status::from_code(code::kNotFound, "");
+  boost::system::error_code ec;
+  const json::value v = json::parse(ctx.input().body, ec);
+  const json::object* hello = ec ? nullptr : v.if_object();
+  if (!hello) return Status::bad_message("geminio: hello is not a JSON object");
+  const std::uint64_t requested = uint_of(*hello, "client_id", 0);
+  const bool reconnect = hello->contains("reconnect") && hello->at("reconnect").is_bool() &&
+                         hello->at("reconnect").as_bool();
+  Meta meta;
+  if (const auto* m = hello->if_contains("meta"); m && m->is_string()) {
+    if (Status st = Meta::decode(m->as_string(), meta); !st.ok()) return st;
+  }
+  const auto window = static_cast<std::uint32_t>(uint_of(*hello, "window", options.window));
+  auto session = ctx.session().weak_self().lock();
+  if (!session) return Status::from_code(code::kConnClosed, "closing");
+
+  std::shared_ptr<EndpointImpl> ep;
+  bool fresh = false;
+  std::shared_ptr<Session> previous;
+  std::vector<Message> early;
+  {
+    std::unique_lock lock(mutex);
+    if (auto it = by_client.find(requested); reconnect && it != by_client.end()) {
+      ep = it->second;
+    } else {
+      Result<std::uint64_t> id{free_id(requested)};
+      if (assign) {
+        lock.unlock();  // the application's hook runs without our lock
+        id = assign(requested, meta);
+        lock.lock();
+      }
+      if (!id.status.ok()) return id.status;
+      if (by_client.contains(id.value)) {
+        return Status(code::kInvalidOp, "client id in use", std::to_string(id.value));
+      }
+      ep = std::make_shared<EndpointImpl>(shared_from_this(), Side::kServer, id.value, meta,
+                                          io_executor(*session));
+      by_client[id.value] = ep;
+      next_client_id_ = std::max(next_client_id_, id.value + 1);
+      fresh = true;
+    }
+    previous = ep->session();
+    if (previous == session) previous.reset();
+    if (previous) by_session.erase(previous.get());
+    by_session[session.get()] = ep;
+    if (auto it = early_.find(session.get()); it != early_.end()) {
+      early = std::move(it->second);
+      early_.erase(it);
+    }
+  }
+  if (previous) {
+    ep->connection_lost(previous.get(), "replaced by a new connection");
+    previous->close();
+  }
+  session->swap().set(kEndpointKey, std::weak_ptr<EndpointImpl>(ep));
+  ep->bind(session, window);
+  ep->set_remote_methods(string_list(hello->if_contains("methods")));
+  json::object reply;
+  reply["client_id"] = ep->client_id;
+  reply["methods"] = json::parse(methods_json());
+  reply["window"] = options.window;
+  ctx.set_reply_raw(codec_id::kJson, json::serialize(reply));
+  for (Message& m : early) {  // what the client wrote before its hello, in order
+    Message unused;
+    Ctx replay(*session, m, unused);
+    (void)dispatch(replay);
+  }
+  ep->resend_unacknowledged();
+  if (fresh && on_new_endpoint) on_new_endpoint(std::make_shared<Endpoint>(ep));
+  return {};
+}
+
+Status Mux::dispatch(Ctx& ctx) {
+  auto ep = endpoint_of(ctx.session());
+  if (!ep) {
+    if (side == Side::kClient) return {};
+    std::lock_guard lock(mutex);
+    auto& queue = early_[&ctx.session()];
+    if (queue.size() >= kMaxEarlyFrames) {
+      ctx.session().close();  // a client that never says hello cannot buffer without bound
+      return {};
+    }
+    queue.push_back(ctx.input());
+    return {};
+  }
+  const Message& in = ctx.input();
+  const std::string path = in.path();
+  const std::uint64_t stream = wire::meta_number(in.meta, wire::kStreamKey).value_or(0);
+  if (path == wire::kData) {
+    ep->on_data(stream, in.body);
+  } else if (path == wire::kCredit) {
+    ep->on_credit(stream,
+                  static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                      wire::meta_number(in.meta, wire::kCountKey).value_or(0), UINT32_MAX)));
+  } else if (path == wire::kMessage) {
+    const auto delivery = wire::meta_number(in.meta, wire::kDeliveryKey).value_or(1);
+    ep->on_message(stream, wire::meta_number(in.meta, wire::kIdKey).value_or(0),
+                   std::string(in.meta.get(wire::kTopicKey).value_or("")), in.body,
+                   std::string(in.meta.get(wire::kCustomKey).value_or("")),
+                   static_cast<Delivery>(std::min<std::uint64_t>(delivery, 2)));
+  } else if (path == wire::kAck) {
+    auto err = in.meta.get(wire::kErrorKey);
+    ep->on_ack(wire::meta_number(in.meta, wire::kIdKey).value_or(0),
+               err ? std::optional<std::string>(*err) : std::nullopt);
+  } else if (path == wire::kOpen) {
+    Meta meta;
+    if (Meta::decode(in.body, meta).ok()) ep->on_open(stream, std::move(meta));
+  } else if (path == wire::kFin) {
+    ep->on_fin(stream);
+  } else if (path == wire::kReset) {
+    ep->on_reset(stream, std::string(in.meta.get(wire::kReasonKey).value_or("reset")));
+  } else if (path == wire::kMethods) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(in.body, ec);
+    if (!ec) ep->set_remote_methods(string_list(&v));
+  }
+  return {};
+}
+
+std::pair<std::shared_ptr<EndpointImpl>, Status> Mux::hello(const std::shared_ptr<Session>& s,
+                                                            const ClientOptions& client) {
+  auto ep = std::make_shared<EndpointImpl>(shared_from_this(), Side::kClient, client.client_id,
+                                           client.meta, io_executor(*s));
+  {
+    std::lock_guard lock(mutex);
+    by_session[s.get()] = ep;
+  }
+  s->swap().set(kEndpointKey, std::weak_ptr<EndpointImpl>(ep));
+  ep->bind(s, options.window);
+  json::object hello;
+  hello["client_id"] = client.client_id;
+  hello["reconnect"] = false;
+  hello["meta"] = client.meta.encode();
+  hello["methods"] = json::parse(methods_json());
+  hello["window"] = options.window;
+  std::promise<Message> answer;
+  s->call_raw(std::string(wire::kHello), codec_id::kJson, json::serialize(hello), {},
+              [&answer](Message& reply) { answer.set_value(reply); });
+  Message reply = answer.get_future().get();
+  boost::system::error_code ec;
+  const json::value v = reply.status.ok() ? json::parse(reply.body, ec) : json::value();
+  const json::object* o = reply.status.ok() && !ec ? v.if_object() : nullptr;
+  if (!o) {
+    std::lock_guard lock(mutex);
+    by_session.erase(s.get());
+    return {nullptr,
+            reply.status.ok() ? Status::bad_message("geminio: bad hello reply") : reply.status};
+  }
+  ep->client_id = uint_of(*o, "client_id", 0);
+  ep->bind(s, static_cast<std::uint32_t>(uint_of(*o, "window", options.window)));
+  ep->set_remote_methods(string_list(o->if_contains("methods")));
+  std::lock_guard lock(mutex);
+  by_client[ep->client_id] = ep;
+  return {ep, {}};
+}
+
+void Mux::say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep) {
+  json::object hello;
+  hello["client_id"] = ep->client_id;
+  hello["reconnect"] = true;
+  hello["meta"] = ep->client_meta.encode();
+  hello["methods"] = json::parse(methods_json());
+  hello["window"] = options.window;
+  session.call_raw(std::string(wire::kHello), codec_id::kJson, json::serialize(hello), {},
+                   [weak_ep = std::weak_ptr<EndpointImpl>(ep), weak_s = session.weak_self(),
+                    window = options.window](Message& reply) {
+                     auto ep = weak_ep.lock();
+                     auto s = weak_s.lock();
+                     if (!ep || !s || !reply.status.ok()) return;  // the next redial tries again
+                     boost::system::error_code ec;
+                     const json::value v = json::parse(reply.body, ec);
+                     const json::object* o = ec ? nullptr : v.if_object();
+                     if (!o) return;
+                     ep->bind(s, static_cast<std::uint32_t>(uint_of(*o, "window", window)));
+                     ep->set_remote_methods(string_list(o->if_contains("methods")));
+                     ep->resend_unacknowledged();
+                   });
+}
+
+Status Mux::post_dial(Session& session, bool redialed) {
+  if (!redialed) return {};
+  auto ep = endpoint_of(session);
+  if (!ep) return {};
+  // The connection before this one is gone with its streams; say hello on the new one.
+  ep->connection_lost(&session, "connection lost");
+  say_hello_again(session, ep);
+  return {};
+}
+
+Status Mux::post_disconnect(Session& session) {
+  std::shared_ptr<EndpointImpl> ep;
+  {
+    std::lock_guard lock(mutex);
+    early_.erase(&session);
+    auto it = by_session.find(&session);
+    if (it == by_session.end()) return {};
+    ep = it->second;
+    by_session.erase(it);
+  }
+  if (side == Side::kClient) {
+    ep->close("connection closed");  // the client end gave up reconnecting
+  } else {
+    ep->connection_lost(&session, "connection lost");  // kept for the client's return
+  }
+  return {};
+}
+
+void Mux::close_all() {
+  std::map<std::uint64_t, std::shared_ptr<EndpointImpl>> all;
+  {
+    std::lock_guard lock(mutex);
+    all.swap(by_client);
+    by_session.clear();
+    early_.clear();
+  }
+  for (auto& [id, ep] : all) ep->close("endpoint closed");
+}
+
+}  // namespace tp::geminio::detail
