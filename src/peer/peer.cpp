@@ -149,7 +149,8 @@ struct Peer::Impl {
   std::string unix_path;
   std::mutex mutex;
   std::condition_variable closed_cv;
-  bool closed = false;
+  bool closed = false;       // close() has begun
+  bool close_done = false;   // close() has finished: the peer may be destroyed
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
@@ -287,7 +288,7 @@ Status Peer::listen_and_serve() {
 
 void Peer::wait_closed() {
   std::unique_lock lock(impl_->mutex);
-  impl_->closed_cv.wait(lock, [&] { return impl_->closed; });
+  impl_->closed_cv.wait(lock, [&] { return impl_->close_done; });
 }
 
 std::uint16_t Peer::listen_port() const { return impl_->port; }
@@ -418,8 +419,12 @@ void Peer::shutdown(std::chrono::milliseconds timeout) {
 
 void Peer::close() {
   {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->closed) return;
+    std::unique_lock lock(impl_->mutex);
+    if (impl_->closed) {
+      // Another thread (a signal's shutdown) is closing: return once it has finished.
+      impl_->closed_cv.wait(lock, [&] { return impl_->close_done; });
+      return;
+    }
     impl_->closed = true;
   }
   auto& core = impl_->core;
@@ -442,6 +447,8 @@ void Peer::close() {
     std::error_code ignored;
     std::filesystem::remove(impl_->unix_path, ignored);
   }
+  std::lock_guard lock(impl_->mutex);
+  impl_->close_done = true;
   impl_->closed_cv.notify_all();
 }
 
