@@ -65,7 +65,7 @@ class Peer {
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
-  /// The router. Add routes before listening or dialing.
+  /// The router. Routes may be added while serving (each path once).
   [[nodiscard]] Router& router() noexcept;
   /// Shorthand for router().route_call_func().
   template <class F>

@@ -6,6 +6,7 @@
 #include <boost/describe.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <functional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -119,7 +120,9 @@ Status call_push(F&& f, A&&... args) {
 }
 }  // namespace detail
 
-/// The routes of a peer, shared by every RouteGroup of its Router.
+/// The routes of a peer, shared by every RouteGroup of its Router. Routes may be added while the
+/// peer serves (found routes stay valid: a route is never removed or replaced once calls use it,
+/// so register each path once).
 class RouteTable {
  public:
   /// Adds a route; runs the peer plugins' post_reg (its failure removes the route again).
@@ -136,6 +139,7 @@ class RouteTable {
   NameStyle style = NameStyle::kHttp;
 
  private:
+  mutable std::shared_mutex mutex_;  // adds are rare, finds are every call
   std::unordered_map<std::string, Route> calls_;
   std::unordered_map<std::string, Route> pushes_;
   Route unknown_call_;

@@ -58,6 +58,15 @@ EndpointImpl::EndpointImpl(std::shared_ptr<Mux> m, Side s, std::uint64_t id, Met
   default_stream_->on_message = mux->options.on_message;
 }
 
+std::shared_ptr<EndpointImpl> EndpointImpl::create(std::shared_ptr<Mux> mux, Side side,
+                                                   std::uint64_t client_id, Meta client_meta,
+                                                   asio::any_io_executor executor) {
+  auto ep = std::make_shared<EndpointImpl>(std::move(mux), side, client_id, std::move(client_meta),
+                                           std::move(executor));
+  ep->default_stream_->endpoint = ep;
+  return ep;
+}
+
 void EndpointImpl::bind(const std::shared_ptr<Session>& session, std::uint32_t remote_window) {
   Lock lock(mutex_);
   if (closed_) return;
@@ -65,7 +74,6 @@ void EndpointImpl::bind(const std::shared_ptr<Session>& session, std::uint32_t r
   remote_window_ = remote_window;
   // The default stream lives as long as the endpoint; its bytes start afresh per connection.
   auto& d = *default_stream_;
-  d.endpoint = weak_from_this();
   d.received.clear();
   d.read_from = 0;
   d.consumed = 0;

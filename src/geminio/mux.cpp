@@ -128,8 +128,8 @@ Status Mux::on_hello(Ctx& ctx) {
       if (by_client.contains(id.value)) {
         return Status(code::kInvalidOp, "client id in use", std::to_string(id.value));
       }
-      ep = std::make_shared<EndpointImpl>(shared_from_this(), Side::kServer, id.value, meta,
-                                          io_executor(*session));
+      ep = EndpointImpl::create(shared_from_this(), Side::kServer, id.value, meta,
+                                io_executor(*session));
       by_client[id.value] = ep;
       next_client_id_ = std::max(next_client_id_, id.value + 1);
       fresh = true;
@@ -214,8 +214,8 @@ Status Mux::dispatch(Ctx& ctx) {
 
 std::pair<std::shared_ptr<EndpointImpl>, Status> Mux::hello(const std::shared_ptr<Session>& s,
                                                             const ClientOptions& client) {
-  auto ep = std::make_shared<EndpointImpl>(shared_from_this(), Side::kClient, client.client_id,
-                                           client.meta, io_executor(*s));
+  auto ep = EndpointImpl::create(shared_from_this(), Side::kClient, client.client_id, client.meta,
+                                 io_executor(*s));
   {
     std::lock_guard lock(mutex);
     by_session[s.get()] = ep;

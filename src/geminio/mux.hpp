@@ -34,7 +34,7 @@ class StreamImpl {
              std::uint32_t window, std::uint32_t remote_window,
              boost::asio::any_io_executor executor);
 
-  std::weak_ptr<EndpointImpl> endpoint;  // set when bound (the default stream: at each bind)
+  std::weak_ptr<EndpointImpl> endpoint;  // set before the stream is shared
   const std::uint64_t id;
   const Meta meta;
   const Side opened_by;
@@ -76,6 +76,10 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
  public:
   EndpointImpl(std::shared_ptr<Mux> mux, Side side, std::uint64_t client_id, Meta client_meta,
                boost::asio::any_io_executor executor);
+  /// Builds an endpoint whose default stream knows it (use this, not the constructor).
+  static std::shared_ptr<EndpointImpl> create(std::shared_ptr<Mux> mux, Side side,
+                                              std::uint64_t client_id, Meta client_meta,
+                                              boost::asio::any_io_executor executor);
 
   // Connection lifetime (any thread).
   void bind(const std::shared_ptr<Session>& session, std::uint32_t remote_window);

@@ -65,17 +65,24 @@ std::string map_service_method(std::string_view name, NameStyle style) {
 
 Status RouteTable::add(MsgType type, std::string service_method, Route route) {
   auto& table = type == MsgType::kCall ? calls_ : pushes_;
-  auto [it, inserted] = table.insert_or_assign(service_method, std::move(route));
+  {
+    std::unique_lock lock(mutex_);
+    table.insert_or_assign(service_method, std::move(route));
+  }
+  // The hooks run without the lock (a plugin may announce the route to remote peers, which may
+  // call it at once).
   if (Status st =
           run_hooks({peer_plugins_}, &Plugin::post_reg, std::string_view(service_method), type);
       !st.ok()) {
-    table.erase(it);
+    std::unique_lock lock(mutex_);
+    table.erase(service_method);
     return st;
   }
   return {};
 }
 
 const Route* RouteTable::find(MsgType type, const std::string& path) const {
+  std::shared_lock lock(mutex_);
   const auto& table = type == MsgType::kCall ? calls_ : pushes_;
   if (auto it = table.find(path); it != table.end()) return &it->second;
   const Route& unknown = type == MsgType::kCall ? unknown_call_ : unknown_push_;
@@ -83,10 +90,12 @@ const Route* RouteTable::find(MsgType type, const std::string& path) const {
 }
 
 bool RouteTable::routed_as_other_type(MsgType type, const std::string& path) const {
+  std::shared_lock lock(mutex_);
   return (type == MsgType::kCall ? pushes_ : calls_).contains(path);
 }
 
 void RouteTable::set_unknown(MsgType type, Route route) {
+  std::unique_lock lock(mutex_);
   (type == MsgType::kCall ? unknown_call_ : unknown_push_) = std::move(route);
 }
 

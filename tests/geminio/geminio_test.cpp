@@ -30,6 +30,15 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds lim
   return true;
 }
 
+// The outcome of one read_some as an error code (errors through futures would be exceptions,
+// whose shared ownership TSan cannot follow inside libstdc++).
+std::future<boost::system::error_code> read_outcome(Stream& s, asio::mutable_buffer b) {
+  auto p = std::make_shared<std::promise<boost::system::error_code>>();
+  auto f = p->get_future();
+  s.async_read_some(b, [p](boost::system::error_code ec, std::size_t) { p->set_value(ec); });
+  return f;
+}
+
 PeerConfig client_config() {
   return {.redial_times = -1, .redial_interval = std::chrono::milliseconds(10)};
 }
@@ -169,25 +178,14 @@ TEST(Geminio, StreamsCarryBytesCloseResetAndAreLimited) {
   // Close: the other side reads eof; reset: operations fail with connection_reset.
   a->close();
   char byte = 0;
-  auto eof = accepted->async_read_some(asio::buffer(&byte, 1), asio::use_future);
-  try {
-    (void)eof.get();
-    ADD_FAILURE() << "expected eof";
-  } catch (const boost::system::system_error& e) {
-    EXPECT_EQ(e.code(), asio::error::eof);
-  }
+  EXPECT_EQ(read_outcome(*accepted, asio::buffer(&byte, 1)).get(), asio::error::eof);
   auto [b, bst] = ep->open_stream();
   ASSERT_TRUE(bst.ok());
   auto b_server = server_ep->accept_stream(5s);
   ASSERT_TRUE(b_server);
-  auto pending = b->async_read_some(asio::buffer(&byte, 1), asio::use_future);
+  auto pending = read_outcome(*b, asio::buffer(&byte, 1));
   b_server->reset("no thanks");
-  try {
-    (void)pending.get();
-    ADD_FAILURE() << "expected a reset";
-  } catch (const boost::system::system_error& e) {
-    EXPECT_EQ(e.code(), asio::error::connection_reset);
-  }
+  EXPECT_EQ(pending.get(), asio::error::connection_reset);
 
   // The limit: 3 open streams per connection.
   std::vector<Stream> open;
@@ -257,7 +255,10 @@ TEST(Geminio, AStalledStreamDoesNotSlowTheOthers) {
   ASSERT_TRUE(stalled_server && busy_server);
 
   const std::string big(1 << 20, 's');
-  auto stalled_write = asio::async_write(stalled, asio::buffer(big), asio::use_future);
+  std::promise<boost::system::error_code> stalled_done;
+  auto stalled_write = stalled_done.get_future();
+  asio::async_write(stalled, asio::buffer(big),
+                    [&](boost::system::error_code ec, std::size_t) { stalled_done.set_value(ec); });
   const std::string data(8 << 20, 'b');
   auto busy_write = asio::async_write(busy, asio::buffer(data), asio::use_future);
   std::string got(data.size(), '\0');
@@ -271,7 +272,7 @@ TEST(Geminio, AStalledStreamDoesNotSlowTheOthers) {
   (void)server.peer().route_call_func("/one", [](Ctx&, const int& x) -> Result<int> { return x; });
   EXPECT_TRUE(ep->call("/one", 1, sum).ok());
   stalled.reset("giving up");
-  EXPECT_THROW((void)stalled_write.get(), boost::system::system_error);
+  EXPECT_EQ(stalled_write.get(), asio::error::connection_reset);
 }
 
 TEST(Geminio, BeastHttpOverAStream) {
@@ -322,15 +323,10 @@ TEST(Geminio, AfterADroppedConnectionMethodsAreRoutedAndDeadStreamsReportClosed)
   auto stream = *ep->open_stream().first;
   ASSERT_TRUE(server_ep->accept_stream(5s));
   char byte = 0;
-  auto pending = stream.async_read_some(asio::buffer(&byte, 1), asio::use_future);
+  auto pending = read_outcome(stream, asio::buffer(&byte, 1));
 
   server_ep->session()->close();  // the connection drops; the client reconnects on its own
-  try {
-    (void)pending.get();
-    ADD_FAILURE() << "a stream of the lost connection must report closed";
-  } catch (const boost::system::system_error& e) {
-    EXPECT_EQ(e.code(), asio::error::connection_reset);
-  }
+  EXPECT_EQ(pending.get(), asio::error::connection_reset);  // a dead stream reports closed
   EXPECT_FALSE(stream.is_open());
   // The same endpoint on both ends, and the server routes calls to the client again (Geminio#117).
   int pong = 0;
@@ -406,16 +402,17 @@ TEST(Geminio, ClosingAnEndpointWithAHundredActiveStreamsReleasesEverything) {
   auto client = std::make_unique<Client>(client_config());
   auto [ep, st] = client->connect(addr_of(*server));
   ASSERT_TRUE(st.ok());
-  std::vector<std::future<std::size_t>> reads;
+  std::vector<std::future<boost::system::error_code>> reads;
+  std::deque<Stream> streams;
   std::vector<std::array<char, 16>> bufs(100);
   for (int i = 0; i < 100; ++i) {
-    auto s = *ep->open_stream().first;
-    reads.push_back(s.async_read_some(asio::buffer(bufs[i]), asio::use_future));
+    streams.push_back(*ep->open_stream().first);
+    reads.push_back(read_outcome(streams.back(), asio::buffer(bufs[i])));
   }
   ep->close();
   for (auto& r : reads) {
     ASSERT_EQ(r.wait_for(5s), std::future_status::ready);
-    EXPECT_THROW((void)r.get(), boost::system::system_error);
+    EXPECT_EQ(r.get(), asio::error::connection_reset);
   }
   client.reset();
   server.reset();  // LeakSanitizer (the asan run) checks nothing is left behind
