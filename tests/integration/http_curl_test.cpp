@@ -5,37 +5,32 @@
 #include <cstdio>
 
 #include "integration/math_peer.hpp"
+#include "integration/shell.hpp"
 
 namespace tp {
 namespace {
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
 
 TEST(HttpCurl, CurlCallsTheMathService) {
   if (std::system("command -v curl > /dev/null 2>&1") != 0) GTEST_SKIP() << "curl is not installed";
   test::MathServer srv;
   const std::string url = "http://" + srv.addr();
-  EXPECT_EQ(run("curl -s -X POST '" + url +
-                "/math/add?author=curl' -H 'Content-Type: application/json' -d '[1,2,3]'"),
-            "6");
+  EXPECT_EQ(
+      test::run_command("curl -s -X POST '" + url +
+                        "/math/add?author=curl' -H 'Content-Type: application/json' -d '[1,2,3]'"),
+      "6");
   EXPECT_EQ(srv.last_author(), "curl");
-  EXPECT_EQ(run("curl -s -o /dev/null -w '%{http_code}' -X POST " + url + "/no/such -d '1'"),
+  EXPECT_EQ(test::run_command("curl -s -o /dev/null -w '%{http_code}' -X POST " + url +
+                              "/no/such -d '1'"),
             "404");
-  EXPECT_EQ(run("curl -s -X POST " + url + "/math/add -H 'Content-Type: application/json' -d '[]'"),
+  EXPECT_EQ(test::run_command("curl -s -X POST " + url +
+                              "/math/add -H 'Content-Type: application/json' -d '[]'"),
             R"({"code":1001,"msg":"empty list","cause":"need at least one number"})");
   // Keep-alive: two requests on one connection are answered in order.
-  EXPECT_EQ(run("curl -s -X POST " + url +
-                "/math/add -H 'Content-Type: application/json' -d '[1]' --next -X POST " + url +
-                "/math/add -H 'Content-Type: application/json' -d '[2,2]'"),
-            "14");
+  EXPECT_EQ(
+      test::run_command("curl -s -X POST " + url +
+                        "/math/add -H 'Content-Type: application/json' -d '[1]' --next -X POST " +
+                        url + "/math/add -H 'Content-Type: application/json' -d '[2,2]'"),
+      "14");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "integration/math_peer.hpp"
+#include "integration/shell.hpp"
 #include "integration/test_certs.hpp"
 
 namespace tp {
@@ -150,25 +151,15 @@ TEST(Tls, APlainClientIsClosedAndTheServerKeepsServing) {
   EXPECT_EQ(no_cert.listen().code(), code::kWrongConn);
 }
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
-
 TEST(Tls, CurlCallsThroughHttps) {
   if (std::system("command -v curl > /dev/null 2>&1") != 0) GTEST_SKIP() << "curl is not installed";
   test::MathServer srv(tls_server_config());
   const auto ca =
       std::filesystem::path(testing::TempDir()) / ("ca_" + std::to_string(getpid()) + ".pem");
   std::ofstream(ca) << pki().ca.cert_pem;
-  EXPECT_EQ(run("curl -s --cacert " + ca.string() +
-                " -X POST 'https://localhost:" + std::to_string(srv.peer.listen_port()) +
-                "/math/add' -H 'Content-Type: application/json' -d '[1,2,3]'"),
+  EXPECT_EQ(test::run_command("curl -s --cacert " + ca.string() + " -X POST 'https://localhost:" +
+                              std::to_string(srv.peer.listen_port()) +
+                              "/math/add' -H 'Content-Type: application/json' -d '[1,2,3]'"),
             "6");
   std::filesystem::remove(ca);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "teleport/codec/plain.hpp"
+#include "teleport/codec/type_traits.hpp"
 #include "teleport/status.hpp"
 
 namespace tp::form {
@@ -32,14 +33,8 @@ concept PlainField = requires(const T& v, T& out, std::string& text) {
   plain::marshal(v, text);
   plain::unmarshal(std::string_view(), out);
 };
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-template <class T>
-struct is_vector : std::false_type {};
-template <class T>
-struct is_vector<std::vector<T>> : std::true_type {};
+using codec_traits::is_optional;
+using codec_traits::is_vector;
 
 /// Appends the pairs of one struct field: a value, a repeated key per element, none if unset.
 template <class V>

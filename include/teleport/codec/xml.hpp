@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "teleport/codec/plain.hpp"
+#include "teleport/codec/type_traits.hpp"
 #include "teleport/status.hpp"
 
 namespace tp::xml {
@@ -40,14 +41,8 @@ Status parse(std::string_view data, std::vector<Element>& roots);
 void append_escaped(std::string_view text, std::string& out);
 
 namespace detail {
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-template <class T>
-struct is_vector : std::false_type {};
-template <class T>
-struct is_vector<std::vector<T>> : std::true_type {};
+using codec_traits::is_optional;
+using codec_traits::is_vector;
 
 template <class T>
 concept Scalar = plain::Codable<T>;
