@@ -122,6 +122,10 @@ void EndpointImpl::close(const std::string& why) {
     });
   }
   outbox_.clear();
+  // Handlers often hold their endpoint (a chatroom's handler publishes back through it): drop
+  // them so that the endpoint can be freed.
+  default_stream_->on_message = nullptr;
+  default_stream_->inbox.clear();
   default_stream_->inbox_cv.notify_all();
   accept_cv_.notify_all();
   methods_cv_.notify_all();
