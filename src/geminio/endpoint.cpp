@@ -507,7 +507,7 @@ void EndpointImpl::on_message(std::uint64_t stream, std::uint64_t id, std::strin
 }
 
 void EndpointImpl::acknowledge(const InboundState& in, std::optional<std::string> error) {
-  if (in.delivery == Delivery::kEffectivelyOnce && in.endpoint.lock()) {
+  if (in.delivery == Delivery::kEffectivelyOnce) {
     mux->options.dedup->record(client_id, in.id, error.value_or(""));
   }
   Meta m = stream_meta(in.stream);

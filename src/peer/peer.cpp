@@ -149,8 +149,8 @@ struct Peer::Impl {
   std::string unix_path;
   std::mutex mutex;
   std::condition_variable closed_cv;
-  bool closed = false;       // close() has begun
-  bool close_done = false;   // close() has finished: the peer may be destroyed
+  bool closed = false;      // close() has begun
+  bool close_done = false;  // close() has finished: the peer may be destroyed
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
@@ -216,7 +216,8 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
   const bool known_proto = make_proto(config.proto, {}) != nullptr;
   if (impl_->init_status.ok() && !known_proto) {
     impl_->init_status = Status::from_code(
-        code::kWrongConn, "unknown protocol \"" + config.proto + "\" (want raw, json or pb)");
+        code::kWrongConn, "unknown protocol \"" + config.proto +
+                              "\" (want raw, json, pb, http, thrift or a registered one)");
   }
   impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
   if (impl_->init_status.ok() && impl_->core->config.tls) {

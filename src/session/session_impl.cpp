@@ -128,7 +128,7 @@ void SessionImpl::start() {
       });
     }
     if (self->tls_context()) {
-      self->begin_tls([self] { self->read_more(); });
+      self->begin_tls();
       return;
     }
     self->ready({});
@@ -141,26 +141,29 @@ void SessionImpl::ready(Status st) {
   ready_fn_ = nullptr;
 }
 
-void SessionImpl::begin_tls(std::function<void()> then) {
-  namespace ssl = asio::ssl;
-  const bool client = dialed_to_.has_value();
+void SessionImpl::begin_tls() {
+  tls_handshake([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) {
+      Status st = Status::from_code(code::kConnClosed, "tls handshake: " + ec.message());
+      self->core_->logger->info("session {}: {}", self->remote_addr(), st.cause());
+      self->ready(st);
+      self->shutdown(st);
+      return;
+    }
+    self->ready({});
+    self->read_more();
+    self->flush();
+  });
+}
+
+void SessionImpl::tls_handshake(std::function<void(boost::system::error_code)> done) {
   new_tls_stream();
   handshaking_ = true;
   tls_->async_handshake(
-      client ? ssl::stream_base::client : ssl::stream_base::server,
-      [self = shared_from_this(), then = std::move(then)](boost::system::error_code ec) {
+      dialed_to_ ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+      [self = shared_from_this(), done = std::move(done)](boost::system::error_code ec) {
         self->handshaking_ = false;
-        if (self->closed_) return;
-        if (ec) {
-          Status st = Status::from_code(code::kConnClosed, "tls handshake: " + ec.message());
-          self->core_->logger->info("session {}: {}", self->remote_addr(), st.cause());
-          self->ready(st);
-          self->shutdown(st);
-          return;
-        }
-        self->ready({});
-        then();
-        self->flush();
+        if (!self->closed_) done(ec);
       });
 }
 
@@ -823,18 +826,15 @@ void SessionImpl::new_tls_stream() {
 }
 
 void SessionImpl::redial_tls(int attempt) {
-  new_tls_stream();
-  tls_->async_handshake(asio::ssl::stream_base::client,
-                        [self = shared_from_this(), attempt](boost::system::error_code ec) {
-                          if (self->closed_) return;
-                          if (ec) {
-                            boost::system::error_code ignored;
-                            self->socket_.close(ignored);
-                            self->retry_redial(attempt, "tls handshake: " + ec.message());
-                            return;
-                          }
-                          self->redialed(attempt);
-                        });
+  tls_handshake([self = shared_from_this(), attempt](boost::system::error_code ec) {
+    if (ec) {
+      boost::system::error_code ignored;
+      self->socket_.close(ignored);
+      self->retry_redial(attempt, "tls handshake: " + ec.message());
+      return;
+    }
+    self->redialed(attempt);
+  });
 }
 
 void SessionImpl::retry_redial(int attempt, const std::string& why) {

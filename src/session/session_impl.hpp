@@ -67,7 +67,8 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
 
   bool on_io_thread() const;
   void apply_socket_options();
-  void begin_tls(std::function<void()> then);
+  void begin_tls();
+  void tls_handshake(std::function<void(boost::system::error_code)> done);
   boost::asio::ssl::context* tls_context() const;  // null: this connection has no TLS
   void new_tls_stream();
   void redial_tls(int attempt);

@@ -57,6 +57,28 @@ TEST(Tls, CallsAndPushesOverTcpWithAVerifiedServer) {
   EXPECT_EQ(srv.pushes.load(), 1);
 }
 
+TEST(Tls, ARedialHandshakesAgain) {
+  auto srv = std::make_unique<test::MathServer>(tls_server_config());
+  const std::string addr = srv->addr();
+  Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(10),
+               .tls = TlsConfig{.ca_pem = pki().ca.cert_pem}});
+  auto [s, st] = client.dial(addr);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  int sum = 0;
+  ASSERT_TRUE(s->call("/math/add", std::vector<int>{1, 2}, sum).ok());
+  srv.reset();  // the server goes away and comes back on the same port
+  PeerConfig again = tls_server_config();
+  again.listen_address = addr;
+  srv = std::make_unique<test::MathServer>(again);
+  bool ok = false;
+  for (int i = 0; i < 500 && !ok; ++i) {
+    ok = s->call("/math/add", std::vector<int>{2, 3}, sum).ok();
+    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(sum, 5);
+}
+
 TEST(Tls, FromFilesOverAUnixSocket) {
   const auto dir = std::filesystem::path(testing::TempDir()) / ("tls_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
