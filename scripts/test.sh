@@ -6,4 +6,4 @@ bash scripts/deps.sh
 preset="${1:-debug}"
 cmake --preset "$preset"
 cmake --build --preset "$preset"
-ctest --preset "$preset" --output-on-failure
+bash scripts/ctest.sh --preset "$preset"

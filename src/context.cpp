@@ -13,14 +13,15 @@
 namespace tp {
 
 std::optional<std::string> Ctx::query_param(std::string_view key) const {
-  auto ref = boost::urls::parse_relative_ref(input_.service_method);
-  if (!ref) return std::nullopt;
-  // Copy the query into its own buffer: Boost.URL 1.81's params iterator may read past a view.
-  boost::urls::url owned(*ref);
-  for (auto param : owned.params()) {
-    if (param.key == key) return std::string(param.value);
-  }
-  return std::nullopt;
+  // As Go eRPC reads it: a malformed escape (`?c=100%`) is kept as written, not an error.
+  std::optional<std::string> found;
+  (void)parse_query_pairs(
+      input_.query(), "query",
+      [&](std::string k, std::string v) {
+        if (!found && k == key) found = std::move(v);
+      },
+      BadEscapes::kKeepLiteral);
+  return found;
 }
 
 std::string Ctx::real_ip() const {

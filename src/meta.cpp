@@ -75,9 +75,12 @@ std::string Meta::encode() const {
 
 Status Meta::decode(std::string_view text, Meta& out) {
   out.clear();
-  return parse_query_pairs(text, "meta", [&](std::string key, std::string value) {
-    out.pairs_.emplace_back(std::move(key), std::move(value));
-  });
+  return parse_query_pairs(
+      text, "meta",
+      [&](std::string key, std::string value) {
+        out.pairs_.emplace_back(std::move(key), std::move(value));
+      },
+      BadEscapes::kKeepLiteral);
 }
 
 void append_escaped(std::string_view text, std::string& out) {
@@ -87,14 +90,50 @@ void append_escaped(std::string_view text, std::string& out) {
   boost::urls::encode(out.data() + at, n, text, kUnescaped);
 }
 
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Go eRPC's meta reader (fasthttp's Args): `%XX` decodes, `+` is a space, and a `%` not followed by
+// two hex digits stays as it is. Boost.URL has no such mode (it refuses the whole part), hence
+// this loop.
+void decode_keeping_bad_escapes(std::string_view part, std::string& out) {
+  out.clear();
+  out.reserve(part.size());
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    const char c = part[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < part.size() && hex_value(part[i + 1]) >= 0 &&
+               hex_value(part[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(part[i + 1]) * 16 + hex_value(part[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+}
+
+}  // namespace
+
 Status parse_query_pairs(std::string_view text, std::string_view what,
-                         const std::function<void(std::string, std::string)>& fn) {
+                         const std::function<void(std::string, std::string)>& fn,
+                         BadEscapes bad_escapes) {
   // Boost.URL 1.81's params iterator reads past the end of a view that is not the end of its
   // buffer (a frame's meta is followed by the body), so we split on '&' and '=' here and let
   // Boost.URL validate and decode each part.
   const boost::urls::encoding_opts plus_is_space(/*space_as_plus=*/true);
   auto decode = [&](std::string_view part, std::string& out) -> Status {
     auto pct = boost::urls::make_pct_string_view(part);
+    if (!pct && bad_escapes == BadEscapes::kKeepLiteral) {
+      decode_keeping_bad_escapes(part, out);
+      return {};
+    }
     if (!pct) {
       return Status::bad_message("bad percent-encoding in " + std::string(what) + ": " +
                                  pct.error().message());

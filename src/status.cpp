@@ -67,22 +67,25 @@ Status Status::parse_query(std::string_view text, Status& out) {
   out = Status();
   if (text == "code=0") return {};  // every OK message Go sends
   Status bad;
-  Status st = parse_query_pairs(text, "status", [&](std::string key, std::string value) {
-    if (key == "code") {
-      std::int32_t code = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
-      if (ec != std::errc() || end != value.data() + value.size()) {
-        bad = bad_message("status code is not an int32: \"" + value + "\"");
-        return;
-      }
-      out.code_ = code;
-    } else if (key == "msg") {
-      out.msg_ = std::move(value);
-    } else if (key == "cause") {
-      out.cause_ = std::move(value);
-      out.has_cause_ = true;
-    }
-  });
+  Status st = parse_query_pairs(
+      text, "status",
+      [&](std::string key, std::string value) {
+        if (key == "code") {
+          std::int32_t code = 0;
+          auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
+          if (ec != std::errc() || end != value.data() + value.size()) {
+            bad = bad_message("status code is not an int32: \"" + value + "\"");
+            return;
+          }
+          out.code_ = code;
+        } else if (key == "msg") {
+          out.msg_ = std::move(value);
+        } else if (key == "cause") {
+          out.cause_ = std::move(value);
+          out.has_cause_ = true;
+        }
+      },
+      BadEscapes::kKeepLiteral);
   return st.ok() ? bad : st;
 }
 

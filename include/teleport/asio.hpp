@@ -45,20 +45,21 @@ Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions o
           done(std::move(st));
           return;
         }
-        boost::asio::co_spawn(io_executor(ctx.session()), fn(ctx, *arg),
-                              [&ctx, arg, done = std::move(done)](std::exception_ptr error, auto result) {
-                                if (error) {
-                                  try {
-                                    std::rethrow_exception(error);
-                                  } catch (const std::exception& e) {
-                                    done(Status::from_code(code::kInternalServerError, e.what()));
-                                  } catch (...) {
-                                    done(Status::from_code(code::kInternalServerError, "unknown exception"));
-                                  }
-                                  return;
-                                }
-                                done(result.status.ok() ? ctx.set_reply(result.value) : result.status);
-                              });
+        boost::asio::co_spawn(
+            io_executor(ctx.session()), fn(ctx, *arg),
+            [&ctx, arg, done = std::move(done)](std::exception_ptr error, auto result) {
+              if (error) {
+                try {
+                  std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                  done(Status::from_code(code::kInternalServerError, e.what()));
+                } catch (...) {
+                  done(Status::from_code(code::kInternalServerError, "unknown exception"));
+                }
+                return;
+              }
+              done(result.status.ok() ? ctx.set_reply(result.value) : result.status);
+            });
       },
       std::move(opts));
 }

@@ -60,9 +60,16 @@ class Meta {
 /// Appends `text` escaped as Go eRPC escapes meta and status: all but [A-Za-z0-9*-._] as %XX.
 void append_escaped(std::string_view text, std::string& out);
 
+/// What a malformed percent-escape (`%`, `%4`, `%zz`) becomes when a query is parsed.
+enum class BadEscapes {
+  kReject,       ///< a 400 status naming the text (Go's url.ParseQuery: form bodies)
+  kKeepLiteral,  ///< kept as written (Go eRPC's meta, status and service-method query)
+};
+
 /// Parses a query string `k=v&k2=v2` ('+' is a space) and calls `fn(key, value)` for each pair
-/// with a non-empty key. A malformed percent-escape gives a 400 status naming `what`.
+/// with a non-empty key; a malformed escape is rejected with a 400 naming `what`, or kept.
 Status parse_query_pairs(std::string_view text, std::string_view what,
-                         const std::function<void(std::string, std::string)>& fn);
+                         const std::function<void(std::string, std::string)>& fn,
+                         BadEscapes bad_escapes = BadEscapes::kReject);
 
 }  // namespace tp

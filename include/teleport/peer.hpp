@@ -38,9 +38,8 @@ struct PeerConfig {
   bool count_time = false;    ///< log the cost of every call
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
-  std::string proto = "raw";  ///< wire protocol: raw, json, pb, http or thrift
-  bool detect_protocol =
-      true;  ///< accepted connections: pick the protocol from the first bytes
+  std::string proto = "raw";    ///< wire protocol: raw, json, pb, http or thrift
+  bool detect_protocol = true;  ///< accepted connections: pick the protocol from the first bytes
   RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5
   NameStyle name_style = NameStyle::kHttp;   ///< how controller names become service methods
   unsigned io_threads = 0;                   ///< I/O threads (0: one per core)
@@ -53,6 +52,25 @@ struct PeerConfig {
   int write_buffer_size = 0;                 ///< SO_SNDBUF (0: system default)
   std::function<void(int fd)> control_fd;    ///< called with each new connection's descriptor
   std::optional<TlsConfig> tls;  ///< TLS on every connection this peer accepts and dials
+
+  // Limits against slow, greedy or hostile peers (0 turns a limit off).
+  /// Bytes all sessions together may hold in incoming frames and decompressed bodies; a session
+  /// that would go past it stops reading until others release (then read_timeout applies).
+  std::size_t read_budget = std::size_t{256} << 20;
+  /// Bytes a session may have queued but unsent; past it the session stops reading (TCP
+  /// backpressure) until the remote side has taken half of them.
+  std::size_t max_unsent_bytes = std::size_t{4} << 20;
+  /// A frame whose first bytes arrived must be complete within this.
+  std::chrono::milliseconds read_timeout{30000};
+  /// A write the remote side does not take (it is not reading) fails after this.
+  std::chrono::milliseconds write_timeout{30000};
+  /// An accepted connection must finish its TLS handshake and send its first frame within this.
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// A session with no bytes in or out for this long is closed (default off: long-lived push
+  /// connections are normal).
+  std::chrono::milliseconds idle_timeout{0};
+  /// Sessions this peer holds at once (accepted and dialed); accepts beyond it are closed.
+  std::size_t max_connections = 0;
 };
 
 /// A peer: it listens and dials; every connection is a Session with the same router.

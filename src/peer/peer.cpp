@@ -6,6 +6,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -55,7 +56,8 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
                                       .size_limit = config.message_size_limit,
                                       .filters = nullptr})),
       logger(teleport_logger()),
-      pool(std::make_shared<IoPool>(config.io_threads)) {
+      pool(std::make_shared<IoPool>(config.io_threads)),
+      read_budget(config.read_budget) {
   if (!proto)
     proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version,
                                                        .size_limit = config.message_size_limit,
@@ -65,6 +67,13 @@ PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
                                            .size_limit = config.message_size_limit,
                                            .filters = nullptr}));
   }
+  // Deadlines are checked a few times per shortest timeout (coarse: they guard against peers that
+  // stall for seconds, not milliseconds).
+  for (auto limit :
+       {config.read_timeout, config.write_timeout, config.handshake_timeout, config.idle_timeout}) {
+    if (limit.count() > 0) deadline_period = std::min(deadline_period, limit / 4);
+  }
+  deadline_period = std::max(deadline_period, std::chrono::milliseconds(20));
   router.table().style = config.name_style;
   timed = config.count_time || config.slow_call_threshold.count() > 0 ||
           config.default_context_age.count() > 0;
@@ -154,6 +163,11 @@ struct Peer::Impl {
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
+  // Accepting, on the acceptor's thread: the backoff after errors, and refusals over the limit.
+  std::unique_ptr<asio::steady_timer> accept_timer;
+  std::chrono::milliseconds accept_backoff{0};
+  std::size_t accept_errors = 0;
+  std::size_t refused_over_limit = 0;
 
   // Waits for the restart signal: hands the listener to a new copy of the executable, then
   // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
@@ -187,27 +201,69 @@ struct Peer::Impl {
     asio::post(acceptor->get_executor(), [&] {
       boost::system::error_code ignored;
       acceptor->close(ignored);
+      if (accept_timer) accept_timer->cancel();
       done.set_value();
     });
     done.get_future().wait();
   }
 
   void accept_next() {
-    acceptor->async_accept(core->pool->pick(), [this](boost::system::error_code ec,
-                                                      SessionImpl::Socket socket) {
-      if (ec == asio::error::operation_aborted || core->pool->stopped) return;
-      if (!ec) {
-        auto session = std::make_shared<SessionImpl>(core, std::move(socket));
-        if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
-          core->logger->info("post_accept refused {}: {}", session->remote_addr(), st.to_string());
-          session->close();  // on its own thread, without reading a byte from it
-        } else {
-          core->add_session(session);
-          session->start();
-        }
-      }
-      accept_next();
+    acceptor->async_accept(
+        core->pool->pick(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
+          if (ec == asio::error::operation_aborted || core->pool->stopped) return;
+          if (ec) {
+            back_off_accepting(ec);
+            return;
+          }
+          if (accept_errors > 0) {
+            core->logger->warn("accept: recovered after {} failed attempts", accept_errors);
+            accept_errors = 0;
+            accept_backoff = {};
+          }
+          adopt_accepted(std::move(socket));
+          accept_next();
+        });
+  }
+
+  // Accept errors (EMFILE, ENFILE, ENOBUFS, ...) persist until something is released: retrying at
+  // once would spin. Wait 10 ms, doubling to 1 s, and log once per burst.
+  void back_off_accepting(boost::system::error_code ec) {
+    if (accept_errors++ == 0)
+      core->logger->warn("accept: {}; retrying with backoff until it succeeds", ec.message());
+    accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(10),
+                                std::chrono::milliseconds(1000));
+    if (!accept_timer)
+      accept_timer = std::make_unique<asio::steady_timer>(acceptor->get_executor());
+    accept_timer->expires_after(accept_backoff);
+    accept_timer->async_wait([this](boost::system::error_code tec) {
+      if (!tec && !core->pool->stopped && acceptor->is_open()) accept_next();
     });
+  }
+
+  void adopt_accepted(SessionImpl::Socket socket) {
+    const std::size_t limit = core->config.max_connections;
+    if (limit > 0 && count_sessions() >= limit) {
+      if (refused_over_limit++ % 1000 == 0) {
+        core->logger->warn("connection limit {} reached: refused {} connection(s) so far", limit,
+                           refused_over_limit);
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    auto session = std::make_shared<SessionImpl>(core, std::move(socket));
+    if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
+      core->logger->info("post_accept refused {}: {}", session->remote_addr(), st.to_string());
+      session->close();  // on its own thread, without reading a byte from it
+    } else {
+      core->add_session(session);
+      session->start();
+    }
+  }
+
+  std::size_t count_sessions() const {
+    std::lock_guard lock(core->hub_mutex);
+    return core->sessions.size();
   }
 };
 
@@ -441,6 +497,7 @@ void Peer::close() {
   }
   for (const auto& s : sessions) s->close();
   core->pool->join();  // returns once every socket operation has finished
+  impl_->accept_timer.reset();
   impl_->acceptor.reset();
   impl_->signals.reset();
   impl_->restart_signals.reset();

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "session/read_budget.hpp"
 #include "teleport/peer.hpp"
 #include "teleport/proto/raw_proto.hpp"
 
@@ -59,6 +60,8 @@ struct PeerCore {
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
+  ReadBudget read_budget;              // bytes in incoming frames and decompressed bodies
+  std::chrono::milliseconds deadline_period{250};  // how often session deadlines are checked
   bool timed = false;  // calls need timestamps (count time, slow calls, context age)
   std::unique_ptr<boost::asio::ssl::context> tls_server;  // set when config.tls is
   std::unique_ptr<boost::asio::ssl::context> tls_client;

@@ -1,5 +1,7 @@
 #include "proto/framing.hpp"
 
+#include <algorithm>
+
 namespace tp::detail {
 
 std::string hex_byte(std::uint8_t b) {
@@ -27,13 +29,13 @@ Status pack_filters(const XferRegistry& filters, const XferPipe& pipe, std::stri
   return {};
 }
 
-Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::uint32_t size_limit,
+Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::size_t max_size,
                       std::string_view& payload, std::string& scratch) {
   std::string unfiltered;
   for (auto id : pipe) {
     const XferFilter* filter = filters.find(id);
     if (!filter) return Status::bad_message("unknown xfer filter id " + hex_byte(id));
-    if (Status st = filter->unpack(payload, unfiltered, size_limit); !st.ok()) {
+    if (Status st = filter->unpack(payload, unfiltered, max_size); !st.ok()) {
       return Status::bad_message(std::string(filter->name()) + " filter: " + st.cause());
     }
     scratch.swap(unfiltered);
@@ -47,7 +49,7 @@ Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
 }
 
 DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
-                             std::string& scratch) const {
+                             std::string& scratch, std::size_t unpack_limit) const {
   auto error = [](std::string cause) {
     return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))};
   };
@@ -70,7 +72,8 @@ DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string
   if (!ids) return error("xfer pipe of " + std::to_string(count) + " ids overruns the frame");
   pipe.assign(ids->begin(), ids->end());
   payload = frame.rest();
-  if (Status st = unpack_filters(*filters_, pipe, size_limit_, payload, scratch); !st.ok()) {
+  const std::size_t max_size = std::min<std::size_t>(size_limit_, unpack_limit);
+  if (Status st = unpack_filters(*filters_, pipe, max_size, payload, scratch); !st.ok()) {
     return error(st.cause());
   }
   return {DecodeResult::Kind::kMessage, static_cast<std::size_t>(size), {}};

@@ -50,9 +50,10 @@ class Framing {
   }
 
   /// Finds one frame at the front of `bytes`. On kMessage: `pipe` holds the filter ids, `payload`
-  /// the unfiltered payload (in `bytes` or in `scratch`), `consumed` the frame's bytes.
+  /// the unfiltered payload (in `bytes` or in `scratch`, at most `unpack_limit` bytes when
+  /// filters made it), `consumed` the frame's bytes.
   DecodeResult decode(std::string_view bytes, XferPipe& pipe, std::string_view& payload,
-                      std::string& scratch) const;
+                      std::string& scratch, std::size_t unpack_limit) const;
 
  private:
   Status pack(const XferPipe& pipe, std::string& payload) const;
@@ -65,7 +66,8 @@ class Framing {
 /// Applies the filters of `pipe` to `payload`, last to first (how every eRPC protocol packs).
 Status pack_filters(const XferRegistry& filters, const XferPipe& pipe, std::string& payload);
 /// Undoes them, first to last; the result is in `payload` (pointing into `scratch` if changed).
-Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::uint32_t size_limit,
+/// No filter may produce more than `max_size` bytes.
+Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::size_t max_size,
                       std::string_view& payload, std::string& scratch);
 
 /// `options` with its filters set to the process-wide registry of its version if none is given.

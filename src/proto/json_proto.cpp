@@ -54,10 +54,15 @@ Status JsonProto::encode(Message& msg, std::string& out) const {
 }
 
 DecodeResult JsonProto::decode(std::string_view bytes, Message& out) const {
+  return decode_within(bytes, out, SIZE_MAX);
+}
+
+DecodeResult JsonProto::decode_within(std::string_view bytes, Message& out,
+                                      std::size_t unpack_limit) const {
   std::string_view payload;
   std::string scratch;
   DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get())
-                       .decode(bytes, out.xfer_pipe, payload, scratch);
+                       .decode(bytes, out.xfer_pipe, payload, scratch, unpack_limit);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
   auto fail = [](std::string cause) {
     return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))};

@@ -73,10 +73,15 @@ Status PbProto::encode(Message& msg, std::string& out) const {
 }
 
 DecodeResult PbProto::decode(std::string_view bytes, Message& out) const {
+  return decode_within(bytes, out, SIZE_MAX);
+}
+
+DecodeResult PbProto::decode_within(std::string_view bytes, Message& out,
+                                    std::size_t unpack_limit) const {
   std::string_view payload;
   std::string scratch;
   DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get())
-                       .decode(bytes, out.xfer_pipe, payload, scratch);
+                       .decode(bytes, out.xfer_pipe, payload, scratch, unpack_limit);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
   Status st = options_.version == RawVersion::kV5
                   ? decode_as<wire::PayloadV5>(payload, options_.version, out)

@@ -72,10 +72,15 @@ Status RawProto::encode(Message& msg, std::string& out) const {
 }
 
 DecodeResult RawProto::decode(std::string_view bytes, Message& out) const {
+  return decode_within(bytes, out, SIZE_MAX);
+}
+
+DecodeResult RawProto::decode_within(std::string_view bytes, Message& out,
+                                     std::size_t unpack_limit) const {
   std::string_view payload;
   std::string scratch;
   DecodeResult r = detail::Framing(true, options_.size_limit, options_.filters.get())
-                       .decode(bytes, out.xfer_pipe, payload, scratch);
+                       .decode(bytes, out.xfer_pipe, payload, scratch, unpack_limit);
   if (r.kind != DecodeResult::Kind::kMessage) return r;
   if (auto st = decode_payload(payload, out); !st.ok()) return decode_error(std::move(st));
   out.size = static_cast<std::uint32_t>(r.consumed);

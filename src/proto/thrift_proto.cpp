@@ -1,5 +1,7 @@
 #include "teleport/proto/thrift_proto.hpp"
 
+#include <algorithm>
+
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/THeaderTransport.h>
@@ -80,6 +82,11 @@ Status ThriftProto::encode(Message& msg, std::string& out) const {
 }
 
 DecodeResult ThriftProto::decode(std::string_view bytes, Message& out) const {
+  return decode_within(bytes, out, SIZE_MAX);
+}
+
+DecodeResult ThriftProto::decode_within(std::string_view bytes, Message& out,
+                                        std::size_t unpack_limit) const {
   auto error = [](std::string cause) {
     return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))};
   };
@@ -146,8 +153,9 @@ DecodeResult ThriftProto::decode(std::string_view bytes, Message& out) const {
   out.xfer_pipe.assign(pipe.begin(), pipe.end());
   std::string_view payload = body;
   std::string scratch;
-  if (Status st = detail::unpack_filters(*options_.filters, out.xfer_pipe, options_.size_limit,
-                                         payload, scratch);
+  const std::size_t max_size = std::min<std::size_t>(options_.size_limit, unpack_limit);
+  if (Status st =
+          detail::unpack_filters(*options_.filters, out.xfer_pipe, max_size, payload, scratch);
       !st.ok()) {
     return error(st.cause());
   }

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -26,6 +27,11 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (Asio's
 // async_write writes in pieces of that size).
 constexpr std::size_t kPacketRoom = 256 * 1024;
+// A frame larger than a chunk is read in pieces as large as what has already arrived (up to
+// this): few reads for a big frame, and never more buffer than what arrived plus one read.
+constexpr std::size_t kMaxReadRoom = 4 << 20;
+// Buffers and per-session messages that one big frame grew past this are released after it.
+constexpr std::size_t kKeepBelow = 64 * 1024;
 
 bool is_seqpacket(int fd) {
   int type = 0;
@@ -119,6 +125,9 @@ void SessionImpl::start() {
       self->shutdown(Status::from_code(code::kConnClosed, "peer is closing"));
       return;
     }
+    self->sweeper_ = &asio::use_service<DeadlineSweeper>(*self->ioc_);
+    self->sweeper_->watch(self.get(), self->core_->deadline_period);
+    self->started_at_ = self->active_at_ = self->sweeper_->now();
     const auto age = self->core_->config.default_session_age;
     if (age.count() > 0) {
       self->age_timer_ = std::make_unique<asio::steady_timer>(*self->ioc_, age);
@@ -319,45 +328,20 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 }
 
 void SessionImpl::read_more() {
-  if (in_.empty() && tls_) in_.resize(read_chunk_);  // TLS may hold decrypted bytes: just read
-  if (in_.empty()) {
-    // No buffer before the first byte arrives: an idle session costs no read buffer.
-    socket_.async_wait(Socket::wait_read,
-                       [self = shared_from_this()](boost::system::error_code ec) {
-                         if (ec) {
-                           self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
-                           return;
-                         }
-                         self->in_.resize(self->read_chunk_);
-                         self->socket_.non_blocking(true, ec);
-                         const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
-                         if (ec == asio::error::would_block) {
-                           self->read_more();
-                           return;
-                         }
-                         self->on_read(ec, n);
-                       });
+  if (closed_ || redialing_ || reading_ || paused_ != Paused::kNo) return;
+  if (in_.empty() && !tls_) {
+    read_when_readable();  // an idle session holds no read buffer
     return;
   }
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
-  // Room for the frame being read: its declared size (already checked against the limit by the
-  // decoder) or a chunk, whichever is larger.
-  std::size_t want = read_chunk_;
-  // (+4: JSONProto and PBProto lengths do not count themselves; raw over-allocates 4 bytes.)
-  if (in_end_ - in_start_ >= 4)
-    want = std::max<std::size_t>(want, std::size_t{load_be32(in_.data() + in_start_)} + 4);
-  // A packet socket needs room for a whole packet; a stream is fine with a quarter chunk.
-  const std::size_t min_room = read_chunk_ == kReadChunk ? kReadChunk / 4 : read_chunk_;
-  if (in_start_ > 0 && in_.size() - in_start_ < want + min_room) {
-    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
-    in_end_ -= in_start_;
-    in_start_ = 0;
+  if (!make_room()) {
+    wait_for_budget();
+    return;
   }
-  if (in_.size() < in_start_ + want || in_.size() - in_end_ < min_room) {
-    in_.resize(std::max(in_start_ + want, in_end_ + read_chunk_));
-  }
-  auto on_read = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
+  reading_ = true;
+  auto on_read = [self = shared_from_this(), conn = connection_](boost::system::error_code ec,
+                                                                 std::size_t n) {
+    self->reading_ = false;
+    if (conn == self->connection_) self->on_read(ec, n);
   };
   const auto room = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
   if (tls_) {
@@ -367,18 +351,125 @@ void SessionImpl::read_more() {
   }
 }
 
+void SessionImpl::read_when_readable() {
+  reading_ = true;
+  socket_.async_wait(Socket::wait_read,
+                     [self = shared_from_this(), conn = connection_](boost::system::error_code ec) {
+                       self->reading_ = false;
+                       if (conn != self->connection_) return;
+                       if (ec) {
+                         self->on_broken(Status::from_code(code::kConnClosed, ec.message()));
+                         return;
+                       }
+                       self->in_.resize(self->read_chunk_);
+                       self->socket_.non_blocking(true, ec);
+                       const std::size_t n = self->socket_.read_some(asio::buffer(self->in_), ec);
+                       if (ec == asio::error::would_block) {
+                         self->read_more();
+                         return;
+                       }
+                       self->on_read(ec, n);
+                     });
+}
+
+bool SessionImpl::make_room() {
+  if (in_.empty()) in_.resize(read_chunk_);  // TLS may hold decrypted bytes: just read
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  // A packet socket needs room for a whole packet; a stream is fine with a quarter chunk.
+  const bool packets = read_chunk_ != kReadChunk;
+  const std::size_t min_room = packets ? read_chunk_ : kReadChunk / 4;
+  if (in_.size() - in_end_ >= min_room) return true;
+  if (in_start_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+    if (in_.size() - in_end_ >= min_room) return true;
+  }
+  // The buffer grows with the bytes that arrived, never with a length the remote side declares:
+  // a header claiming a gigabyte costs nothing until the gigabyte comes.
+  const std::size_t room = packets ? read_chunk_ : std::clamp(in_end_, kReadChunk, kMaxReadRoom);
+  const std::size_t size = in_end_ + room;
+  const std::size_t charge = size - read_chunk_;  // a session's first chunk is not counted
+  if (charge > budget_taken_) {
+    if (!core_->read_budget.try_take(charge - budget_taken_)) return false;
+    budget_taken_ = charge;
+  }
+  in_.resize(size);
+  return true;
+}
+
+void SessionImpl::wait_for_budget() {
+  // Other sessions hold the peer's read budget: try again shortly. The read timeout still runs,
+  // so a frame that can never fit ends with the connection.
+  paused_ = Paused::kBudget;
+  if (!budget_timer_) budget_timer_ = std::make_unique<asio::steady_timer>(*ioc_);
+  budget_timer_->expires_after(std::chrono::milliseconds(10));
+  budget_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->paused_ != Paused::kBudget) return;
+    self->paused_ = Paused::kNo;
+    self->read_more();
+  });
+}
+
 void SessionImpl::on_read(boost::system::error_code ec, std::size_t n) {
   if (ec) {
     on_broken(Status::from_code(code::kConnClosed, ec.message()));
     return;
   }
   in_end_ += n;
+  active_at_ = sweeper_->now();
   process_input();
-  if (!closed_ && !redialing_) read_more();
+  read_more();
+}
+
+void SessionImpl::release_big_buffers() {
+  if (in_start_ == in_end_ && in_.size() > read_chunk_) {
+    std::string().swap(in_);
+    in_start_ = in_end_ = 0;
+  }
+  if (budget_taken_ > 0 && in_.size() <= read_chunk_) {
+    core_->read_budget.give_back(budget_taken_);
+    budget_taken_ = 0;
+  }
+  if (out_.empty() && out_.capacity() > kKeepBelow) std::string().swap(out_);
+}
+
+void SessionImpl::resume_reading() {
+  paused_ = Paused::kNo;
+  process_input();  // frames already buffered first
+  read_more();
+}
+
+void SessionImpl::check_deadlines(Clock::time_point now) {
+  if (closed_ || redialing_) return;
+  const auto& cfg = core_->config;
+  auto past = [&](std::chrono::milliseconds limit, Clock::time_point since) {
+    return limit.count() > 0 && now - since >= limit;
+  };
+  const char* why = nullptr;
+  if (!dialed_to_ && !first_frame_ && past(cfg.handshake_timeout, started_at_)) {
+    why = "handshake timeout: no complete first frame";
+  } else if (write_in_flight_ && past(cfg.write_timeout, write_since_)) {
+    why = "write timeout: the remote side is not reading";
+  } else if (partial_ && paused_ != Paused::kUnsent && past(cfg.read_timeout, frame_since_)) {
+    why = "read timeout: a frame begun was not finished";
+  } else if (past(cfg.idle_timeout, active_at_)) {
+    why = "idle timeout";
+  }
+  if (!why) return;
+  core_->logger->info("session {}: {}; closing", remote_addr(), why);
+  on_broken(Status::from_code(code::kConnClosed, why));
 }
 
 void SessionImpl::process_input() {
+  const std::size_t max_unsent = core_->config.max_unsent_bytes;
   while (!closed_ && !redialing_ && in_start_ < in_end_) {
+    if (max_unsent > 0 && unsent() > max_unsent) {
+      // The remote side is not taking our replies: stop reading until it does (TCP backpressure).
+      paused_ = Paused::kUnsent;
+      break;
+    }
     if (Status st = run_hooks({&core_->plugins}, &Plugin::pre_read_header, *this); !st.ok()) {
       shutdown(st);
       return;
@@ -396,8 +487,10 @@ void SessionImpl::process_input() {
     }
     // Decoded into a per-session Message so that its buffers are reused frame after frame.
     Message& msg = in_msg_;
+    // Decompression may use what is left of the peer's read budget, no more.
     const DecodeResult r =
-        proto_->decode(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg);
+        proto_->decode_within(std::string_view(in_.data() + in_start_, in_end_ - in_start_), msg,
+                              core_->read_budget.available());
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
@@ -405,9 +498,29 @@ void SessionImpl::process_input() {
       return;
     }
     in_start_ += r.consumed;
+    first_frame_ = true;
+    partial_ = false;
     if (core_->config.print_detail) log_message("recv", msg);
+    // A decompressed body counts against the budget while it is handled.
+    const std::size_t unpacked = msg.xfer_pipe.empty() ? 0 : msg.body.size();
+    if (!core_->read_budget.try_take(unpacked)) {
+      core_->logger->warn("{}: closing: read budget spent by a {}-byte body", remote_addr(),
+                          unpacked);
+      shutdown(Status::bad_message("read budget spent"));
+      return;
+    }
     dispatch(msg);
+    core_->read_budget.give_back(unpacked);
+    if (r.consumed > kKeepBelow || msg.body.capacity() > kKeepBelow) {
+      in_msg_ = Message();  // one big frame must not keep its size for the session's life
+      reply_msg_ = Message();
+    }
   }
+  if (in_start_ < in_end_) {
+    if (!partial_) frame_since_ = sweeper_->now();  // the read timeout starts with a frame
+    partial_ = true;
+  }
+  release_big_buffers();
   flush();
 }
 
@@ -729,15 +842,23 @@ void SessionImpl::flush() {
   writing_.swap(out_);
   out_.clear();
   write_in_flight_ = true;
+  write_since_ = sweeper_ ? sweeper_->now() : Clock::now();
   update_busy();
-  auto on_written = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+  auto on_written = [self = shared_from_this(), conn = connection_](boost::system::error_code ec,
+                                                                    std::size_t) {
     self->write_in_flight_ = false;
     self->writing_.clear();
+    if (self->writing_.capacity() > kKeepBelow) std::string().swap(self->writing_);
+    if (conn != self->connection_) return;  // an earlier connection's write: redial re-sends
     if (ec) {
       self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
       return;
     }
+    self->active_at_ = self->sweeper_->now();
     self->flush();
+    const std::size_t max_unsent = self->core_->config.max_unsent_bytes;
+    if (self->paused_ == Paused::kUnsent && self->unsent() <= max_unsent / 2)
+      self->resume_reading();
   };
   if (tls_) {
     asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
@@ -760,9 +881,13 @@ void SessionImpl::on_broken(const Status& why) {
   core_->logger->info("session {} broke ({}); redialing", remote_addr(), why.cause());
   redialing_ = true;
   healthy_ = false;
+  ++connection_;  // completions still to come from the old connection change nothing
   boost::system::error_code ignored;
   socket_.close(ignored);
   in_start_ = in_end_ = 0;
+  paused_ = Paused::kNo;
+  partial_ = false;
+  if (budget_timer_) budget_timer_->cancel();
   // Calls that were waiting for a reply are re-sent once after the redial; a second break fails
   // them.
   std::string resend;
@@ -785,6 +910,12 @@ void SessionImpl::redial(int attempt) {
   redial_timer_ = std::make_unique<asio::steady_timer>(*ioc_, core_->config.redial_interval);
   redial_timer_->async_wait([self = shared_from_this(), attempt](boost::system::error_code ec) {
     if (ec || self->closed_) return;
+    if (self->write_in_flight_ || self->reading_) {
+      // The old connection's operations (aborted by its close) have not completed yet; they
+      // refer to socket_ and tls_, which must not be replaced under them.
+      self->redial(attempt);
+      return;
+    }
     auto socket = std::make_shared<Socket>(*self->ioc_);
     if (Status st = open_for_dial(*socket, self->core_->config, *self->dialed_to_); !st.ok()) {
       self->shutdown(st);
@@ -864,6 +995,10 @@ void SessionImpl::redialed(int attempt) {
 void SessionImpl::shutdown(const Status& why) {
   if (closed_) return;
   closed_ = true;
+  if (sweeper_) sweeper_->unwatch(this);
+  if (budget_timer_) budget_timer_->cancel();
+  core_->read_budget.give_back(budget_taken_);
+  budget_taken_ = 0;
   ready(Status::from_code(code::kConnClosed, why.cause()));
   redialing_ = false;
   healthy_ = false;

@@ -13,11 +13,14 @@
 
 #include "peer/address.hpp"
 #include "peer/peer_core.hpp"
+#include "session/deadline_sweeper.hpp"
 #include "teleport/session.hpp"
 
 namespace tp::detail {
 
-class SessionImpl final : public Session, public std::enable_shared_from_this<SessionImpl> {
+class SessionImpl final : public Session,
+                          public HasDeadlines,
+                          public std::enable_shared_from_this<SessionImpl> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
   using Clock = std::chrono::steady_clock;
@@ -50,6 +53,9 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::weak_ptr<Session> weak_self() override { return weak_from_this(); }
   /// The executor of the session's I/O thread.
   boost::asio::any_io_executor executor() const { return ioc_->get_executor(); }
+  /// Closes the session (or, dialed, redials) if a read, write, handshake or idle deadline has
+  /// passed; called by the thread's DeadlineSweeper.
+  void check_deadlines(Clock::time_point now) override;
 
  protected:
   Status check_blocking_allowed() const override;
@@ -76,8 +82,14 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   void redialed(int attempt);
   void ready(Status st);
   void read_more();
+  void read_when_readable();
+  bool make_room();
+  void wait_for_budget();
   void on_read(boost::system::error_code ec, std::size_t n);
   void process_input();
+  void release_big_buffers();
+  void resume_reading();
+  [[nodiscard]] std::size_t unsent() const { return out_.size() + writing_.size(); }
   void dispatch(Message& msg);
   void handle_call(Message& call);
   void run_async_call(Message& in, Message& reply, const Route& route, Clock::time_point start);
@@ -124,9 +136,26 @@ class SessionImpl final : public Session, public std::enable_shared_from_this<Se
   std::size_t read_chunk_ = 0;  // bytes of room per read (a whole packet on unixpacket)
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
-  std::string out_;      // frames queued during this loop turn
-  std::string writing_;  // frames being written
+  std::size_t budget_taken_ = 0;  // of the peer's read budget: in_'s bytes beyond read_chunk_
+  // Why reading stopped: too many unsent bytes (the remote side is not reading), or the peer's
+  // read budget is spent (a timer retries).
+  enum class Paused { kNo, kUnsent, kBudget } paused_ = Paused::kNo;
+  std::unique_ptr<boost::asio::steady_timer> budget_timer_;
+  // Each connection (the first, then each redial) has a number: completions of reads and writes
+  // on an earlier connection change nothing.
+  unsigned connection_ = 0;
+  // Deadlines, stamped with the sweeper's coarse clock.
+  DeadlineSweeper* sweeper_ = nullptr;
+  Clock::time_point started_at_{};
+  Clock::time_point frame_since_{};  // first bytes of the frame being read (if partial_)
+  Clock::time_point write_since_{};  // start of the write in flight
+  Clock::time_point active_at_{};    // last byte in or out
+  bool partial_ = false;             // bytes of an unfinished frame are held
+  bool first_frame_ = false;         // a whole frame has arrived (handshake_timeout is over)
+  std::string out_;                  // frames queued during this loop turn
+  std::string writing_;              // frames being written
   bool write_in_flight_ = false;
+  bool reading_ = false;      // a read (or wait for readability) is in flight
   int handlers_running_ = 0;  // calls handed to the worker pool
   std::int32_t seq_ = 0;
   std::unordered_map<std::int32_t, Pending> pending_;

@@ -11,7 +11,7 @@ namespace tp {
 namespace {
 
 TEST(HttpCurl, CurlCallsTheMathService) {
-  if (std::system("command -v curl > /dev/null 2>&1") != 0) GTEST_SKIP() << "curl is not installed";
+  ASSERT_EQ(std::system("command -v curl > /dev/null 2>&1"), 0) << "curl is not installed";
   test::MathServer srv;
   const std::string url = "http://" + srv.addr();
   EXPECT_EQ(

@@ -1,9 +1,7 @@
-// Loads the Go-captured vectors from ../shared/interop/ (the JSON Lines files RAWPROTO.md
-// describes).
+// Loads the Go-captured vectors kept in tests/interop/vectors/ (JSON Lines: name, hex, fields).
 #pragma once
 
 #include <boost/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +14,9 @@ struct Vector {
   boost::json::object fields;  // decoded fields as the capture tool wrote them
 };
 
-/// The folder holding the vector files, or nullopt if it is absent.
-std::optional<std::string> interop_dir();
-/// Every vector of `file` (e.g. "rawproto-vectors.jsonl"); empty if the folder is absent.
+/// The folder holding the vector files (TELEPORT_INTEROP_DIR in the environment overrides it).
+std::string interop_dir();
+/// Every vector of `file` (e.g. "rawproto-vectors.jsonl"); throws if it is missing or empty.
 std::vector<Vector> load_vectors(const std::string& file);
 /// Hex text to bytes.
 std::string from_hex(std::string_view hex);

@@ -48,7 +48,6 @@ class CliOnVectors : public ::testing::TestWithParam<std::pair<const char*, cons
 
 TEST_P(CliOnVectors, DecodePrintsTheFieldsAndEncodeRestoresTheBytes) {
   const auto vectors = test::load_vectors(GetParam().first);
-  if (vectors.empty()) GTEST_SKIP() << "../shared/interop/ is absent: no Go vectors to check";
   const std::string flags = GetParam().second;
   for (const auto& v : vectors) {
     SCOPED_TRACE(v.name);

@@ -38,6 +38,14 @@ class Proto {
   /// Decodes at most one frame from the front of `bytes` into `out`. Never reads past `bytes`,
   /// never allocates more than the declared frame size permits.
   virtual DecodeResult decode(std::string_view bytes, Message& out) const = 0;
+  /// decode() with the transfer filters' output (decompressed payload) capped at `unpack_limit`
+  /// bytes as well as at the size limit: a peer passes what is left of its memory budget.
+  /// Protocols without transfer filters need not override it.
+  virtual DecodeResult decode_within(std::string_view bytes, Message& out,
+                                     std::size_t unpack_limit) const {
+    (void)unpack_limit;
+    return decode(bytes, out);
+  }
 };
 
 }  // namespace tp

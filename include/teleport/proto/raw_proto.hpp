@@ -43,6 +43,9 @@ class RawProto final : public Proto {
   Status encode(Message& msg, std::string& out) const override;
   /// See Proto::decode.
   DecodeResult decode(std::string_view bytes, Message& out) const override;
+  /// See Proto::decode_within.
+  DecodeResult decode_within(std::string_view bytes, Message& out,
+                             std::size_t unpack_limit) const override;
 
   /// The options in use.
   [[nodiscard]] const RawProtoOptions& options() const noexcept { return options_; }

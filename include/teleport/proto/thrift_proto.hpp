@@ -24,6 +24,9 @@ class ThriftProto final : public Proto {
   Status encode(Message& msg, std::string& out) const override;
   /// See Proto::decode.
   DecodeResult decode(std::string_view bytes, Message& out) const override;
+  /// See Proto::decode_within.
+  DecodeResult decode_within(std::string_view bytes, Message& out,
+                             std::size_t unpack_limit) const override;
 
  private:
   RawProtoOptions options_;

@@ -113,20 +113,20 @@ TEST(RawProtoMalformed, InvalidMessageType) {
   }
 }
 
-TEST(RawProtoMalformed, BadPercentEncoding) {
-  FrameBuilder meta;
-  meta.u8(0).short_field("1").u8(1).short_field("/a").long_field("code=0").long_field("a=%zz").u8(
-      0);
-  expect_bad(meta.frame(), "bad percent-encoding in meta");
-  FrameBuilder status;
-  status.u8(0)
+TEST(RawProtoMalformed, MalformedPercentSequencesAreKeptAsGoKeepsThem) {
+  FrameBuilder b;
+  b.u8(0)
       .short_field("1")
       .u8(2)
       .short_field("")
       .long_field("code=1&msg=%")
-      .long_field("")
+      .long_field("a=%zz&c=100%")
       .u8(0);
-  expect_bad(status.frame(), "bad percent-encoding in status");
+  Message m;
+  const DecodeResult r = RawProto().decode(b.frame(), m);
+  ASSERT_EQ(r.kind, DecodeResult::Kind::kMessage) << r.status.to_string();
+  EXPECT_EQ(m.status.msg(), "%");
+  EXPECT_EQ(m.meta, (Meta{{"a", "%zz"}, {"c", "100%"}}));
   FrameBuilder code;
   code.u8(0).short_field("1").u8(2).short_field("").long_field("code=x").long_field("").u8(0);
   expect_bad(code.frame(), "status code is not an int32");

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (library instrumented too), seeds each from the Go vectors and runs
+# it for SECONDS (default 30); prints one line per target: edges covered, features, executions.
+# usage: scripts/fuzz.sh [SECONDS]        (scripts/fuzz-long.sh runs them for minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-${FUZZ_SECONDS:-30}}"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+corpus=build/fuzz/corpus
+tool=""
+for t in build/debug/tools/teleport build/release/tools/teleport; do [ -x "$t" ] && tool="$t" && break; done
+python3 tests/fuzz/seed_corpus.py "$corpus" $tool
+targets=(fuzz_raw_proto fuzz_raw_proto_v5 fuzz_json_proto fuzz_pb_proto fuzz_http_proto
+         fuzz_thrift_proto fuzz_query fuzz_xml_codec fuzz_thrift_codec
+         fuzz_filter_gzip fuzz_filter_md5 fuzz_filter_zstd fuzz_filter_lz4)
+report=()
+for t in "${targets[@]}"; do
+  mkdir -p "$corpus/$t"
+  log="build/fuzz/$t.log"
+  echo "-- $t (${seconds}s)"
+  if ! "build/fuzz/tests/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 \
+      -rss_limit_mb=2048 "$corpus/$t" >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "fuzz: $t failed (log: $log)" >&2
+    exit 1
+  fi
+  cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
+  ft=$(grep -Eo 'ft: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
+  execs=$(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | cut -d' ' -f2)
+  report+=("$(printf '%-20s edges=%-6s features=%-6s execs=%s' "$t" "$cov" "$ft" "$execs")")
+done
+printf '%s\n' "${report[@]}"
