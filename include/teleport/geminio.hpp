@@ -242,6 +242,10 @@ struct MuxOptions {
   std::uint32_t window = 256 * 1024;  ///< bytes a stream's reader buffers before the writer waits
   std::shared_ptr<DedupStore> dedup;  ///< effectively-once memory (default: one per end)
   MessageHandler on_message;          ///< default-stream messages (default: receive() queue)
+  /// Server end: how long a disconnected client's endpoint waits for the client to reconnect and
+  /// resume it (its unacknowledged messages are then re-sent). After that the endpoint is closed
+  /// and forgotten (its pending messages fail with 102); a client coming back later is new.
+  std::chrono::milliseconds resume_timeout{60000};
 };
 
 /// The server end: assigns client ids, keeps each client's endpoint across its reconnects.
@@ -262,7 +266,7 @@ class Server {
   Status listen();
   /// The endpoint of `client_id`, or null.
   [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
-  /// Every endpoint.
+  /// Every endpoint: connected ones, and disconnected ones still within their resume_timeout.
   [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
   /// Closes every endpoint and the peer.
   void close();

@@ -84,13 +84,25 @@ using PluginPtr = std::shared_ptr<Plugin>;
 /// Plugins in the order they run.
 using Plugins = std::vector<PluginPtr>;
 
-/// Runs `hook` on each plugin of each list in order; returns the first failure.
+namespace detail {
+/// The status a plugin hook that threw becomes (500, naming the plugin's exception).
+Status hook_threw(const char* what);
+}  // namespace detail
+
+/// Runs `hook` on each plugin of each list in order; returns the first failure. A hook that
+/// throws fails with 500 instead of unwinding into the I/O thread.
 template <class Hook, class... Args>
 Status run_hooks(std::initializer_list<const Plugins*> lists, Hook hook, Args&&... args) {
   for (const Plugins* list : lists) {
     if (!list) continue;
     for (const auto& p : *list) {
-      if (Status st = ((*p).*hook)(args...); !st.ok()) return st;
+      try {
+        if (Status st = ((*p).*hook)(args...); !st.ok()) return st;
+      } catch (const std::exception& e) {
+        return detail::hook_threw(e.what());
+      } catch (...) {
+        return detail::hook_threw("unknown exception");
+      }
     }
   }
   return {};

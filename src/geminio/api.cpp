@@ -3,6 +3,7 @@
 #include <future>
 
 #include "geminio/mux.hpp"
+#include "geminio/user_plugin.hpp"
 #include "geminio/wire.hpp"
 
 namespace tp::geminio {
@@ -34,7 +35,7 @@ Stream::executor_type Stream::get_executor() const { return impl_->executor; }
 std::uint64_t Stream::id() const { return impl_->id; }
 std::uint64_t Stream::client_id() const {
   auto ep = impl_->endpoint.lock();
-  return ep ? ep->client_id : 0;
+  return ep ? ep->client_id.load() : 0;
 }
 const Meta& Stream::meta() const { return impl_->meta; }
 Side Stream::opened_by() const { return impl_->opened_by; }
@@ -114,7 +115,7 @@ void Stream::on_message(MessageHandler handler) {
 
 // ---- Endpoint ----
 
-std::uint64_t Endpoint::client_id() const { return impl_->client_id; }
+std::uint64_t Endpoint::client_id() const { return impl_->client_id.load(); }
 Side Endpoint::side() const { return impl_->side; }
 Meta Endpoint::client_meta() const { return impl_->client_meta; }
 std::shared_ptr<Session> Endpoint::session() const { return impl_->session(); }
@@ -173,6 +174,7 @@ std::shared_ptr<Endpoint> endpoint_of(Ctx& ctx) {
 
 Server::Server(PeerConfig config, MuxOptions options, Plugins plugins)
     : mux_(std::make_shared<detail::Mux>(Side::kServer, std::move(options))) {
+  plugins = detail::UserPlugin::wrap_all(std::move(plugins));
   plugins.insert(plugins.begin(), mux_);
   peer_ = std::make_unique<Peer>(std::move(config), std::move(plugins));
   mux_->install(*peer_);
@@ -193,9 +195,14 @@ std::shared_ptr<Endpoint> Server::endpoint(std::uint64_t client_id) const {
 }
 
 std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
-  std::lock_guard lock(mux_->mutex);
+  std::vector<std::shared_ptr<EndpointImpl>> forgotten;
   std::vector<std::shared_ptr<Endpoint>> out;
-  for (const auto& [id, ep] : mux_->by_client) out.push_back(std::make_shared<Endpoint>(ep));
+  {
+    std::lock_guard lock(mux_->mutex);
+    forgotten = mux_->take_forgotten();
+    for (const auto& [id, ep] : mux_->by_client) out.push_back(std::make_shared<Endpoint>(ep));
+  }
+  for (auto& ep : forgotten) ep->close("the client did not come back within resume_timeout");
   return out;
 }
 
@@ -209,6 +216,7 @@ void Server::close() {
 Client::Client(PeerConfig config, MuxOptions options, ClientOptions client, Plugins plugins)
     : mux_(std::make_shared<detail::Mux>(Side::kClient, std::move(options))),
       client_(std::move(client)) {
+  plugins = detail::UserPlugin::wrap_all(std::move(plugins));
   plugins.insert(plugins.begin(), mux_);
   peer_ = std::make_unique<Peer>(std::move(config), std::move(plugins));
   mux_->install(*peer_);

@@ -136,6 +136,11 @@ std::shared_ptr<Session> EndpointImpl::session() const {
   return session_;
 }
 
+bool EndpointImpl::session_other_than(const Session* s) const {
+  Lock lock(mutex_);
+  return session_ && session_.get() != s;
+}
+
 std::vector<std::string> EndpointImpl::remote_methods() const {
   Lock lock(mutex_);
   return {remote_methods_.begin(), remote_methods_.end()};

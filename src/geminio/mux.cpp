@@ -113,8 +113,10 @@ Status Mux::on_hello(Ctx& ctx) {
   bool fresh = false;
   std::shared_ptr<Session> previous;
   std::vector<Message> early;
+  std::vector<std::shared_ptr<EndpointImpl>> forgotten;
   {
     std::unique_lock lock(mutex);
+    forgotten = take_forgotten();
     if (auto it = by_client.find(requested); reconnect && it != by_client.end()) {
       ep = it->second;
     } else {
@@ -134,6 +136,7 @@ Status Mux::on_hello(Ctx& ctx) {
       next_client_id_ = std::max(next_client_id_, id.value + 1);
       fresh = true;
     }
+    lost_at_.erase(ep->client_id.load());
     previous = ep->session();
     if (previous == session) previous.reset();
     if (previous) by_session.erase(previous.get());
@@ -143,6 +146,7 @@ Status Mux::on_hello(Ctx& ctx) {
       early_.erase(it);
     }
   }
+  for (auto& gone : forgotten) gone->close("the client did not come back within resume_timeout");
   if (previous) {
     ep->connection_lost(previous.get(), "replaced by a new connection");
     previous->close();
@@ -151,7 +155,7 @@ Status Mux::on_hello(Ctx& ctx) {
   ep->bind(session, window);
   ep->set_remote_methods(string_list(hello->if_contains("methods")));
   json::object reply;
-  reply["client_id"] = ep->client_id;
+  reply["client_id"] = ep->client_id.load();
   reply["methods"] = json::parse(methods_json());
   reply["window"] = options.window;
   ctx.set_reply_raw(codec_id::kJson, json::serialize(reply));
@@ -245,13 +249,13 @@ std::pair<std::shared_ptr<EndpointImpl>, Status> Mux::hello(const std::shared_pt
   ep->bind(s, static_cast<std::uint32_t>(uint_of(*o, "window", options.window)));
   ep->set_remote_methods(string_list(o->if_contains("methods")));
   std::lock_guard lock(mutex);
-  by_client[ep->client_id] = ep;
+  by_client[ep->client_id.load()] = ep;
   return {ep, {}};
 }
 
 void Mux::say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep) {
   json::object hello;
-  hello["client_id"] = ep->client_id;
+  hello["client_id"] = ep->client_id.load();
   hello["reconnect"] = true;
   hello["meta"] = ep->client_meta.encode();
   hello["methods"] = json::parse(methods_json());
@@ -291,6 +295,8 @@ Status Mux::post_disconnect(Session& session) {
     if (it == by_session.end()) return {};
     ep = it->second;
     by_session.erase(it);
+    if (side == Side::kServer && !ep->session_other_than(&session))
+      lost_at_[ep->client_id.load()] = std::chrono::steady_clock::now();
   }
   if (side == Side::kClient) {
     ep->close("connection closed");  // the client end gave up reconnecting
@@ -300,12 +306,30 @@ Status Mux::post_disconnect(Session& session) {
   return {};
 }
 
+std::vector<std::shared_ptr<EndpointImpl>> Mux::take_forgotten() {
+  std::vector<std::shared_ptr<EndpointImpl>> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = lost_at_.begin(); it != lost_at_.end();) {
+    if (now - it->second < options.resume_timeout) {
+      ++it;
+      continue;
+    }
+    if (auto ep = by_client.find(it->first); ep != by_client.end()) {
+      out.push_back(ep->second);
+      by_client.erase(ep);
+    }
+    it = lost_at_.erase(it);
+  }
+  return out;
+}
+
 void Mux::close_all() {
   std::map<std::uint64_t, std::shared_ptr<EndpointImpl>> all;
   {
     std::lock_guard lock(mutex);
     all.swap(by_client);
     by_session.clear();
+    lost_at_.clear();
     early_.clear();
   }
   for (auto& [id, ep] : all) ep->close("endpoint closed");

@@ -4,6 +4,8 @@
 // the plugin that routes the reserved frames of a peer's sessions to their endpoints.
 #pragma once
 
+#include <atomic>
+
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <deque>
@@ -117,12 +119,15 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
                            std::chrono::milliseconds timeout);
 
   std::shared_ptr<Session> session() const;
+  /// Bound to a connection, and not to `s` (the client is back on a newer one).
+  bool session_other_than(const Session* s) const;
   std::vector<std::string> remote_methods() const;
   std::shared_ptr<StreamImpl> default_stream() const { return default_stream_; }
 
   const std::shared_ptr<Mux> mux;
   const Side side;
-  std::uint64_t client_id;  // set once by the hello exchange, before the app sees the endpoint
+  // Set by the hello exchange on the connecting thread while the I/O thread may already read it.
+  std::atomic<std::uint64_t> client_id;
   const Meta client_meta;
   const boost::asio::any_io_executor executor;
 
@@ -187,6 +192,15 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   Status dispatch(Ctx& ctx);
   void say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep);
   std::uint64_t free_id(std::uint64_t requested) const;
+
+ public:
+  /// Server end: takes out of by_client the endpoints whose client has been gone longer than
+  /// options.resume_timeout (the caller holds `mutex`, and closes them once it has let go).
+  std::vector<std::shared_ptr<EndpointImpl>> take_forgotten();
+
+ private:
+  // Server end: when each disconnected client's connection was lost.
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> lost_at_;
 
   std::set<std::string> methods_;
   std::uint64_t next_client_id_ = 1;

@@ -465,7 +465,7 @@ void SessionImpl::check_deadlines(Clock::time_point now) {
 void SessionImpl::process_input() {
   const std::size_t max_unsent = core_->config.max_unsent_bytes;
   while (!closed_ && !redialing_ && in_start_ < in_end_) {
-    if (max_unsent > 0 && unsent() > max_unsent) {
+    if (max_unsent > 0 && unsent_replies() > max_unsent) {
       // The remote side is not taking our replies: stop reading until it does (TCP backpressure).
       paused_ = Paused::kUnsent;
       break;
@@ -704,12 +704,14 @@ void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
       !st.ok()) {
     make_error_reply(reply, std::move(st));
   }
+  const std::size_t at = out_.size();
   if (Status st = proto_->encode(reply, out_); !st.ok()) {
     // The reply cannot be written (e.g. oversize): tell the caller instead of leaving it waiting.
     make_error_reply(reply, Status::from_code(code::kInternalServerError, st.cause()));
     reply.meta.clear();
     (void)proto_->encode(reply, out_);
   }
+  replies_out_ += out_.size() - at;
   if (core_->config.print_detail) log_message("send", reply);
   (void)run_hooks({&core_->plugins, route_plugins}, &Plugin::post_write_reply, *this,
                   static_cast<const Message&>(reply));
@@ -737,9 +739,18 @@ void SessionImpl::handle_push(Message& push) {
     auto job = std::make_shared<CallJob>();
     job->call = std::move(push);
     job->route = route;
+    // Counted like a call: a graceful shutdown waits for it and for what it sends.
+    ++handlers_running_;
+    ++core_->inflight_calls;
+    update_busy();
     asio::post(core_->workers(), [self = shared_from_this(), job] {
       Ctx ctx(*self, job->call, job->reply);
       (void)run_handler(job->route->handler, ctx);
+      asio::post(*self->ioc_, [self] {
+        --self->handlers_running_;
+        --self->core_->inflight_calls;
+        self->update_busy();
+      });
     });
     return;
   }
@@ -841,30 +852,51 @@ void SessionImpl::flush() {
   }
   writing_.swap(out_);
   out_.clear();
+  written_ = 0;
+  replies_writing_ = std::exchange(replies_out_, 0);
   write_in_flight_ = true;
   write_since_ = sweeper_ ? sweeper_->now() : Clock::now();
   update_busy();
+  write_some();
+}
+
+void SessionImpl::write_some() {
+  // Piece by piece (as asio::async_write does, at most 64 KiB: one packet on unixpacket), so that
+  // the write timeout measures the time without progress, not the time a big batch takes.
+  constexpr std::size_t kMaxPiece = 64 * 1024;
+  const auto piece =
+      asio::buffer(writing_.data() + written_, std::min(kMaxPiece, writing_.size() - written_));
   auto on_written = [self = shared_from_this(), conn = connection_](boost::system::error_code ec,
-                                                                    std::size_t) {
-    self->write_in_flight_ = false;
-    self->writing_.clear();
-    if (self->writing_.capacity() > kKeepBelow) std::string().swap(self->writing_);
-    if (conn != self->connection_) return;  // an earlier connection's write: redial re-sends
-    if (ec) {
-      self->on_broken(Status::from_code(code::kWriteFailed, ec.message()));
-      return;
-    }
-    self->active_at_ = self->sweeper_->now();
-    self->flush();
-    const std::size_t max_unsent = self->core_->config.max_unsent_bytes;
-    if (self->paused_ == Paused::kUnsent && self->unsent() <= max_unsent / 2)
-      self->resume_reading();
+                                                                    std::size_t n) {
+    self->on_written(ec, n, conn);
   };
   if (tls_) {
-    asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
+    tls_->async_write_some(piece, std::move(on_written));
   } else {
-    asio::async_write(socket_, asio::buffer(writing_), std::move(on_written));
+    socket_.async_write_some(piece, std::move(on_written));
   }
+}
+
+void SessionImpl::on_written(boost::system::error_code ec, std::size_t n, unsigned conn) {
+  written_ += n;
+  if (!ec && conn == connection_ && written_ < writing_.size()) {
+    write_since_ = active_at_ = sweeper_->now();
+    write_some();
+    return;
+  }
+  write_in_flight_ = false;
+  writing_.clear();
+  replies_writing_ = 0;
+  if (writing_.capacity() > kKeepBelow) std::string().swap(writing_);
+  if (conn != connection_) return;  // an earlier connection's write: the redial re-sends calls
+  if (ec) {
+    on_broken(Status::from_code(code::kWriteFailed, ec.message()));
+    return;
+  }
+  active_at_ = sweeper_->now();
+  flush();
+  const std::size_t max_unsent = core_->config.max_unsent_bytes;
+  if (paused_ == Paused::kUnsent && unsent_replies() <= max_unsent / 2) resume_reading();
 }
 
 void SessionImpl::update_busy() {
@@ -1014,6 +1046,7 @@ void SessionImpl::shutdown(const Status& why) {
     complete(p.done, Status::from_code(code::kConnClosed, why.cause()));
   }
   out_.clear();
+  replies_out_ = 0;
   update_busy();
   if (auth_done_) complete(auth_done_, Status::from_code(code::kConnClosed, why.cause()));
   auth_done_ = nullptr;

@@ -89,7 +89,10 @@ class SessionImpl final : public Session,
   void process_input();
   void release_big_buffers();
   void resume_reading();
-  [[nodiscard]] std::size_t unsent() const { return out_.size() + writing_.size(); }
+  // Replies queued but not yet taken by the remote side. Only they stop reading: bytes the local
+  // application queues (calls, pushes) do not come from reading, and pausing on them could
+  // deadlock two peers that both write more than they read.
+  [[nodiscard]] std::size_t unsent_replies() const { return replies_out_ + replies_writing_; }
   void dispatch(Message& msg);
   void handle_call(Message& call);
   void run_async_call(Message& in, Message& reply, const Route& route, Clock::time_point start);
@@ -102,6 +105,8 @@ class SessionImpl final : public Session,
   void send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout);
   void send_reply(Message& reply, const Plugins* route_plugins);
   void flush();
+  void write_some();
+  void on_written(boost::system::error_code ec, std::size_t n, unsigned connection);
   void update_busy();
   void on_broken(const Status& why);
   void redial(int attempt);
@@ -154,6 +159,9 @@ class SessionImpl final : public Session,
   bool first_frame_ = false;         // a whole frame has arrived (handshake_timeout is over)
   std::string out_;                  // frames queued during this loop turn
   std::string writing_;              // frames being written
+  std::size_t written_ = 0;          // bytes of writing_ the socket has taken
+  std::size_t replies_out_ = 0;      // bytes of out_ that are replies
+  std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
   bool write_in_flight_ = false;
   bool reading_ = false;      // a read (or wait for readability) is in flight
   int handlers_running_ = 0;  // calls handed to the worker pool

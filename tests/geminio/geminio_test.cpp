@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "teleport/geminio.hpp"
+#include "teleport/plugin/overloader.hpp"
 
 namespace tp::geminio {
 namespace {
@@ -369,6 +370,12 @@ void survive_restarts(Delivery delivery, int count, std::shared_ptr<DedupStore> 
                                          [&](Status s) { s.ok() ? ++acked : ++failed; });
     }
   });
+  struct JoinOnExit {  // a failed assertion returns early: never leave a joinable thread behind
+    std::thread& t;
+    ~JoinOnExit() {
+      if (t.joinable()) t.join();
+    }
+  } join{publisher};
   for (int restart : {count / 3, 2 * count / 3}) {
     ASSERT_TRUE(wait_until([&] { return received >= restart; }, 60s));
     server.reset();  // killed: every connection drops
@@ -416,6 +423,76 @@ TEST(Geminio, ClosingAnEndpointWithAHundredActiveStreamsReleasesEverything) {
   }
   client.reset();
   server.reset();  // LeakSanitizer (the asan run) checks nothing is left behind
+}
+
+TEST(Geminio, UserPluginsNeverSeeGeminiosOwnFrames) {
+  // An overloader allowing 5 user calls or pushes a second: stream bytes, credits, messages and
+  // acks are Geminio's, not the application's, and must all get through.
+  auto limit = [] {
+    return plugin::OverloadLimits{.qps_interval = std::chrono::milliseconds(1000),
+                                  .max_total_qps = 5};
+  };
+  Server server({.listen_address = "127.0.0.1:0"}, {.on_message = [](Inbound in) { in.done(); }},
+                {std::make_shared<plugin::Overloader>(limit())});
+  ASSERT_TRUE(server.listen().ok());
+  Client client(client_config(), {}, {}, {std::make_shared<plugin::Overloader>(limit())});
+  auto [ep, st] = client.connect(addr_of(server));
+  ASSERT_TRUE(st.ok());
+  auto server_ep = server.endpoint(ep->client_id());
+  auto [a, ast] = ep->open_stream();
+  ASSERT_TRUE(ast.ok());
+  auto accepted = server_ep->accept_stream(5s);
+  ASSERT_TRUE(accepted);
+  const std::string data(4 << 20, 'x');  // 64 chunks and their credits: far above 5 a second
+  auto wrote = asio::async_write(*a, asio::buffer(data), asio::use_future);
+  std::string got(data.size(), '\0');
+  auto read = asio::async_read(*accepted, asio::buffer(got), asio::use_future);
+  ASSERT_EQ(read.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(wrote.get(), data.size());
+  EXPECT_EQ(read.get(), data.size());
+  EXPECT_EQ(got, data);
+  for (int i = 0; i < 20; ++i) {
+    const Status pub = ep->default_stream().publish({.payload = "m", .timeout = 5s});
+    EXPECT_TRUE(pub.ok()) << i << " " << pub.to_string();
+  }
+}
+
+TEST(Geminio, AServerForgetsClientsThatDoNotComeBack) {
+  Server server({.listen_address = "127.0.0.1:0"}, {.resume_timeout = 300ms});
+  ASSERT_TRUE(server.listen().ok());
+  for (int i = 0; i < 5; ++i) {
+    Client once(client_config());
+    ASSERT_TRUE(once.connect(addr_of(server)).second.ok());
+  }  // each client closed: gone for good
+  Client staying(client_config());
+  auto [ep, st] = staying.connect(addr_of(server));
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(server.endpoints().size(), 6u);  // within the resume timeout they are kept
+  ASSERT_TRUE(wait_until([&] { return server.endpoints().size() == 1; }, 5s))
+      << server.endpoints().size();
+  EXPECT_EQ(server.endpoints().front()->client_id(), ep->client_id());
+}
+
+TEST(Geminio, MessagesAtOnceOnConnectSeeTheClientsId) {
+  // The server publishes the moment the client is known: the client's I/O thread handles the
+  // message while connect() is still storing the id it was given (TSan checks the handoff).
+  Server server({.listen_address = "127.0.0.1:0"});
+  server.on_endpoint([](std::shared_ptr<Endpoint> ep) {
+    for (int i = 0; i < 50; ++i) {
+      ep->default_stream().async_publish(
+          {.payload = std::to_string(i), .delivery = Delivery::kEffectivelyOnce}, [](Status) {});
+    }
+  });
+  ASSERT_TRUE(server.listen().ok());
+  std::atomic<int> received{0};
+  Client client(client_config(), {.on_message = [&](Inbound in) {
+                  ++received;
+                  in.done();
+                }});
+  auto [ep, st] = client.connect(addr_of(server));
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(ep->client_id(), 0u);
+  EXPECT_TRUE(wait_until([&] { return received == 50; }));
 }
 
 }  // namespace

@@ -139,7 +139,12 @@ TEST(Peer, UnixPacketSocket) {
   Peer cli({.network = "unixpacket", .control_fd = count_type});
   auto [sess, st] = cli.dial(path);
   ASSERT_TRUE(st.ok()) << st.to_string();
-  EXPECT_EQ(seqpacket_fds.load(), 2);  // both ends really are SOCK_SEQPACKET
+  // Both ends really are SOCK_SEQPACKET (the server's end once it has accepted: dial() returns
+  // when the client end is connected, which may come first).
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (seqpacket_fds < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(seqpacket_fds.load(), 2);
   int sum = 0;
   ASSERT_TRUE(sess->call("/math/add?author=packet", std::vector{4, 5}, sum).ok());
   EXPECT_EQ(sum, 9);
