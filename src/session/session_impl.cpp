@@ -455,11 +455,13 @@ void SessionImpl::check_deadlines(Clock::time_point now) {
   } else if (partial_ && paused_ != Paused::kUnsent && past(cfg.read_timeout, frame_since_)) {
     why = "read timeout: a frame begun was not finished";
   } else if (past(cfg.idle_timeout, active_at_)) {
-    why = "idle timeout";
+    core_->logger->info("session {}: idle timeout; closing", remote_addr());
+    shutdown(Status::from_code(code::kConnClosed, "idle timeout"));  // closed, not redialed
+    return;
   }
   if (!why) return;
   core_->logger->info("session {}: {}; closing", remote_addr(), why);
-  on_broken(Status::from_code(code::kConnClosed, why));
+  on_broken(Status::from_code(code::kConnClosed, why));  // a dialed session redials
 }
 
 void SessionImpl::process_input() {
@@ -494,7 +496,9 @@ void SessionImpl::process_input() {
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       core_->logger->warn("{}: closing: {}", remote_addr(), r.status.to_string());
-      shutdown(r.status);  // the stream cannot be resynchronised: close without a reply, as Go does
+      // The stream cannot be resynchronised: close without a reply, as Go does (a dialed session
+      // that may redial starts afresh on a new connection; its unanswered calls are re-sent).
+      on_broken(r.status);
       return;
     }
     in_start_ += r.consumed;
