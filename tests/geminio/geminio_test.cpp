@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "geminio/survive_restarts.hpp"
 #include "teleport/geminio.hpp"
 #include "teleport/plugin/overloader.hpp"
 
@@ -21,15 +22,6 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 std::string addr_of(Server& s) { return "127.0.0.1:" + std::to_string(s.peer().listen_port()); }
-
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // The outcome of one read_some as an error code (errors through futures would be exceptions,
 // whose shared ownership TSan cannot follow inside libstdc++).
@@ -338,66 +330,20 @@ TEST(Geminio, AfterADroppedConnectionMethodsAreRoutedAndDeadStreamsReportClosed)
               code::kHandleTimeout);
 }
 
-// Publishes `count` messages at `delivery` while the server is killed and restarted twice.
-void survive_restarts(Delivery delivery, int count, std::shared_ptr<DedupStore> dedup,
-                      std::map<std::uint64_t, int>& deliveries) {
-  std::mutex mutex;
-  std::atomic<int> received{0};
-  auto make_server = [&](std::uint16_t port) {
-    auto s =
-        std::make_unique<Server>(PeerConfig{.listen_address = "127.0.0.1:" + std::to_string(port)},
-                                 MuxOptions{.dedup = dedup, .on_message = [&](Inbound in) {
-                                              {
-                                                std::lock_guard lock(mutex);
-                                                ++deliveries[in.id()];
-                                              }
-                                              ++received;
-                                              in.done();
-                                            }});
-    EXPECT_TRUE(s->listen().ok());
-    return s;
-  };
-  auto server = make_server(0);
-  const std::uint16_t port = server->peer().listen_port();
-  Client client(client_config());
-  auto [ep, st] = client.connect("127.0.0.1:" + std::to_string(port));
-  ASSERT_TRUE(st.ok());
-  std::atomic<int> acked{0};
-  std::atomic<int> failed{0};
-  std::thread publisher([&] {
-    for (int i = 0; i < count; ++i) {
-      ep->default_stream().async_publish({.payload = std::to_string(i), .delivery = delivery},
-                                         [&](Status s) { s.ok() ? ++acked : ++failed; });
-    }
-  });
-  struct JoinOnExit {  // a failed assertion returns early: never leave a joinable thread behind
-    std::thread& t;
-    ~JoinOnExit() {
-      if (t.joinable()) t.join();
-    }
-  } join{publisher};
-  for (int restart : {count / 3, 2 * count / 3}) {
-    ASSERT_TRUE(wait_until([&] { return received >= restart; }, 60s));
-    server.reset();  // killed: every connection drops
-    server = make_server(port);
-  }
-  publisher.join();
-  EXPECT_TRUE(wait_until([&] { return acked + failed == count; }, 120s)) << acked << " acked";
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(acked.load(), count);
-  std::lock_guard lock(mutex);
-  EXPECT_EQ(deliveries.size(), static_cast<std::size_t>(count));  // none lost
-}
-
 TEST(Geminio, AtLeastOnceMessagesSurviveTwoServerRestarts) {
   std::map<std::uint64_t, int> deliveries;
-  survive_restarts(Delivery::kAtLeastOnce, 100000, nullptr, deliveries);
+  survive_restarts({.delivery = Delivery::kAtLeastOnce, .count = 100000, .client = client_config()},
+                   deliveries);
 }
 
 TEST(Geminio, EffectivelyOnceDeliversEachMessageOnceAcrossRestarts) {
   std::map<std::uint64_t, int> deliveries;
   auto dedup = std::make_shared<DedupStore>();  // what a persistent store keeps across restarts
-  survive_restarts(Delivery::kEffectivelyOnce, 100000, dedup, deliveries);
+  survive_restarts({.delivery = Delivery::kEffectivelyOnce,
+                    .count = 100000,
+                    .dedup = dedup,
+                    .client = client_config()},
+                   deliveries);
   int repeated = 0;
   for (const auto& [id, n] : deliveries) repeated += n > 1;
   EXPECT_EQ(repeated, 0);
