@@ -48,6 +48,27 @@ TEST(RawSocket, GoCallFramesGetGoReplyFrames) {
   EXPECT_EQ(srv.last_author(), "x");
 }
 
+TEST(RawSocket, MalformedPercentSequencesInAGoFrameAreKeptAndAnswered) {
+  // Go eRPC writes whatever meta and query text it is given and reads a bad `%` literally.
+  test::MathServer srv;
+  test::RawClient go(srv.peer.listen_port());
+  test::FrameBuilder call;
+  call.u8(0)
+      .short_field("1")
+      .u8(1)
+      .short_field("/math/add?author=100%")
+      .long_field("code=0&msg=%zz")
+      .long_field("c=100%&a=%zz")
+      .u8('j')
+      .bytes("[1,2]");
+  go.send(call.frame());
+  Message reply;
+  ASSERT_EQ(RawProto().decode(go.read_frame(), reply).kind, DecodeResult::Kind::kMessage);
+  EXPECT_TRUE(reply.status.ok()) << reply.status.to_string();
+  EXPECT_EQ(reply.body, "3");
+  EXPECT_EQ(srv.last_author(), "100%");
+}
+
 TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
   test::MathServer srv;
   Peer cli;
