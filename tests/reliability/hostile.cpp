@@ -27,7 +27,8 @@ std::size_t rss_bytes() {
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 }  // namespace tp::test
-#include <sanitizer/allocator_interface.h>
+// The sanitizer's allocator keeps its own books (GCC ships no header declaring this).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 namespace tp::test {
 std::size_t heap_in_use() { return __sanitizer_get_current_allocated_bytes(); }
 #else
