@@ -127,7 +127,7 @@ void SessionImpl::start() {
     }
     self->sweeper_ = &asio::use_service<DeadlineSweeper>(*self->ioc_);
     self->sweeper_->watch(self.get(), self->core_->deadline_period);
-    self->started_at_ = self->active_at_ = self->sweeper_->now();
+    self->started_at_ = self->active_at_ = self->coarse_now();
     const auto age = self->core_->config.default_session_age;
     if (age.count() > 0) {
       self->age_timer_ = std::make_unique<asio::steady_timer>(*self->ioc_, age);
@@ -418,7 +418,7 @@ void SessionImpl::on_read(boost::system::error_code ec, std::size_t n) {
     return;
   }
   in_end_ += n;
-  active_at_ = sweeper_->now();
+  active_at_ = coarse_now();
   process_input();
   read_more();
 }
@@ -521,7 +521,7 @@ void SessionImpl::process_input() {
     }
   }
   if (in_start_ < in_end_) {
-    if (!partial_) frame_since_ = sweeper_->now();  // the read timeout starts with a frame
+    if (!partial_) frame_since_ = coarse_now();  // the read timeout starts with a frame
     partial_ = true;
   }
   release_big_buffers();
@@ -859,7 +859,7 @@ void SessionImpl::flush() {
   written_ = 0;
   replies_writing_ = std::exchange(replies_out_, 0);
   write_in_flight_ = true;
-  write_since_ = sweeper_ ? sweeper_->now() : Clock::now();
+  write_since_ = coarse_now();
   update_busy();
   write_some();
 }
@@ -884,7 +884,7 @@ void SessionImpl::write_some() {
 void SessionImpl::on_written(boost::system::error_code ec, std::size_t n, unsigned conn) {
   written_ += n;
   if (!ec && conn == connection_ && written_ < writing_.size()) {
-    write_since_ = active_at_ = sweeper_->now();
+    write_since_ = active_at_ = coarse_now();
     write_some();
     return;
   }
@@ -897,7 +897,7 @@ void SessionImpl::on_written(boost::system::error_code ec, std::size_t n, unsign
     on_broken(Status::from_code(code::kWriteFailed, ec.message()));
     return;
   }
-  active_at_ = sweeper_->now();
+  active_at_ = coarse_now();
   flush();
   const std::size_t max_unsent = core_->config.max_unsent_bytes;
   if (paused_ == Paused::kUnsent && unsent_replies() <= max_unsent / 2) resume_reading();

@@ -92,6 +92,11 @@ class SessionImpl final : public Session,
   // Replies queued but not yet taken by the remote side. Only they stop reading: bytes the local
   // application queues (calls, pushes) do not come from reading, and pausing on them could
   // deadlock two peers that both write more than they read.
+  // The sweeper's coarse clock once the session has started (a post_accept plugin may write
+  // before that), else the real one.
+  [[nodiscard]] Clock::time_point coarse_now() const {
+    return sweeper_ ? sweeper_->now() : Clock::now();
+  }
   [[nodiscard]] std::size_t unsent_replies() const { return replies_out_ + replies_writing_; }
   void dispatch(Message& msg);
   void handle_call(Message& call);
