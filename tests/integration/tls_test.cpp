@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "integration/math_peer.hpp"
+#include "integration/raw_client.hpp"
 #include "integration/shell.hpp"
 #include "integration/test_certs.hpp"
 
@@ -60,7 +61,8 @@ TEST(Tls, CallsAndPushesOverTcpWithAVerifiedServer) {
 TEST(Tls, ARedialHandshakesAgain) {
   auto srv = std::make_unique<test::MathServer>(tls_server_config());
   const std::string addr = srv->addr();
-  Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(10),
+  Peer client({.redial_times = -1,
+               .redial_interval = std::chrono::milliseconds(10),
                .tls = TlsConfig{.ca_pem = pki().ca.cert_pem}});
   auto [s, st] = client.dial(addr);
   ASSERT_TRUE(st.ok()) << st.to_string();
@@ -77,6 +79,21 @@ TEST(Tls, ARedialHandshakesAgain) {
   }
   EXPECT_TRUE(ok);
   EXPECT_EQ(sum, 5);
+}
+
+TEST(Tls, AHandshakeNeverStartedOrNeverFinishedIsClosed) {
+  PeerConfig cfg = tls_server_config();
+  cfg.handshake_timeout = std::chrono::milliseconds(500);
+  test::MathServer srv(cfg);
+  test::RawClient silent(srv.peer.listen_port());  // connects, never says a word
+  test::RawClient half(srv.peer.listen_port());
+  half.send(std::string("\x16\x03\x01\x02\x00\x01", 6));  // a ClientHello's first bytes only
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_by_peer());
+  EXPECT_TRUE(half.closed_by_peer());
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST(Tls, FromFilesOverAUnixSocket) {
