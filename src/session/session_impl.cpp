@@ -453,7 +453,9 @@ void SessionImpl::check_deadlines(Clock::time_point now) {
   } else if (write_in_flight_ && past(cfg.write_timeout, write_since_)) {
     why = "write timeout: the remote side is not reading";
   } else if (partial_ && paused_ != Paused::kUnsent && past(cfg.read_timeout, frame_since_)) {
-    why = "read timeout: a frame begun was not finished";
+    why = paused_ == Paused::kBudget
+              ? "read timeout: the peer's read budget had no room for the frame being read"
+              : "read timeout: a frame begun was not finished";
   } else if (past(cfg.idle_timeout, active_at_)) {
     core_->logger->info("session {}: idle timeout; closing", remote_addr());
     shutdown(Status::from_code(code::kConnClosed, "idle timeout"));  // closed, not redialed

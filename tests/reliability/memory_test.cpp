@@ -123,6 +123,27 @@ TEST(Memory, OneBigFrameDoesNotStayWithAnIdleSession) {
   EXPECT_LT(held, 16 * kMiB);
 }
 
+TEST(Memory, AFrameLargerThanTheReadBudgetWaitsThenTimesOut) {
+  MathServer srv(
+      {.listen_address = "127.0.0.1:0", .read_budget = std::size_t{1} << 20, .read_timeout = 1s});
+  Peer client(PeerConfig{});
+  auto [session, st] = client.dial("127.0.0.1:" + std::to_string(srv.peer.listen_port()));
+  ASSERT_TRUE(st.ok());
+  Bytes half(512 * 1024, 7);  // fits the 1 MiB budget
+  Bytes back;
+  ASSERT_TRUE(session->call("/echo/bytes", half, back, {.body_codec = codec_id::kPlain}).ok());
+  EXPECT_EQ(back, half);
+  // 2 MiB can never fit: the session waits for room, then its read timeout ends it.
+  const int fd = connect_raw(srv.peer.listen_port());
+  const auto start = std::chrono::steady_clock::now();
+  (void)send_all(fd, raw_call(1, "/echo/bytes", "", "\"" + std::string(2 << 20, 'x') + "\""));
+  EXPECT_TRUE(closed_by_peer(fd, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  ::close(fd);
+  // Its budget came back: a big call still goes through.
+  ASSERT_TRUE(session->call("/echo/bytes", half, back, {.body_codec = codec_id::kPlain}).ok());
+}
+
 // gzip of `header` followed by `zeros` zero bytes, streamed (never holding the plain text).
 std::string gzip_stream(std::string_view header, std::size_t zeros) {
   z_stream zs{};
