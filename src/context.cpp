@@ -1,8 +1,6 @@
 #include "teleport/context.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include <charconv>
 

@@ -195,14 +195,8 @@ std::shared_ptr<Endpoint> Server::endpoint(std::uint64_t client_id) const {
 }
 
 std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
-  std::vector<std::shared_ptr<EndpointImpl>> forgotten;
   std::vector<std::shared_ptr<Endpoint>> out;
-  {
-    std::lock_guard lock(mux_->mutex);
-    forgotten = mux_->take_forgotten();
-    for (const auto& [id, ep] : mux_->by_client) out.push_back(std::make_shared<Endpoint>(ep));
-  }
-  for (auto& ep : forgotten) ep->close("the client did not come back within resume_timeout");
+  for (auto& ep : mux_->endpoints()) out.push_back(std::make_shared<Endpoint>(ep));
   return out;
 }
 

@@ -146,7 +146,7 @@ Status Mux::on_hello(Ctx& ctx) {
       early_.erase(it);
     }
   }
-  for (auto& gone : forgotten) gone->close("the client did not come back within resume_timeout");
+  close_forgotten(forgotten);
   if (previous) {
     ep->connection_lost(previous.get(), "replaced by a new connection");
     previous->close();
@@ -320,6 +320,22 @@ std::vector<std::shared_ptr<EndpointImpl>> Mux::take_forgotten() {
     }
     it = lost_at_.erase(it);
   }
+  return out;
+}
+
+void Mux::close_forgotten(std::vector<std::shared_ptr<EndpointImpl>>& endpoints) {
+  for (auto& ep : endpoints) ep->close("the client did not come back within resume_timeout");
+}
+
+std::vector<std::shared_ptr<EndpointImpl>> Mux::endpoints() {
+  std::vector<std::shared_ptr<EndpointImpl>> forgotten;
+  std::vector<std::shared_ptr<EndpointImpl>> out;
+  {
+    std::lock_guard lock(mutex);
+    forgotten = take_forgotten();
+    for (const auto& [id, ep] : by_client) out.push_back(ep);
+  }
+  close_forgotten(forgotten);
   return out;
 }
 

@@ -177,6 +177,8 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
                                                          const ClientOptions& client);
   /// The JSON list of this end's methods.
   std::string methods_json() const;
+  /// Every endpoint, after forgetting the clients gone longer than options.resume_timeout.
+  std::vector<std::shared_ptr<EndpointImpl>> endpoints();
   void close_all();
 
   const Side side;
@@ -192,13 +194,11 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   Status dispatch(Ctx& ctx);
   void say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep);
   std::uint64_t free_id(std::uint64_t requested) const;
-
- public:
   /// Server end: takes out of by_client the endpoints whose client has been gone longer than
   /// options.resume_timeout (the caller holds `mutex`, and closes them once it has let go).
   std::vector<std::shared_ptr<EndpointImpl>> take_forgotten();
+  static void close_forgotten(std::vector<std::shared_ptr<EndpointImpl>>& endpoints);
 
- private:
   // Server end: when each disconnected client's connection was lost.
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> lost_at_;
 

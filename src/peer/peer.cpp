@@ -450,10 +450,7 @@ void Peer::range_sessions(const std::function<bool(const std::shared_ptr<Session
   }
 }
 
-std::size_t Peer::count_sessions() const {
-  std::lock_guard lock(impl_->core->hub_mutex);
-  return impl_->core->sessions.size();
-}
+std::size_t Peer::count_sessions() const { return impl_->count_sessions(); }
 
 void Peer::shutdown(std::chrono::milliseconds timeout) {
   auto& core = impl_->core;

@@ -7,10 +7,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <cstring>
 
-#include "proto/byte_reader.hpp"
 #include "teleport/context.hpp"
 
 namespace tp::detail {
@@ -24,8 +22,8 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 // A SOCK_SEQPACKET read returns one packet and drops what does not fit: every read of a
 // unixpacket session has room for the largest packet a default socket can send (its send
-// buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (Asio's
-// async_write writes in pieces of that size).
+// buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (see
+// write_some()).
 constexpr std::size_t kPacketRoom = 256 * 1024;
 // A frame larger than a chunk is read in pieces as large as what has already arrived (up to
 // this): few reads for a big frame, and never more buffer than what arrived plus one read.
@@ -613,14 +611,11 @@ void SessionImpl::handle_call(Message& in) {
     job->reply = reply;
     job->route = route;
     job->start = start;
-    ++handlers_running_;
-    ++core_->inflight_calls;
-    update_busy();
+    handler_started();
     asio::post(core_->workers(), [self = shared_from_this(), job] {
       self->run_call_body(job->call, job->reply, *job->route);
       asio::post(*self->ioc_, [self, job] {
-        --self->handlers_running_;
-        --self->core_->inflight_calls;
+        self->handler_finished();
         if (!self->closed_)
           self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
         self->update_busy();
@@ -650,13 +645,10 @@ void SessionImpl::run_async_call(Message& in, Message& reply, const Route& route
     finish_call(job->reply, start, job->call.service_method, &route.plugins);
     return;
   }
-  ++handlers_running_;
-  ++core_->inflight_calls;
-  update_busy();
+  handler_started();
   auto done = [self = shared_from_this(), job](Status result) {
     asio::post(*self->ioc_, [self, job, result = std::move(result)]() mutable {
-      --self->handlers_running_;
-      --self->core_->inflight_calls;
+      self->handler_finished();
       if (result.ok() && job->reply.body.empty())
         job->reply.body_codec = job->ctx->reply_body_codec();
       if (!result.ok()) make_error_reply(job->reply, std::move(result));
@@ -746,15 +738,12 @@ void SessionImpl::handle_push(Message& push) {
     job->call = std::move(push);
     job->route = route;
     // Counted like a call: a graceful shutdown waits for it and for what it sends.
-    ++handlers_running_;
-    ++core_->inflight_calls;
-    update_busy();
+    handler_started();
     asio::post(core_->workers(), [self = shared_from_this(), job] {
       Ctx ctx(*self, job->call, job->reply);
       (void)run_handler(job->route->handler, ctx);
       asio::post(*self->ioc_, [self] {
-        --self->handlers_running_;
-        --self->core_->inflight_calls;
+        self->handler_finished();
         self->update_busy();
       });
     });
@@ -867,7 +856,7 @@ void SessionImpl::flush() {
 }
 
 void SessionImpl::write_some() {
-  // Piece by piece (as asio::async_write does, at most 64 KiB: one packet on unixpacket), so that
+  // Piece by piece (at most 64 KiB, as asio::async_write would: one packet on unixpacket), so that
   // the write timeout measures the time without progress, not the time a big batch takes.
   constexpr std::size_t kMaxPiece = 64 * 1024;
   const auto piece =
@@ -903,6 +892,18 @@ void SessionImpl::on_written(boost::system::error_code ec, std::size_t n, unsign
   flush();
   const std::size_t max_unsent = core_->config.max_unsent_bytes;
   if (paused_ == Paused::kUnsent && unsent_replies() <= max_unsent / 2) resume_reading();
+}
+
+void SessionImpl::handler_started() {
+  ++handlers_running_;
+  ++core_->inflight_calls;
+  update_busy();
+}
+
+void SessionImpl::handler_finished() {
+  // The caller queues what the handler produced, then updates busy_: it must not read idle first.
+  --handlers_running_;
+  --core_->inflight_calls;
 }
 
 void SessionImpl::update_busy() {

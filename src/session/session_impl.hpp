@@ -112,6 +112,8 @@ class SessionImpl final : public Session,
   void flush();
   void write_some();
   void on_written(boost::system::error_code ec, std::size_t n, unsigned connection);
+  void handler_started();   // a handler runs on a worker or completes later: shutdown waits
+  void handler_finished();  // its end, on the I/O thread
   void update_busy();
   void on_broken(const Status& why);
   void redial(int attempt);

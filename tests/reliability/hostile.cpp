@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "teleport/peer.hpp"
+#include "unit/proto/frame_builder.hpp"
 
 namespace tp::test {
 
@@ -112,26 +113,16 @@ int count_closed(const std::vector<int>& fds, std::chrono::steady_clock::time_po
 }
 
 std::string raw_call(int seq, std::string_view sm, std::string_view meta, std::string_view body) {
-  const std::string seq_text = std::to_string(seq);  // base 36 for seq < 10 is the same digit
-  std::string p;
-  p += '\0';  // no transfer filters
-  p += static_cast<char>(seq_text.size());
-  p += seq_text;
-  p += '\1';  // CALL
-  p += static_cast<char>(sm.size());
-  p += sm;
-  const std::string status = "code=0";
-  for (std::string_view field : {std::string_view(status), meta}) {
-    p += static_cast<char>(field.size() >> 8);
-    p += static_cast<char>(field.size() & 0xff);
-    p += field;
-  }
-  p += 'j';
-  p += body;
-  const auto len = static_cast<std::uint32_t>(p.size() + 4);
-  std::string frame{static_cast<char>(len >> 24), static_cast<char>(len >> 16),
-                    static_cast<char>(len >> 8), static_cast<char>(len)};
-  return frame + p;
+  FrameBuilder b;
+  b.u8(0)                                // no transfer filters
+      .short_field(std::to_string(seq))  // base 36 is the same digit for seq < 10
+      .u8(1)                             // CALL
+      .short_field(sm)
+      .long_field("code=0")
+      .long_field(meta)
+      .u8('j')
+      .bytes(body);
+  return b.frame();
 }
 
 struct LatencyProbe::State {

@@ -10,6 +10,7 @@
 
 #include "integration/math_peer.hpp"
 #include "reliability/hostile.hpp"
+#include "unit/proto/frame_builder.hpp"
 
 namespace tp::test {
 namespace {
@@ -100,10 +101,10 @@ TEST(Memory, OneBigFrameDoesNotStayWithAnIdleSession) {
   const std::string json = R"({"seq":1,"mtype":1,"serviceMethod":"/math/add","status":"",)"
                            R"("meta":")" +
                            meta + R"(","bodyCodec":106,"body":"[1,2]","xferPipe":[]})";
-  const auto len = static_cast<std::uint32_t>(json.size() + 1);
-  const std::string frame = std::string{static_cast<char>(len >> 24), static_cast<char>(len >> 16),
-                                        static_cast<char>(len >> 8), static_cast<char>(len), '\0'} +
-                            json;
+  FrameBuilder payload;
+  payload.u8(0).bytes(json);  // no transfer filters
+  // JSONProto's length does not count its own 4 bytes.
+  const std::string frame = payload.with_length(static_cast<std::uint32_t>(json.size() + 1));
   std::vector<int> fds;
   const std::size_t before = heap_in_use();
   for (int i = 0; i < 4; ++i) {
@@ -178,12 +179,9 @@ TEST(Memory, DecompressionBombIsRefusedWithinTheBudget) {
   fields.back() = 's';                                                // a plain body
   const std::string once = gzip_stream(fields, std::size_t{512} * kMiB);
   const std::string twice = gzip_stream(once, 0);
-  std::string frame = std::string("\0\0\0\0", 4) + '\2' + "gg" + twice;
-  const auto len = static_cast<std::uint32_t>(frame.size());
-  frame[0] = static_cast<char>(len >> 24);
-  frame[1] = static_cast<char>(len >> 16);
-  frame[2] = static_cast<char>(len >> 8);
-  frame[3] = static_cast<char>(len);
+  FrameBuilder bomb;
+  bomb.u8(2).bytes("gg").bytes(twice);  // transfer pipe [g, g]
+  const std::string frame = bomb.frame();
   LatencyProbe probe(srv.peer.listen_port());
   RssSampler rss;
   const int fd = connect_raw(srv.peer.listen_port());
