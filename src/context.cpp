@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "peer/logger.hpp"
+#include "support/logger.hpp"
 #include "teleport/call_options.hpp"
 #include "teleport/session.hpp"
 

@@ -151,7 +151,8 @@ class Stream {
     auto s = session_for(opts);
     return s ? s->push(std::move(sm), arg, std::move(opts)) : not_connected();
   }
-  /// Publishes on this stream and waits for the acknowledgment (or the timeout: 408).
+  /// Publishes on this stream and waits for the acknowledgment (or the timeout: 408). Refused
+  /// (1 Invalid Operation) on an I/O thread: use async_publish there.
   Status publish(OutMessage msg);
   /// Publishes; `done` gets the acknowledgment's status (from an I/O thread).
   void async_publish(OutMessage msg, std::function<void(Status)> done);
@@ -295,7 +296,7 @@ class Client {
   ~Client();
   /// The peer: register the methods the server may call with its routes.
   [[nodiscard]] Peer& peer();
-  /// Dials `addr` and says hello; returns the endpoint.
+  /// Dials `addr` and says hello; returns the endpoint. Refused on an I/O thread (it waits).
   std::pair<std::shared_ptr<Endpoint>, Status> connect(const std::string& addr);
 
  private:

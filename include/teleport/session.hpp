@@ -2,6 +2,7 @@
 #pragma once
 
 #include <any>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <map>
@@ -51,8 +52,9 @@ class Swap {
   std::map<std::string, std::any> values_;
 };
 
-/// A connection to another peer. Thread-safe: every method may be called from any thread;
-/// the work runs on the session's own I/O thread. Owned by shared_ptr (the peer holds one).
+/// A connection to another peer. Thread-safe: every method but expect_first_message may be called
+/// from any thread; the work runs on the session's own I/O thread. Owned by shared_ptr (the peer
+/// holds one).
 class Session {
  public:
   /// Called with the reply (its status says whether the call succeeded), on the I/O thread.
@@ -83,13 +85,19 @@ class Session {
                           CallOptions opts) = 0;
   /// The body codec used when the options name none.
   [[nodiscard]] virtual std::uint8_t default_body_codec() const = 0;
-  /// Checks an AUTH_CALL: fills `reply` (body and codec) or returns the refusal (401 ...).
-  using AuthCheck = std::function<Status(Session&, const Message& auth_call, Message& reply)>;
-  /// Sends an AUTH_CALL (the session's next seq); `done` receives the peer's AUTH_REPLY.
-  virtual void auth_call_raw(std::uint8_t codec, std::string body, ReplyCallback done) = 0;
-  /// Makes the first incoming message go to `check`: anything but an AUTH_CALL, or a refusal,
-  /// is answered with an AUTH_REPLY carrying 401 and the session closes (eRPC's auth plugin).
-  virtual void require_auth(AuthCheck check) = 0;
+  /// Takes the session's next incoming message before routing: a handshake such as eRPC's auth.
+  /// Sets `answer` to send one back. A non-OK status closes the session once the answer is
+  /// written, and a dial waiting for this session fails with it.
+  using FirstMessageHook =
+      std::function<Status(Session&, Message& first, std::optional<Message>& answer)>;
+  /// Hands the next incoming message to `hook`; without one within `timeout` (0: no limit) the
+  /// session closes. On the session's I/O thread (post_dial and post_accept run there); a dial
+  /// returns once the hook has run.
+  virtual void expect_first_message(FirstMessageHook hook,
+                                    std::chrono::milliseconds timeout = {}) = 0;
+  /// Sends `msg` as it is (any type; seq is the session's next), ahead of calls held for a
+  /// redial: a handshake's own messages.
+  virtual Status send_raw(Message msg) = 0;
 
   /// A weak reference to this session (sessions are always owned by shared_ptr).
   [[nodiscard]] virtual std::weak_ptr<Session> weak_self() = 0;
@@ -116,7 +124,8 @@ class Session {
              });
   }
 
-  /// Calls `sm` with `arg` and waits for the reply in `out`. Not from the session's I/O thread.
+  /// Calls `sm` with `arg` and waits for the reply in `out`. Refused (1 Invalid Operation) on an
+  /// I/O thread: use async_call or co_await there.
   template <class Arg, class Out>
   Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
@@ -143,7 +152,8 @@ class Session {
 
  protected:
   Session() = default;
-  /// 1 Invalid Operation when the caller is the session's own I/O thread (it would deadlock).
+  /// 1 Invalid Operation when the caller is an I/O thread of any peer: waiting there would stall
+  /// a loop (or deadlock, on the session's own).
   [[nodiscard]] virtual Status check_blocking_allowed() const = 0;
 
  private:

@@ -2,6 +2,8 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "support/threads.hpp"
+
 #include "geminio/mux.hpp"
 #include "geminio/user_plugin.hpp"
 #include "geminio/wire.hpp"
@@ -89,6 +91,11 @@ std::shared_ptr<Session> Stream::session_for(CallOptions& opts) const {
 Status Stream::not_connected() { return Status::from_code(code::kConnClosed, "not connected"); }
 
 Status Stream::publish(OutMessage msg) {
+  if (tp::detail::on_io_thread()) {
+    return {code::kInvalidOp, "Invalid Operation",
+            "publish waits for the acknowledgment: on an I/O thread it would stall its loop "
+            "(use async_publish)"};
+  }
   auto done = std::make_shared<std::promise<Status>>();
   auto result = done->get_future();
   async_publish(std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
@@ -224,6 +231,7 @@ Client::~Client() {
 Peer& Client::peer() { return *peer_; }
 
 std::pair<std::shared_ptr<Endpoint>, Status> Client::connect(const std::string& addr) {
+  // Refused on an I/O thread by dial(): connecting waits for the connection and the hello.
   auto [session, st] = peer_->dial(addr);
   if (!st.ok()) return {nullptr, st};
   auto [ep, hst] = mux_->hello(session, client_);

@@ -13,13 +13,14 @@
 
 #include <sys/socket.h>
 
-#include "peer/address.hpp"
-#include "peer/logger.hpp"
 #include "peer/peer_core.hpp"
 #include "peer/restart.hpp"
 #include "peer/tls_context.hpp"
 #include "session/session_impl.hpp"
-#include "teleport/proto/http_proto.hpp"
+#include "socket/address.hpp"
+#include "support/logger.hpp"
+#include "support/threads.hpp"
+#include "teleport/proto/registry.hpp"
 
 namespace tp {
 
@@ -37,7 +38,12 @@ IoPool::IoPool(unsigned n) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
     guards.emplace_back(contexts.back()->get_executor());
   }
-  for (auto& ctx : contexts) threads.emplace_back([c = ctx.get()] { c->run(); });
+  for (auto& ctx : contexts) {
+    threads.emplace_back([c = ctx.get()] {
+      mark_io_thread();  // blocking APIs refuse to run here
+      c->run();
+    });
+  }
 }
 
 void IoPool::join() {
@@ -49,35 +55,35 @@ void IoPool::join() {
   joined = true;
 }
 
+namespace {
+
+RawProtoOptions proto_options(const PeerConfig& cfg) {
+  return {.version = cfg.raw_version, .size_limit = cfg.message_size_limit, .filters = nullptr};
+}
+
+}  // namespace
+
 PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
-    : config(std::move(cfg)),
-      plugins(std::move(plugs)),
-      proto(make_proto(config.proto, {.version = config.raw_version,
-                                      .size_limit = config.message_size_limit,
-                                      .filters = nullptr})),
-      logger(teleport_logger()),
-      pool(std::make_shared<IoPool>(config.io_threads)),
-      read_budget(config.read_budget) {
-  if (!proto)
-    proto = std::make_unique<RawProto>(RawProtoOptions{.version = config.raw_version,
-                                                       .size_limit = config.message_size_limit,
-                                                       .filters = nullptr});
-  for (const char* name : {"raw", "json", "pb", "http", "thrift"}) {
-    detectable.push_back(make_proto(name, {.version = config.raw_version,
-                                           .size_limit = config.message_size_limit,
-                                           .filters = nullptr}));
-  }
+    : config_(std::move(cfg)),
+      plugins_(std::move(plugs)),
+      proto_(make_proto(config_.proto, proto_options(config_))),
+      logger_(teleport_logger()),
+      pool(std::make_shared<IoPool>(config_.io_threads)),
+      read_budget_(config_.read_budget) {
+  if (!proto_) proto_ = std::make_unique<RawProto>(proto_options(config_));
+  if (config_.detect_protocol)
+    detector_ = std::make_unique<ProtoDetector>(proto_options(config_), *proto_);
   // Deadlines are checked a few times per shortest timeout (coarse: they guard against peers that
   // stall for seconds, not milliseconds).
-  for (auto limit :
-       {config.read_timeout, config.write_timeout, config.handshake_timeout, config.idle_timeout}) {
-    if (limit.count() > 0) deadline_period = std::min(deadline_period, limit / 4);
+  for (auto limit : {config_.read_timeout, config_.write_timeout, config_.handshake_timeout,
+                     config_.idle_timeout}) {
+    if (limit.count() > 0) deadline_period_ = std::min(deadline_period_, limit / 4);
   }
-  deadline_period = std::max(deadline_period, std::chrono::milliseconds(20));
-  router.table().style = config.name_style;
-  timed = config.count_time || config.slow_call_threshold.count() > 0 ||
-          config.default_context_age.count() > 0;
-  router.table().set_peer_plugins(&plugins);
+  deadline_period_ = std::max(deadline_period_, std::chrono::milliseconds(20));
+  router.table().style = config_.name_style;
+  timed_ = config_.count_time || config_.slow_call_threshold.count() > 0 ||
+           config_.default_context_age.count() > 0;
+  router.table().set_peer_plugins(&plugins_);
 }
 
 PeerCore::~PeerCore() {
@@ -85,47 +91,16 @@ PeerCore::~PeerCore() {
 }
 
 const Proto* PeerCore::detect(std::string_view first) const {
-  if (looks_like_http(first)) return detectable[3].get();
-  if (first.size() < 6) return nullptr;
-  if (static_cast<unsigned char>(first[4]) == 0x0f && static_cast<unsigned char>(first[5]) == 0xff)
-    return detectable[4].get();  // ThriftProto: THeader magic (a raw frame has 0 filters here)
-  if (first[4] != 0)
-    return proto.get();  // filtered payloads cannot be told apart: the configured one
-  const auto b = static_cast<unsigned char>(first[5]);
-  if (b == '{') return detectable[1].get();  // JSONProto: the payload is a JSON object
-  if (b == 0x08 || b == 0x10)
-    return detectable[2].get();                      // PBProto: field 1 (seq) or 2 (mtype) first
-  if (b >= 1 && b <= 7) return detectable[0].get();  // RawProto: the seq text's length
-  return proto.get();
+  return detector_ ? detector_->detect(first) : proto_.get();
 }
 
 asio::thread_pool& PeerCore::workers() {
   std::call_once(workers_once_, [this] {
-    const unsigned n = config.worker_threads ? config.worker_threads
-                                             : std::max(1U, std::thread::hardware_concurrency());
+    const unsigned n = config_.worker_threads ? config_.worker_threads
+                                              : std::max(1U, std::thread::hardware_concurrency());
     workers_ = std::make_unique<asio::thread_pool>(n);
   });
   return *workers_;
-}
-
-Status open_for_dial(asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg,
-                     const Endpoint& remote) {
-  boost::system::error_code ec;
-  detail::open_for_network(socket, cfg.network, remote, ec);
-  if (!ec && !cfg.local_ip.empty() && !is_unix_network(cfg.network)) {
-    const bool v6 = cfg.local_ip.find(':') != std::string::npos;
-    Endpoint local;
-    if (Status st =
-            resolve_endpoint(cfg.network, (v6 ? "[" + cfg.local_ip + "]" : cfg.local_ip) + ":0",
-                             true, code::kDialFailed, local);
-        !st.ok()) {
-      return st;
-    }
-    socket.bind(local, ec);
-  }
-  if (ec)
-    return Status::from_code(code::kDialFailed, "local " + cfg.local_ip + ": " + ec.message());
-  return {};
 }
 
 void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
@@ -134,14 +109,14 @@ void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
   by_id[s->id()] = s.get();
 }
 
-void PeerCore::remove_session(const std::string& id, const SessionImpl* s) {
+void PeerCore::session_closed(const std::string& id, const SessionImpl* s) {
   std::lock_guard lock(hub_mutex);
   if (auto it = by_id.find(id); it != by_id.end() && it->second == s) by_id.erase(it);
   sessions.erase(s);
 }
 
-void PeerCore::rename_session(const std::string& from, const std::string& to,
-                              const SessionImpl* s) {
+void PeerCore::session_renamed(const std::string& from, const std::string& to,
+                               const SessionImpl* s) {
   std::lock_guard lock(hub_mutex);
   if (!sessions.contains(s)) return;
   if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
@@ -149,6 +124,26 @@ void PeerCore::rename_session(const std::string& from, const std::string& to,
 }
 
 }  // namespace detail
+
+namespace {
+
+// Starts `session` and waits up to `limit` until it is ready or refused (TLS, post_accept or
+// post_dial and the handshake it starts); closes it if the time runs out.
+Status start_and_wait(PeerCore& core, const std::shared_ptr<SessionImpl>& session,
+                      std::chrono::milliseconds limit) {
+  auto ready = std::make_shared<std::promise<Status>>();
+  auto verdict = ready->get_future();
+  session->on_ready([ready](Status st) { ready->set_value(std::move(st)); });
+  core.add_session(session);
+  session->start();
+  if (verdict.wait_for(limit) != std::future_status::ready) {
+    session->close();
+    return Status::from_code(code::kConnClosed, "handshake timeout");
+  }
+  return verdict.get();
+}
+
+}  // namespace
 
 struct Peer::Impl {
   std::shared_ptr<PeerCore> core;
@@ -175,20 +170,20 @@ struct Peer::Impl {
     restart_signals->async_wait([this, &peer, timeout](boost::system::error_code ec, int sig) {
       if (ec) return;
       if (!acceptor) {
-        core->logger->warn("signal {}: not listening, nothing to hand over", sig);
+        core->logger_->warn("signal {}: not listening, nothing to hand over", sig);
         return;
       }
-      const auto& cfg = core->config;
+      const auto& cfg = core->config();
       auto [pid, st] = detail::spawn_self(
           {{detail::listener_key(cfg.network, cfg.listen_address), acceptor->native_handle()}});
       if (!st.ok()) {
-        core->logger->error("signal {}: {}; still serving", sig, st.to_string());
+        core->logger_->error("signal {}: {}; still serving", sig, st.to_string());
         arm_restart(peer, timeout);
         return;
       }
       handed_over = true;
-      core->logger->info("signal {}: restarted as pid {}; draining (grace {} ms)", sig, pid,
-                         timeout.count());
+      core->logger_->info("signal {}: restarted as pid {}; draining (grace {} ms)", sig, pid,
+                          timeout.count());
       // shutdown() joins the I/O threads, so it cannot run on one of them.
       std::thread([&peer, timeout] { peer.shutdown(timeout); }).detach();
     });
@@ -216,7 +211,7 @@ struct Peer::Impl {
             return;
           }
           if (accept_errors > 0) {
-            core->logger->warn("accept: recovered after {} failed attempts", accept_errors);
+            core->logger_->warn("accept: recovered after {} failed attempts", accept_errors);
             accept_errors = 0;
             accept_backoff = {};
           }
@@ -229,7 +224,7 @@ struct Peer::Impl {
   // once would spin. Wait 10 ms, doubling to 1 s, and log once per burst.
   void back_off_accepting(boost::system::error_code ec) {
     if (accept_errors++ == 0)
-      core->logger->warn("accept: {}; retrying with backoff until it succeeds", ec.message());
+      core->logger_->warn("accept: {}; retrying with backoff until it succeeds", ec.message());
     accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(10),
                                 std::chrono::milliseconds(1000));
     if (!accept_timer)
@@ -241,24 +236,19 @@ struct Peer::Impl {
   }
 
   void adopt_accepted(SessionImpl::Socket socket) {
-    const std::size_t limit = core->config.max_connections;
+    const std::size_t limit = core->config().max_connections;
     if (limit > 0 && count_sessions() >= limit) {
       if (refused_over_limit++ % 1000 == 0) {
-        core->logger->warn("connection limit {} reached: refused {} connection(s) so far", limit,
-                           refused_over_limit);
+        core->logger_->warn("connection limit {} reached: refused {} connection(s) so far", limit,
+                            refused_over_limit);
       }
       boost::system::error_code ignored;
       socket.close(ignored);
       return;
     }
     auto session = std::make_shared<SessionImpl>(core, std::move(socket));
-    if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
-      core->logger->info("post_accept refused {}: {}", session->remote_addr(), st.to_string());
-      session->close();  // on its own thread, without reading a byte from it
-    } else {
-      core->add_session(session);
-      session->start();
-    }
+    core->add_session(session);
+    session->start();  // post_accept runs first, on the session's thread
   }
 
   std::size_t count_sessions() const {
@@ -276,27 +266,27 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
                               "\" (want raw, json, pb, http, thrift or a registered one)");
   }
   impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
-  if (impl_->init_status.ok() && impl_->core->config.tls) {
-    const TlsConfig& tls = *impl_->core->config.tls;
+  if (impl_->init_status.ok() && impl_->core->config().tls) {
+    const TlsConfig& tls = *impl_->core->config().tls;
     impl_->init_status = detail::make_tls_context(tls, false, impl_->core->tls_client);
     if (impl_->init_status.ok() && !(tls.cert_file.empty() && tls.cert_pem.empty()))
       impl_->init_status = detail::make_tls_context(tls, true, impl_->core->tls_server);
   }
   if (impl_->init_status.ok())
-    impl_->init_status = run_hooks({&impl_->core->plugins}, &Plugin::post_new_peer, *this);
+    impl_->init_status = run_hooks({&impl_->core->plugins_}, &Plugin::post_new_peer, *this);
 }
 
 Peer::~Peer() { close(); }
 
 Router& Peer::router() noexcept { return impl_->core->router; }
 
-const Plugins& Peer::plugins() const noexcept { return impl_->core->plugins; }
+const Plugins& Peer::plugins() const noexcept { return impl_->core->plugins_; }
 
-const PeerConfig& Peer::config() const noexcept { return impl_->core->config; }
+const PeerConfig& Peer::config() const noexcept { return impl_->core->config(); }
 
 Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;
-  const auto& cfg = impl_->core->config;
+  const auto& cfg = impl_->core->config();
   if (cfg.tls && !impl_->core->tls_server)
     return Status::from_code(code::kWrongConn, "tls: a listener needs a certificate");
   Endpoint ep;
@@ -328,7 +318,8 @@ Status Peer::listen() {
   const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
   if (!detail::is_unix_network(cfg.network))
     impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
-  if (Status st = run_hooks({&impl_->core->plugins}, &Plugin::post_listen, std::string_view(bound));
+  if (Status st =
+          run_hooks({&impl_->core->plugins_}, &Plugin::post_listen, std::string_view(bound));
       !st.ok()) {
     return st;
   }
@@ -352,32 +343,37 @@ std::uint16_t Peer::listen_port() const { return impl_->port; }
 
 std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) {
   if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
+  if (detail::on_io_thread()) {
+    return {nullptr,
+            {code::kInvalidOp, "Invalid Operation",
+             "dial waits for the connection: on an I/O thread it would stall its loop"}};
+  }
   auto& core = impl_->core;
-  if (Status st = run_hooks({&core->plugins}, &Plugin::pre_dial, std::string_view(addr));
+  if (Status st = run_hooks({&core->plugins_}, &Plugin::pre_dial, std::string_view(addr));
       !st.ok()) {
     return {nullptr, st};
   }
   Endpoint ep;
   if (Status st =
-          detail::resolve_endpoint(core->config.network, addr, false, code::kDialFailed, ep);
+          detail::resolve_endpoint(core->config().network, addr, false, code::kDialFailed, ep);
       !st.ok()) {
     return {nullptr, st};
   }
   if (core->pool->stopped) return {nullptr, Status::from_code(code::kDialFailed, "peer is closed")};
   asio::io_context& ioc = core->pool->pick();
-  if (ioc.get_executor().running_in_this_thread()) {
-    return {nullptr,
-            Status::from_code(code::kDialFailed, "dial from an I/O thread would deadlock")};
-  }
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
-  if (Status st = detail::open_for_dial(*socket, core->config, ep); !st.ok()) return {nullptr, st};
+  if (Status st =
+          detail::open_for_dial(*socket, core->config().network, core->config().local_ip, ep);
+      !st.ok()) {
+    return {nullptr, st};
+  }
   auto connected = std::make_shared<std::promise<boost::system::error_code>>();
   auto result = connected->get_future();
   asio::post(ioc, [socket, ep, connected] {
     socket->async_connect(ep,
                           [connected](boost::system::error_code ec) { connected->set_value(ec); });
   });
-  if (result.wait_for(core->config.dial_timeout) != std::future_status::ready) {
+  if (result.wait_for(core->config().dial_timeout) != std::future_status::ready) {
     asio::post(ioc, [socket] { socket->close(); });
     result.wait();
     return {nullptr, Status::from_code(code::kDialFailed, addr + ": dial timeout")};
@@ -385,27 +381,20 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
   if (auto ec = result.get())
     return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
-  auto ready = std::make_shared<std::promise<Status>>();
-  auto handshake = ready->get_future();
-  session->on_ready([ready](Status st) { ready->set_value(std::move(st)); });
-  core->add_session(session);
-  session->start();  // reading already: a post_dial plugin may exchange messages (auth)
-  if (handshake.wait_for(core->config.dial_timeout) != std::future_status::ready) {
-    session->close();
-    return {nullptr, Status::from_code(code::kDialFailed, addr + ": tls handshake timeout")};
-  }
-  if (Status st = handshake.get(); !st.ok()) {
-    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + st.cause())};
-  }
-  if (Status st = run_hooks({&core->plugins}, &Plugin::post_dial, *session, false); !st.ok()) {
-    session->close();
-    return {nullptr, Status::from_code(code::kDialFailed, st.to_string())};
+  // Ready once TLS, post_dial and the first-message exchange it starts (auth) have passed.
+  if (Status st = start_and_wait(*core, session, core->config().dial_timeout); !st.ok()) {
+    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + st.to_string())};
   }
   return {session, {}};
 }
 
 std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
+  if (detail::on_io_thread()) {
+    return {nullptr,
+            {code::kInvalidOp, "Invalid Operation",
+             "serve_conn waits for post_accept: on an I/O thread it would stall its loop"}};
+  }
   auto& core = impl_->core;
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
@@ -424,12 +413,9 @@ std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   socket.assign(protocol, fd, ec);
   if (ec) return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: " + ec.message())};
   auto session = std::make_shared<SessionImpl>(core, std::move(socket));
-  if (Status st = run_hooks({&core->plugins}, &Plugin::post_accept, *session); !st.ok()) {
-    session->close();  // without reading a byte from it
+  // Ready once post_accept (and TLS) have passed.
+  if (Status st = start_and_wait(*core, session, core->config().handshake_timeout); !st.ok())
     return {nullptr, st};
-  }
-  core->add_session(session);
-  session->start();
   return {session, {}};
 }
 
@@ -511,7 +497,7 @@ void Peer::shutdown_on_signals(std::chrono::milliseconds timeout) {
   impl_->signals = std::make_unique<asio::signal_set>(impl_->core->pool->pick(), SIGINT, SIGTERM);
   impl_->signals->async_wait([this, timeout](boost::system::error_code ec, int sig) {
     if (ec) return;
-    impl_->core->logger->info("signal {}: shutting down (grace {} ms)", sig, timeout.count());
+    impl_->core->logger_->info("signal {}: shutting down (grace {} ms)", sig, timeout.count());
     // shutdown() joins the I/O threads, so it cannot run on one of them.
     std::thread([this, timeout] { shutdown(timeout); }).detach();
   });

@@ -1,5 +1,5 @@
-// PeerCore: what sessions share with their peer (router, protocol, settings, plugins, threads,
-// hub).
+// PeerCore: the shared state of a peer (router, protocol, settings, plugins, threads, hub); its
+// sessions reach it through the SessionHost interface.
 #pragma once
 
 #include <atomic>
@@ -15,9 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "session/read_budget.hpp"
+#include "session/session_host.hpp"
+#include "socket/read_budget.hpp"
 #include "teleport/peer.hpp"
-#include "teleport/proto/raw_proto.hpp"
+#include "teleport/proto/registry.hpp"
 
 namespace spdlog {
 class logger;
@@ -45,24 +46,19 @@ struct IoPool {
   void join();
 };
 
-/// Opens `socket` for connecting to `remote`, bound to the configured local IP if any.
-Status open_for_dial(boost::asio::generic::stream_protocol::socket& socket, const PeerConfig& cfg,
-                     const boost::asio::generic::stream_protocol::endpoint& remote);
-
 /// Shared state of a peer; outlives neither the Peer nor its last session.
-struct PeerCore {
-  PeerConfig config;
-  Plugins plugins;
+struct PeerCore final : SessionHost {
+  PeerConfig config_;
+  Plugins plugins_;
   Router router;
-  std::unique_ptr<Proto>
-      proto;  // never null: an unknown name falls back to raw (init_status says so)
-  std::vector<std::unique_ptr<Proto>> detectable;  // raw, json, pb, http, thrift: for detect()
-  std::shared_ptr<spdlog::logger> logger;
+  std::unique_ptr<Proto> proto_;             // never null: an unknown name falls back to raw
+  std::unique_ptr<ProtoDetector> detector_;  // null when detection is off
+  std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
-  ReadBudget read_budget;              // bytes in incoming frames and decompressed bodies
-  std::chrono::milliseconds deadline_period{250};  // how often session deadlines are checked
-  bool timed = false;  // calls need timestamps (count time, slow calls, context age)
+  ReadBudget read_budget_;             // bytes in incoming frames and decompressed bodies
+  std::chrono::milliseconds deadline_period_{250};  // how often session deadlines are checked
+  bool timed_ = false;  // calls need timestamps (count time, slow calls, context age)
   std::unique_ptr<boost::asio::ssl::context> tls_server;  // set when config.tls is
   std::unique_ptr<boost::asio::ssl::context> tls_client;
 
@@ -72,17 +68,32 @@ struct PeerCore {
       by_id;  // ids may repeat (many dials to one address): last wins
 
   PeerCore(PeerConfig cfg, Plugins plugins);
-  ~PeerCore();
-  /// The protocol a connection speaks, from its first bytes; null: not enough bytes to tell.
-  const Proto* detect(std::string_view first) const;
-  /// The worker pool for blocking handlers, started on first use.
-  boost::asio::thread_pool& workers();
+  ~PeerCore() override;
   /// Adds a session, findable under its id.
   void add_session(const std::shared_ptr<SessionImpl>& s);
-  /// Removes the session (and its id, if the id still names it).
-  void remove_session(const std::string& id, const SessionImpl* s);
-  /// Moves a session to a new id.
-  void rename_session(const std::string& from, const std::string& to, const SessionImpl* s);
+
+  // SessionHost
+  const PeerConfig& config() const override { return config_; }
+  const Plugins& plugins() const override { return plugins_; }
+  const RouteTable& routes() const override { return router.table(); }
+  const Proto& proto() const override { return *proto_; }
+  const Proto* detect(std::string_view first) const override;
+  spdlog::logger& logger() const override { return *logger_; }
+  ReadBudget& read_budget() override { return read_budget_; }
+  boost::asio::ssl::context* tls_context(bool dialing) const override {
+    return dialing ? tls_client.get() : tls_server.get();
+  }
+  /// The worker pool for blocking handlers, started on first use.
+  boost::asio::thread_pool& workers() override;
+  std::chrono::milliseconds deadline_period() const override { return deadline_period_; }
+  bool timed() const override { return timed_; }
+  bool closing() const override { return pool->stopped; }
+  bool threads_gone() const override { return pool->joined; }
+  void handler_started() override { ++inflight_calls; }
+  void handler_finished() override { --inflight_calls; }
+  void session_renamed(const std::string& from, const std::string& to,
+                       const SessionImpl* s) override;
+  void session_closed(const std::string& id, const SessionImpl* s) override;
 
  private:
   std::once_flag workers_once_;

@@ -223,4 +223,14 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
   return r;
 }
 
+Probe HttpProto::probe(std::string_view first) const {
+  if (looks_like_http(first)) return Probe::kYes;
+  if (first.size() >= 4) return Probe::kNo;
+  for (std::string_view method :
+       {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
+    if (method.starts_with(first)) return Probe::kNeedMore;
+  }
+  return Probe::kNo;
+}
+
 }  // namespace tp

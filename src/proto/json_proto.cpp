@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "proto/framing.hpp"
 #include "proto/header_fields.hpp"
 
 namespace tp {
@@ -24,49 +23,35 @@ void append_raw_body(std::string_view body, std::string& out) {
 
 }  // namespace
 
-JsonProto::JsonProto(RawProtoOptions options)
-    : options_(detail::with_default_filters(std::move(options))) {}
+JsonProto::JsonProto(RawProtoOptions options) : FramedProto(std::move(options)) {}
 
 std::string_view JsonProto::name() const noexcept {
-  return options_.version == RawVersion::kV5 ? "json-v5" : "json";
+  return options().version == RawVersion::kV5 ? "json-v5" : "json";
 }
 
-Status JsonProto::encode(Message& msg, std::string& out) const {
-  auto write = [&](std::string& payload) -> Status {
-    payload += "{\"seq\":" + std::to_string(msg.seq) +
-               ",\"mtype\":" + std::to_string(static_cast<int>(msg.type)) + ",\"serviceMethod\":";
-    append_json_string(msg.service_method, payload);
-    if (options_.version == RawVersion::kV7) {
-      payload += ",\"status\":";
-      append_json_string(msg.status.to_query(), payload);
-    }
-    payload += ",\"meta\":";
-    std::string meta;
-    detail::append_meta_text(msg, options_.version, meta);
-    append_json_string(meta, payload);
-    payload += ",\"bodyCodec\":" + std::to_string(msg.body_codec) + ",\"body\":";
-    append_raw_body(msg.body, payload);
-    payload += '}';
-    return {};
-  };
-  return detail::Framing(false, options_.size_limit, options_.filters.get())
-      .encode(msg.xfer_pipe, write, out, msg.size);
+bool JsonProto::first_payload_byte(unsigned char b) const { return b == '{'; }
+
+Status JsonProto::write_payload(const Message& msg, std::string& payload) const {
+  const RawVersion version = options().version;
+  payload += "{\"seq\":" + std::to_string(msg.seq) +
+             ",\"mtype\":" + std::to_string(static_cast<int>(msg.type)) + ",\"serviceMethod\":";
+  append_json_string(msg.service_method, payload);
+  if (version == RawVersion::kV7) {
+    payload += ",\"status\":";
+    append_json_string(msg.status.to_query(), payload);
+  }
+  payload += ",\"meta\":";
+  std::string meta;
+  detail::append_meta_text(msg, version, meta);
+  append_json_string(meta, payload);
+  payload += ",\"bodyCodec\":" + std::to_string(msg.body_codec) + ",\"body\":";
+  append_raw_body(msg.body, payload);
+  payload += '}';
+  return {};
 }
 
-DecodeResult JsonProto::decode(std::string_view bytes, Message& out) const {
-  return decode_within(bytes, out, SIZE_MAX);
-}
-
-DecodeResult JsonProto::decode_within(std::string_view bytes, Message& out,
-                                      std::size_t unpack_limit) const {
-  std::string_view payload;
-  std::string scratch;
-  DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get())
-                       .decode(bytes, out.xfer_pipe, payload, scratch, unpack_limit);
-  if (r.kind != DecodeResult::Kind::kMessage) return r;
-  auto fail = [](std::string cause) {
-    return DecodeResult{DecodeResult::Kind::kError, 0, Status::bad_message(std::move(cause))};
-  };
+Status JsonProto::read_payload(std::string_view payload, Message& out) const {
+  auto fail = [](std::string cause) { return Status::bad_message(std::move(cause)); };
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(payload, ec);
   if (ec || !parsed.is_object()) return fail("json proto: payload is not a JSON object");
@@ -91,20 +76,16 @@ DecodeResult JsonProto::decode_within(std::string_view bytes, Message& out,
   if (seq < INT32_MIN || seq > INT32_MAX) return fail("json proto: seq out of int32 range");
   if (codec < 0 || codec > 255) return fail("json proto: bodyCodec out of range");
   out.seq = static_cast<std::int32_t>(seq);
-  if (Status st = detail::read_msg_type(mtype, out); !st.ok())
-    return {DecodeResult::Kind::kError, 0, st};
+  if (Status st = detail::read_msg_type(mtype, out); !st.ok()) return st;
   out.service_method.assign(sm);
   out.status = Status();
-  if (options_.version == RawVersion::kV7) {
-    if (Status st = Status::parse_query(status, out.status); !st.ok())
-      return {DecodeResult::Kind::kError, 0, st};
+  if (options().version == RawVersion::kV7) {
+    if (Status st = Status::parse_query(status, out.status); !st.ok()) return st;
   }
-  if (Status st = detail::read_meta(meta, options_.version, out); !st.ok())
-    return {DecodeResult::Kind::kError, 0, st};
+  if (Status st = detail::read_meta(meta, options().version, out); !st.ok()) return st;
   out.body_codec = static_cast<std::uint8_t>(codec);
   out.body.assign(body);
-  out.size = static_cast<std::uint32_t>(r.consumed);
-  return r;
+  return {};
 }
 
 }  // namespace tp

@@ -1,7 +1,6 @@
 #include "teleport/proto/pb_proto.hpp"
 
 #include "pb_payload.pb.h"
-#include "proto/framing.hpp"
 #include "proto/header_fields.hpp"
 
 namespace tp {
@@ -55,40 +54,25 @@ Status decode_as(std::string_view payload, RawVersion version, Message& out) {
 
 }  // namespace
 
-PbProto::PbProto(RawProtoOptions options)
-    : options_(detail::with_default_filters(std::move(options))) {}
+PbProto::PbProto(RawProtoOptions options) : FramedProto(std::move(options)) {}
 
 std::string_view PbProto::name() const noexcept {
-  return options_.version == RawVersion::kV5 ? "pb-v5" : "pb";
+  return options().version == RawVersion::kV5 ? "pb-v5" : "pb";
 }
 
-Status PbProto::encode(Message& msg, std::string& out) const {
-  auto write = [&](std::string& payload) {
-    return options_.version == RawVersion::kV5
-               ? encode_as<wire::PayloadV5>(msg, options_.version, payload)
-               : encode_as<wire::PayloadV7>(msg, options_.version, payload);
-  };
-  return detail::Framing(false, options_.size_limit, options_.filters.get())
-      .encode(msg.xfer_pipe, write, out, msg.size);
+// A serialized payload starts with field 1 (seq) or, when seq is 0, field 2 (mtype).
+bool PbProto::first_payload_byte(unsigned char b) const { return b == 0x08 || b == 0x10; }
+
+Status PbProto::write_payload(const Message& msg, std::string& payload) const {
+  const RawVersion version = options().version;
+  return version == RawVersion::kV5 ? encode_as<wire::PayloadV5>(msg, version, payload)
+                                    : encode_as<wire::PayloadV7>(msg, version, payload);
 }
 
-DecodeResult PbProto::decode(std::string_view bytes, Message& out) const {
-  return decode_within(bytes, out, SIZE_MAX);
-}
-
-DecodeResult PbProto::decode_within(std::string_view bytes, Message& out,
-                                    std::size_t unpack_limit) const {
-  std::string_view payload;
-  std::string scratch;
-  DecodeResult r = detail::Framing(false, options_.size_limit, options_.filters.get())
-                       .decode(bytes, out.xfer_pipe, payload, scratch, unpack_limit);
-  if (r.kind != DecodeResult::Kind::kMessage) return r;
-  Status st = options_.version == RawVersion::kV5
-                  ? decode_as<wire::PayloadV5>(payload, options_.version, out)
-                  : decode_as<wire::PayloadV7>(payload, options_.version, out);
-  if (!st.ok()) return {DecodeResult::Kind::kError, 0, st};
-  out.size = static_cast<std::uint32_t>(r.consumed);
-  return r;
+Status PbProto::read_payload(std::string_view payload, Message& out) const {
+  const RawVersion version = options().version;
+  return version == RawVersion::kV5 ? decode_as<wire::PayloadV5>(payload, version, out)
+                                    : decode_as<wire::PayloadV7>(payload, version, out);
 }
 
 }  // namespace tp

@@ -133,4 +133,13 @@ Status RawProto::decode_payload(std::string_view payload, Message& out) const {
   return {};
 }
 
+Probe RawProto::probe(std::string_view first) const {
+  if (first.size() < 6) return Probe::kNeedMore;
+  // Unfiltered, the sixth byte is the length of the seq's decimal text, and a connection's first
+  // frame has a small seq (1 to 7 digits). A filtered frame is left to the configured protocol.
+  if (first[4] != 0) return Probe::kNo;
+  const auto b = static_cast<unsigned char>(first[5]);
+  return b >= 1 && b <= 7 ? Probe::kYes : Probe::kNo;
+}
+
 }  // namespace tp

@@ -1,6 +1,6 @@
 #include "teleport/proto/registry.hpp"
 
-#include <map>
+#include <algorithm>
 #include <mutex>
 
 #include "teleport/proto/http_proto.hpp"
@@ -11,42 +11,87 @@
 namespace tp {
 namespace {
 
-struct Registered {
-  std::mutex mutex;
-  std::map<std::string, ProtoFactory, std::less<>> factories;
-};
-
-Registered& registered() {
-  static Registered r;
-  return r;
+template <class P>
+std::unique_ptr<Proto> build(RawProtoOptions options) {
+  return std::make_unique<P>(std::move(options));
 }
 
-bool builtin(std::string_view name) {
-  return name == "raw" || name == "json" || name == "pb" || name == "http" || name == "thrift";
+struct Entry {
+  std::string name;
+  ProtoFactory factory;
+};
+
+// The registry, in detection order: HTTP's text and THeader's magic are unambiguous, then the
+// framed protocols by their first payload byte, then what applications register.
+struct Registry {
+  std::mutex mutex;
+  std::vector<Entry> entries{{"http", build<HttpProto>},
+                             {"thrift", build<ThriftProto>},
+                             {"json", build<JsonProto>},
+                             {"pb", build<PbProto>},
+                             {"raw", build<RawProto>}};
+
+  const Entry* find(std::string_view name) const {
+    auto it = std::find_if(entries.begin(), entries.end(),
+                           [&](const Entry& e) { return e.name == name; });
+    return it == entries.end() ? nullptr : &*it;
+  }
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
 }
 
 }  // namespace
 
 Status register_proto(std::string name, ProtoFactory factory) {
-  Registered& r = registered();
+  Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  if (builtin(name) || r.factories.contains(name)) {
+  if (r.find(name)) {
     return Status::from_code(code::kInvalidOp, "protocol " + name + " is already registered");
   }
-  r.factories.emplace(std::move(name), std::move(factory));
+  r.entries.push_back({std::move(name), std::move(factory)});
   return {};
 }
 
 std::unique_ptr<Proto> make_proto(std::string_view name, RawProtoOptions options) {
-  if (name == "raw") return std::make_unique<RawProto>(std::move(options));
-  if (name == "json") return std::make_unique<JsonProto>(std::move(options));
-  if (name == "pb") return std::make_unique<PbProto>(std::move(options));
-  if (name == "http") return std::make_unique<HttpProto>(std::move(options));
-  if (name == "thrift") return std::make_unique<ThriftProto>(std::move(options));
-  Registered& r = registered();
-  std::lock_guard lock(r.mutex);
-  auto it = r.factories.find(name);
-  return it == r.factories.end() ? nullptr : it->second(std::move(options));
+  ProtoFactory factory;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    const Entry* e = r.find(name);
+    if (!e) return nullptr;
+    factory = e->factory;
+  }
+  return factory(std::move(options));
+}
+
+ProtoDetector::ProtoDetector(const RawProtoOptions& options, const Proto& fallback)
+    : fallback_(&fallback) {
+  std::vector<ProtoFactory> factories;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    for (const Entry& e : r.entries) factories.push_back(e.factory);
+  }
+  for (const auto& factory : factories) {
+    if (auto proto = factory(options)) protos_.push_back(std::move(proto));
+  }
+}
+
+const Proto* ProtoDetector::detect(std::string_view first) const {
+  for (const auto& proto : protos_) {
+    switch (proto->probe(first)) {
+      case Probe::kYes:
+        return proto.get();
+      case Probe::kNeedMore:
+        return nullptr;
+      case Probe::kNo:
+        break;
+    }
+  }
+  return fallback_;
 }
 
 }  // namespace tp

@@ -164,4 +164,12 @@ DecodeResult ThriftProto::decode_within(std::string_view bytes, Message& out,
   return {DecodeResult::Kind::kMessage, static_cast<std::size_t>(size), {}};
 }
 
+Probe ThriftProto::probe(std::string_view first) const {
+  if (first.size() < 6) return Probe::kNeedMore;
+  // THeader's magic 0x0FFF where a raw frame has its filter count (0 when unfiltered).
+  const bool magic =
+      static_cast<unsigned char>(first[4]) == 0x0f && static_cast<unsigned char>(first[5]) == 0xff;
+  return magic ? Probe::kYes : Probe::kNo;
+}
+
 }  // namespace tp

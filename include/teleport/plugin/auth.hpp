@@ -13,15 +13,16 @@
 
 namespace tp::plugin {
 
-/// Dialing side: sends `token` (in `codec`, JSON by default) when a session is dialed and waits
-/// up to `timeout` for the AUTH_REPLY before the dial returns.
+/// Dialing side: sends `token` (in `codec`, JSON by default) as a session's first message; the
+/// dial returns with the AUTH_REPLY's verdict, and without one within `timeout` the session closes.
 class AuthBearer final : public Plugin {
  public:
   /// Sends `token` marshaled with `codec`.
   explicit AuthBearer(std::string token, std::uint8_t codec = codec_id::kJson,
                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
   std::string_view name() const override { return "auth-bearer"; }
-  /// Sends the AUTH_CALL; on the first dial waits for the answer (a redial does not wait).
+  /// Sends the AUTH_CALL and takes the AUTH_REPLY as the session's first message (after a redial
+  /// too: calls re-sent then follow the AUTH_CALL).
   Status post_dial(Session& session, bool redialed) override;
 
  private:
@@ -41,6 +42,8 @@ class AuthChecker final : public Plugin {
   Status post_accept(Session& session) override;
 
  private:
+  static Status verify(const Check& check, Session& s, const Message& call, Message& reply);
+
   Check check_;
 };
 

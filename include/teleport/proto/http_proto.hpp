@@ -27,6 +27,8 @@ class HttpProto final : public Proto {
   Status encode(Message& msg, std::string& out) const override;
   /// See Proto::decode.
   DecodeResult decode(std::string_view bytes, Message& out) const override;
+  /// See Proto::probe.
+  [[nodiscard]] Probe probe(std::string_view first) const override;
 
  private:
   RawProtoOptions options_;

@@ -24,6 +24,13 @@ struct DecodeResult {
   Status status;                ///< why decoding failed (kError only)
 };
 
+/// What a protocol makes of a connection's first bytes (protocol detection on a shared port).
+enum class Probe {
+  kNo,        ///< these bytes are not this protocol
+  kYes,       ///< they are: decode the connection with it
+  kNeedMore,  ///< too few bytes to tell
+};
+
 /// A wire protocol. Implementations are stateless and safe to share between threads.
 class Proto {
  public:
@@ -45,6 +52,12 @@ class Proto {
                                      std::size_t unpack_limit) const {
     (void)unpack_limit;
     return decode(bytes, out);
+  }
+  /// Whether the first bytes of an accepted connection are this protocol. The default, kNo,
+  /// leaves the protocol out of detection (it is still used when configured).
+  [[nodiscard]] virtual Probe probe(std::string_view first) const {
+    (void)first;
+    return Probe::kNo;
   }
 };
 

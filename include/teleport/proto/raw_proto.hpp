@@ -46,6 +46,8 @@ class RawProto final : public Proto {
   /// See Proto::decode_within.
   DecodeResult decode_within(std::string_view bytes, Message& out,
                              std::size_t unpack_limit) const override;
+  /// See Proto::probe.
+  [[nodiscard]] Probe probe(std::string_view first) const override;
 
   /// The options in use.
   [[nodiscard]] const RawProtoOptions& options() const noexcept { return options_; }

@@ -27,6 +27,8 @@ class ThriftProto final : public Proto {
   /// See Proto::decode_within.
   DecodeResult decode_within(std::string_view bytes, Message& out,
                              std::size_t unpack_limit) const override;
+  /// See Proto::probe.
+  [[nodiscard]] Probe probe(std::string_view first) const override;
 
  private:
   RawProtoOptions options_;

@@ -1,4 +1,4 @@
-#include "peer/address.hpp"
+#include "socket/address.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -54,6 +54,24 @@ std::string endpoint_text(const Endpoint& ep) {
   const auto ip = tcp.address();
   return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
          std::to_string(tcp.port());
+}
+
+Status open_for_dial(asio::generic::stream_protocol::socket& socket, const std::string& network,
+                     const std::string& local_ip, const Endpoint& remote) {
+  boost::system::error_code ec;
+  detail::open_for_network(socket, network, remote, ec);
+  if (!ec && !local_ip.empty() && !is_unix_network(network)) {
+    const bool v6 = local_ip.find(':') != std::string::npos;
+    Endpoint local;
+    if (Status st = resolve_endpoint(network, (v6 ? "[" + local_ip + "]" : local_ip) + ":0", true,
+                                     code::kDialFailed, local);
+        !st.ok()) {
+      return st;
+    }
+    socket.bind(local, ec);
+  }
+  if (ec) return Status::from_code(code::kDialFailed, "local " + local_ip + ": " + ec.message());
+  return {};
 }
 
 }  // namespace tp::detail

@@ -43,4 +43,9 @@ void open_for_network(SocketOrAcceptor& s, const std::string& network, const End
   s.assign(ep.protocol(), fd, ec);
 }
 
+/// Opens `socket` for connecting to `remote`, bound to `local_ip` (TCP only) when not empty.
+Status open_for_dial(boost::asio::generic::stream_protocol::socket& socket,
+                     const std::string& network, const std::string& local_ip,
+                     const Endpoint& remote);
+
 }  // namespace tp::detail

@@ -1,4 +1,4 @@
-#include "session/deadline_sweeper.hpp"
+#include "socket/deadline_sweeper.hpp"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "peer/logger.hpp"
+#include "support/logger.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

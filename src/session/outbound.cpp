@@ -1,0 +1,145 @@
+// What a session sends on its own initiative — calls, pushes, handshake messages — and the
+// replies to its calls.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "session/session_impl.hpp"
+#include "support/threads.hpp"
+
+namespace tp::detail {
+
+namespace asio = boost::asio;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec,
+                                   std::string body, CallOptions& opts) const {
+  Message m;
+  m.type = type;
+  m.service_method = std::move(sm);
+  m.body_codec = codec;
+  m.body = std::move(body);
+  m.meta = std::move(opts.meta);
+  if (opts.accept_body_codec)
+    m.meta.set(kAcceptBodyCodecKey, std::to_string(*opts.accept_body_codec));
+  if (!opts.real_ip.empty()) m.meta.set(kRealIpKey, opts.real_ip);
+  m.xfer_pipe = std::move(opts.xfer_pipe);
+  return m;
+}
+
+void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
+                           ReplyCallback done) {
+  if (host_->closing() || closed_) {
+    PendingCalls::fail(done, Status::from_code(code::kConnClosed, "session is closed"));
+    return;
+  }
+  const auto timeout = opts.timeout.count() > 0 ? opts.timeout : cfg_.default_context_age;
+  Message call = build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
+  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
+                     timeout]() mutable { self->send_call(call, std::move(done), timeout); });
+}
+
+void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
+  assert_in_loop(*ioc_);
+  if (closed_) {
+    PendingCalls::fail(done, Status::from_code(code::kConnClosed, "session is closed"));
+    return;
+  }
+  call.seq = ++seq_;
+  if (Status st = run_hooks({&plugins_}, &Plugin::pre_write_call, *this, call); !st.ok()) {
+    PendingCalls::fail(done, std::move(st));
+    return;
+  }
+  std::string& queue = out();
+  const std::size_t at = queue.size();
+  if (Status st = proto_->encode(call, queue); !st.ok()) {
+    PendingCalls::fail(done, std::move(st));
+    return;
+  }
+  if (cfg_.print_detail) log_message("send", call);
+  PendingCalls::Call& pending = pending_.add(call.seq, std::move(done));
+  pending.start = Clock::now();
+  if (cfg_.count_time || cfg_.slow_call_threshold.count() > 0)
+    pending.service_method = call.service_method;
+  if (dialed_to_ && cfg_.redial_times != 0) pending.frame.assign(queue, at, std::string::npos);
+  if (timeout.count() > 0) pending_.expire_after(call.seq, *ioc_, timeout, weak_from_this());
+  (void)run_hooks({&plugins_}, &Plugin::post_write_call, *this, static_cast<const Message&>(call));
+  flush();
+}
+
+Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string body,
+                             CallOptions opts) {
+  if (host_->closing() || closed_) return Status::from_code(code::kConnClosed, "session is closed");
+  Message push = build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
+  asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
+    self->send_push(push);
+  });
+  return {};
+}
+
+void SessionImpl::send_push(Message& push) {
+  assert_in_loop(*ioc_);
+  if (closed_) return;
+  push.seq = ++seq_;
+  if (Status st = run_hooks({&plugins_}, &Plugin::pre_write_push, *this, push); !st.ok()) {
+    log_.info("push {} to {} not sent: {}", push.service_method, remote_addr(), st.to_string());
+    return;
+  }
+  if (Status st = proto_->encode(push, out()); !st.ok()) {
+    log_.info("push {} to {} not sent: {}", push.service_method, remote_addr(), st.to_string());
+    return;
+  }
+  if (cfg_.print_detail) log_message("send", push);
+  (void)run_hooks({&plugins_}, &Plugin::post_write_push, *this, static_cast<const Message&>(push));
+  flush();
+}
+
+Status SessionImpl::send_raw(Message msg) {
+  if (host_->closing() || closed_) return Status::from_code(code::kConnClosed, "session is closed");
+  if (ioc_->get_executor().running_in_this_thread()) {
+    queue_raw(msg);
+  } else {
+    asio::post(*ioc_, [self = shared_from_this(), msg = std::move(msg)]() mutable {
+      self->queue_raw(msg);
+    });
+  }
+  return {};
+}
+
+void SessionImpl::queue_raw(Message& msg) {
+  if (closed_) return;
+  msg.seq = ++seq_;
+  // Straight to the connection, ahead of calls held for a redial's handshake.
+  if (Status st = proto_->encode(msg, conn_.out()); !st.ok()) {
+    log_.warn("{} to {} not sent: {}", msg_type_name(msg.type), remote_addr(), st.to_string());
+    return;
+  }
+  if (cfg_.print_detail) log_message("send", msg);
+  flush();
+}
+
+void SessionImpl::handle_reply(Message& reply) {
+  auto pending = pending_.take(reply.seq);
+  if (!pending) return;  // late or unknown: dropped, as Go does
+  Status st = run_hooks({&plugins_}, &Plugin::post_read_reply_header, *this, reply);
+  if (st.ok()) st = run_hooks({&plugins_}, &Plugin::pre_read_reply_body, *this, reply);
+  if (st.ok()) st = run_hooks({&plugins_}, &Plugin::post_read_reply_body, *this, reply);
+  if (!st.ok()) {
+    reply.status = std::move(st);
+    reply.body.clear();
+    reply.body_codec = codec_id::kNone;
+  }
+  const auto cost = Clock::now() - pending->start;
+  if (cfg_.count_time) {
+    log_.info("call {} to {} took {} us: {}", pending->service_method, remote_addr(),
+              duration_cast<microseconds>(cost).count(), reply.status.to_string());
+  }
+  if (cfg_.slow_call_threshold.count() > 0 && cost > cfg_.slow_call_threshold) {
+    log_.warn("slow call {} to {}: {} us", pending->service_method, remote_addr(),
+              duration_cast<microseconds>(cost).count());
+  }
+  pending->done(reply);
+}
+
+}  // namespace tp::detail

@@ -1,0 +1,54 @@
+// PendingCalls: the calls a session has sent and waits for replies to, each with its deadline
+// timer and, when the session may redial, its frame to re-send once. On the session's I/O thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "teleport/session.hpp"
+
+namespace tp::detail {
+
+class PendingCalls {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using ReplyCallback = Session::ReplyCallback;
+
+  /// One call waiting for its reply.
+  struct Call {
+    ReplyCallback done;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    Clock::time_point start;
+    std::string service_method;  // for logs
+    std::string frame;           // kept only when the session may redial, to re-send it once
+    bool resent = false;
+  };
+
+  /// Completes `done` with a reply that carries only `st`.
+  static void fail(ReplyCallback& done, Status st);
+
+  /// Registers the call `seq`; the caller fills the rest of the entry.
+  Call& add(std::int32_t seq, ReplyCallback done);
+  /// Fails the call `seq` with 301 after `timeout` unless its reply came first. `owner` keeps the
+  /// session (which owns this table) alive; the timer does nothing once it is gone.
+  void expire_after(std::int32_t seq, boost::asio::io_context& loop,
+                    std::chrono::milliseconds timeout, std::weak_ptr<void> owner);
+  /// Removes and returns the call `seq` (its timer cancelled), if it is waiting.
+  std::optional<Call> take(std::int32_t seq);
+  /// Fails every call with 102 and `why`.
+  void fail_all(const std::string& why);
+  /// Before a redial: fails the calls that cannot be re-sent (sent twice already, or kept no
+  /// frame) and returns the frames of the others, in one string.
+  std::string frames_to_resend(const std::string& why);
+
+ private:
+  std::unordered_map<std::int32_t, Call> calls_;
+};
+
+}  // namespace tp::detail

@@ -1,0 +1,279 @@
+#include "socket/connection.hpp"
+
+#include <boost/asio/ssl/host_name_verification.hpp>
+
+#include <netinet/tcp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "socket/address.hpp"
+#include "teleport/peer.hpp"
+
+namespace tp::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+// A SOCK_SEQPACKET read returns one packet and drops what does not fit: every read of a
+// unixpacket connection has room for the largest packet a default socket can send (its send
+// buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (see
+// write_some()).
+constexpr std::size_t kPacketRoom = 256 * 1024;
+// A frame larger than a chunk is read in pieces as large as what has already arrived (up to
+// this): few reads for a big frame, and never more buffer than what arrived plus one read.
+constexpr std::size_t kMaxReadRoom = 4 << 20;
+// Write buffers that one big batch grew past this are released after it.
+constexpr std::size_t kKeepBelow = 64 * 1024;
+
+bool is_seqpacket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
+}
+
+}  // namespace
+
+Connection::Connection(Socket socket, ReadBudget& budget, Owner& owner)
+    : socket_(std::move(socket)),
+      ioc_(&static_cast<asio::io_context&>(socket_.get_executor().context())),
+      budget_(budget),
+      owner_(owner) {
+  read_chunk_ = is_seqpacket(socket_.native_handle()) ? kPacketRoom : kReadChunk;
+}
+
+void Connection::apply_options(const PeerConfig& cfg) {
+  const int fd = socket_.native_handle();
+  boost::system::error_code ec;
+  if (socket_.local_endpoint(ec).protocol().family() != AF_UNIX) {
+    const int no_delay = cfg.no_delay ? 1 : 0;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
+    if (cfg.keepalive_period.count() > 0) {
+      const int one = 1;
+      const int idle = static_cast<int>(cfg.keepalive_period.count());
+      ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+    }
+  }
+  if (cfg.read_buffer_size > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg.read_buffer_size, sizeof(int));
+  if (cfg.write_buffer_size > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg.write_buffer_size, sizeof(int));
+  if (cfg.control_fd) cfg.control_fd(fd);
+}
+
+std::string Connection::remote_text() const {
+  boost::system::error_code ec;
+  return endpoint_text(socket_.remote_endpoint(ec));
+}
+
+std::string Connection::local_text() const {
+  boost::system::error_code ec;
+  return endpoint_text(socket_.local_endpoint(ec));
+}
+
+void Connection::start_tls(asio::ssl::context& ctx, bool client, const std::string& server_name,
+                           bool verify_name, std::function<void(boost::system::error_code)> done) {
+  tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, ctx);
+  if (client && !server_name.empty()) {
+    // The dialing side names the server (SNI) and checks the certificate is for that name.
+    SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+    if (verify_name) tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+  }
+  handshaking_ = true;
+  tls_->async_handshake(client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+                        [this, hold = owner_.hold(), generation = generation_,
+                         done = std::move(done)](boost::system::error_code ec) {
+                          handshaking_ = false;
+                          if (generation == generation_) done(ec);
+                        });
+}
+
+void Connection::close(bool graceful) {
+  ++generation_;
+  open_ = false;
+  boost::system::error_code ignored;
+  if (graceful) socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  in_start_ = in_end_ = 0;
+  paused_ = Paused::kNo;
+  if (budget_timer_) budget_timer_->cancel();
+  budget_.give_back(budget_taken_);
+  budget_taken_ = 0;
+}
+
+void Connection::replace(Socket socket) {
+  tls_.reset();  // it wraps the old socket
+  socket_ = std::move(socket);
+  std::string().swap(in_);  // no operation of the old socket refers to it any more
+  open_ = true;
+}
+
+void Connection::read_more() {
+  if (!open_ || reading_ || handshaking_ || paused_ != Paused::kNo) return;
+  if (in_.empty() && !tls_) {
+    read_when_readable();  // an idle connection holds no read buffer
+    return;
+  }
+  if (!make_room()) {
+    wait_for_budget();
+    return;
+  }
+  reading_ = true;
+  auto on_read = [this, hold = owner_.hold(), generation = generation_](
+                     boost::system::error_code ec, std::size_t n) {
+    reading_ = false;
+    if (generation == generation_) this->on_read(ec, n);
+  };
+  const auto room = asio::buffer(in_.data() + in_end_, in_.size() - in_end_);
+  if (tls_) {
+    tls_->async_read_some(room, std::move(on_read));
+  } else {
+    socket_.async_read_some(room, std::move(on_read));
+  }
+}
+
+void Connection::read_when_readable() {
+  reading_ = true;
+  socket_.async_wait(Socket::wait_read, [this, hold = owner_.hold(),
+                                         generation = generation_](boost::system::error_code ec) {
+    reading_ = false;
+    if (generation != generation_) return;
+    if (ec) {
+      owner_.on_broken(Status::from_code(code::kConnClosed, ec.message()));
+      return;
+    }
+    in_.resize(read_chunk_);
+    socket_.non_blocking(true, ec);
+    const std::size_t n = socket_.read_some(asio::buffer(in_), ec);
+    if (ec == asio::error::would_block) {
+      read_more();
+      return;
+    }
+    on_read(ec, n);
+  });
+}
+
+bool Connection::make_room() {
+  if (in_.empty()) in_.resize(read_chunk_);  // TLS may hold decrypted bytes: just read
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  // A packet socket needs room for a whole packet; a stream is fine with a quarter chunk.
+  const bool packets = read_chunk_ != kReadChunk;
+  const std::size_t min_room = packets ? read_chunk_ : kReadChunk / 4;
+  if (in_.size() - in_end_ >= min_room) return true;
+  if (in_start_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+    if (in_.size() - in_end_ >= min_room) return true;
+  }
+  // The buffer grows with the bytes that arrived, never with a length the remote side declares:
+  // a header claiming a gigabyte costs nothing until the gigabyte comes.
+  const std::size_t room = packets ? read_chunk_ : std::clamp(in_end_, kReadChunk, kMaxReadRoom);
+  const std::size_t size = in_end_ + room;
+  const std::size_t charge = size - read_chunk_;  // a connection's first chunk is not counted
+  if (charge > budget_taken_) {
+    if (!budget_.try_take(charge - budget_taken_)) return false;
+    budget_taken_ = charge;
+  }
+  in_.resize(size);
+  return true;
+}
+
+void Connection::wait_for_budget() {
+  // Other connections hold the read budget: try again shortly. The owner's read timeout still
+  // runs, so a frame that can never fit ends with the connection.
+  paused_ = Paused::kBudget;
+  if (!budget_timer_) budget_timer_ = std::make_unique<asio::steady_timer>(*ioc_);
+  budget_timer_->expires_after(std::chrono::milliseconds(10));
+  budget_timer_->async_wait([this, hold = owner_.hold()](boost::system::error_code ec) {
+    if (ec || paused_ != Paused::kBudget) return;
+    paused_ = Paused::kNo;
+    read_more();
+  });
+}
+
+void Connection::on_read(boost::system::error_code ec, std::size_t n) {
+  if (ec) {
+    owner_.on_broken(Status::from_code(code::kConnClosed, ec.message()));
+    return;
+  }
+  in_end_ += n;
+  active_at_ = now();
+  owner_.on_input();
+  read_more();
+}
+
+void Connection::resume_reading() {
+  if (paused_ == Paused::kOwner) paused_ = Paused::kNo;
+}
+
+void Connection::release_big_buffers() {
+  if (in_start_ == in_end_ && in_.size() > read_chunk_) {
+    std::string().swap(in_);
+    in_start_ = in_end_ = 0;
+  }
+  if (budget_taken_ > 0 && in_.size() <= read_chunk_) {
+    budget_.give_back(budget_taken_);
+    budget_taken_ = 0;
+  }
+  if (out_.empty() && out_.capacity() > kKeepBelow) std::string().swap(out_);
+}
+
+void Connection::flush() {
+  if (write_in_flight_ || out_.empty() || !open_ || handshaking_) return;
+  writing_.swap(out_);
+  out_.clear();
+  written_ = 0;
+  replies_writing_ = std::exchange(replies_out_, 0);
+  write_in_flight_ = true;
+  write_since_ = now();
+  write_some();
+}
+
+void Connection::discard_output() {
+  out_.clear();
+  replies_out_ = 0;
+}
+
+void Connection::write_some() {
+  // Piece by piece (at most 64 KiB, as asio::async_write would: one packet on unixpacket), so that
+  // the write timeout measures the time without progress, not the time a big batch takes.
+  constexpr std::size_t kMaxPiece = 64 * 1024;
+  const auto piece =
+      asio::buffer(writing_.data() + written_, std::min(kMaxPiece, writing_.size() - written_));
+  auto on_written = [this, hold = owner_.hold(), generation = generation_](
+                        boost::system::error_code ec, std::size_t n) {
+    this->on_written(ec, n, generation);
+  };
+  if (tls_) {
+    tls_->async_write_some(piece, std::move(on_written));
+  } else {
+    socket_.async_write_some(piece, std::move(on_written));
+  }
+}
+
+void Connection::on_written(boost::system::error_code ec, std::size_t n, unsigned generation) {
+  written_ += n;
+  if (!ec && generation == generation_ && written_ < writing_.size()) {
+    write_since_ = active_at_ = now();
+    write_some();
+    return;
+  }
+  write_in_flight_ = false;
+  writing_.clear();
+  replies_writing_ = 0;
+  if (writing_.capacity() > kKeepBelow) std::string().swap(writing_);
+  if (generation != generation_) return;  // an earlier socket's write
+  if (ec) {
+    owner_.on_broken(Status::from_code(code::kWriteFailed, ec.message()));
+    return;
+  }
+  active_at_ = now();
+  owner_.on_sent();
+}
+
+}  // namespace tp::detail

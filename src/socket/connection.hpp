@@ -1,0 +1,154 @@
+// Connection: the bytes of one connection — a TCP, Unix, unixpacket or TLS socket, its read
+// buffer and its coalesced writes. It knows nothing of frames: its owner parses input() and
+// queues whole frames into out(). Everything here runs on the connection's I/O thread.
+#pragma once
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "socket/deadline_sweeper.hpp"
+#include "socket/read_budget.hpp"
+#include "teleport/status.hpp"
+
+namespace tp {
+struct PeerConfig;
+}
+
+namespace tp::detail {
+
+class Connection {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+  using Clock = std::chrono::steady_clock;
+
+  /// What the connection reports to its owner (a session), on the I/O thread.
+  class Owner {
+   public:
+    /// Keeps the owner, and so the connection, alive while an operation is in flight.
+    virtual std::shared_ptr<void> hold() = 0;
+    /// New bytes are in input().
+    virtual void on_input() = 0;
+    /// A write has finished: out() may be flushed again.
+    virtual void on_sent() = 0;
+    /// Reading or writing failed, or the remote side closed.
+    virtual void on_broken(const Status& why) = 0;
+
+   protected:
+    ~Owner() = default;
+  };
+
+  /// Takes a connected socket; a read buffer beyond the first chunk is charged to `budget`.
+  Connection(Socket socket, ReadBudget& budget, Owner& owner);
+
+  /// Applies the peer's socket settings (TCP_NODELAY, keepalive, buffer sizes, control_fd).
+  void apply_options(const PeerConfig& cfg);
+  /// Uses the thread's coarse clock for activity stamps (after it, before the first read).
+  void set_clock(const DeadlineSweeper* clock) { clock_ = clock; }
+  /// The sweeper's coarse time when there is one, else the real time.
+  [[nodiscard]] Clock::time_point now() const { return clock_ ? clock_->now() : Clock::now(); }
+  /// The io_context the socket lives on.
+  [[nodiscard]] boost::asio::io_context& context() const { return *ioc_; }
+  /// The remote and local address texts ("ip:port" or a Unix path).
+  [[nodiscard]] std::string remote_text() const;
+  [[nodiscard]] std::string local_text() const;
+  /// False once closed (until replace() gives it a new socket).
+  [[nodiscard]] bool is_open() const { return open_; }
+  /// True when no read or write of an earlier socket is still to complete.
+  [[nodiscard]] bool quiet() const { return !reading_ && !write_in_flight_; }
+
+  /// Runs a TLS handshake as client (naming and, if `verify_name`, checking `server_name`) or as
+  /// server; `done` runs unless the connection closes first. Reads and writes wait for it.
+  void start_tls(boost::asio::ssl::context& ctx, bool client, const std::string& server_name,
+                 bool verify_name, std::function<void(boost::system::error_code)> done);
+  /// Closes the socket (shutting it down first if `graceful`); completions still to come
+  /// change nothing. Queued output stays in out().
+  void close(bool graceful);
+  /// Takes a new socket (a redial): reading and writing start over on it.
+  void replace(Socket socket);
+
+  /// Starts a read unless one is in flight, reading is paused or the connection is closed.
+  void read_more();
+  /// The bytes received and not yet consumed.
+  [[nodiscard]] std::string_view input() const {
+    return {in_.data() + in_start_, in_end_ - in_start_};
+  }
+  /// Drops `n` bytes from the front of input().
+  void consume(std::size_t n) { in_start_ += n; }
+  /// Stops reading until resume_reading() (the owner's backpressure).
+  void pause_reading() { paused_ = Paused::kOwner; }
+  /// Ends pause_reading().
+  void resume_reading();
+  /// True while pause_reading() holds.
+  [[nodiscard]] bool paused_by_owner() const { return paused_ == Paused::kOwner; }
+  /// True while a read waits for room in the read budget.
+  [[nodiscard]] bool waiting_for_budget() const { return paused_ == Paused::kBudget; }
+  /// Frees a read buffer that one big frame grew, and returns its budget, once it is empty.
+  void release_big_buffers();
+
+  /// Frames queued during this loop turn; flush() writes them.
+  [[nodiscard]] std::string& out() { return out_; }
+  /// Counts `n` bytes just queued in out() as replies (see unsent_replies()).
+  void count_replies(std::size_t n) { replies_out_ += n; }
+  /// Reply bytes queued or being written: the remote side has not taken them yet.
+  [[nodiscard]] std::size_t unsent_replies() const { return replies_out_ + replies_writing_; }
+  /// Starts writing out() unless a write is in flight, a handshake runs or it is closed.
+  void flush();
+  /// Drops out() (the connection is closing for good).
+  void discard_output();
+  /// True while bytes are being written.
+  [[nodiscard]] bool writing() const { return write_in_flight_; }
+  /// When the write in flight started or last made progress.
+  [[nodiscard]] Clock::time_point write_since() const { return write_since_; }
+  /// The last byte in or out.
+  [[nodiscard]] Clock::time_point active_at() const { return active_at_; }
+
+ private:
+  // Why reading stopped: the owner asked (unsent replies), or the read budget has no room.
+  enum class Paused { kNo, kOwner, kBudget };
+
+  void read_when_readable();
+  bool make_room();
+  void wait_for_budget();
+  void on_read(boost::system::error_code ec, std::size_t n);
+  void write_some();
+  void on_written(boost::system::error_code ec, std::size_t n, unsigned generation);
+
+  Socket socket_;
+  // TLS over socket_ (declared after it: destroyed first). Null without TLS; new per socket.
+  std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
+  boost::asio::io_context* ioc_;
+  ReadBudget& budget_;
+  Owner& owner_;
+  const DeadlineSweeper* clock_ = nullptr;
+  // Each socket (the first, then each replace()) has a number: completions of reads and writes
+  // on an earlier one change nothing.
+  unsigned generation_ = 0;
+  bool open_ = true;
+  bool handshaking_ = false;
+
+  std::string in_;              // bytes received, unread from in_start_
+  std::size_t read_chunk_ = 0;  // bytes of room per read (a whole packet on unixpacket)
+  std::size_t in_start_ = 0;
+  std::size_t in_end_ = 0;
+  std::size_t budget_taken_ = 0;  // of the read budget: in_'s bytes beyond read_chunk_
+  Paused paused_ = Paused::kNo;
+  bool reading_ = false;  // a read (or wait for readability) is in flight
+  std::unique_ptr<boost::asio::steady_timer> budget_timer_;
+
+  std::string out_;                  // frames queued during this loop turn
+  std::string writing_;              // frames being written
+  std::size_t written_ = 0;          // bytes of writing_ the socket has taken
+  std::size_t replies_out_ = 0;      // bytes of out_ that are replies
+  std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
+  bool write_in_flight_ = false;
+  Clock::time_point write_since_{};
+  Clock::time_point active_at_{};
+};
+
+}  // namespace tp::detail
