@@ -1,6 +1,7 @@
 // A user-defined protocol: a human-readable text frame, registered under the name "text" and
-// used by a server and a client through PeerConfig::proto — the same Proto interface the
-// built-in protocols implement.
+// used by a client through PeerConfig::proto — the same Proto interface the built-in protocols
+// implement. Its probe() lets a server detect it on a shared port: the server below speaks raw
+// by default and serves a text client and a raw client on one listener.
 //
 //   frame = "TP1 <seq> <mtype> <codec> <service method> <meta|-> <status|-> <body length>\n" body
 #include <charconv>
@@ -36,6 +37,15 @@ class TextProto final : public tp::Proto {
     msg.size = static_cast<std::uint32_t>(frame.size());
     out += frame;
     return {};
+  }
+
+  // "TP1 " opens every frame: four bytes tell.
+  tp::Probe probe(std::string_view first) const override {
+    constexpr std::string_view kMagic = "TP1 ";
+    if (first.size() < kMagic.size()) {
+      return kMagic.starts_with(first) ? tp::Probe::kNeedMore : tp::Probe::kNo;
+    }
+    return first.starts_with(kMagic) ? tp::Probe::kYes : tp::Probe::kNo;
   }
 
   tp::DecodeResult decode(std::string_view bytes, tp::Message& out) const override {
@@ -107,15 +117,17 @@ int main() {
   (void)tp::make_proto("text", {})->encode(sample, frame);
   std::cout << "frame: " << frame << "\n";
 
-  // The accepting side uses the configured protocol (detection knows only the built-in ones).
-  tp::Peer server({.listen_address = "127.0.0.1:0", .proto = "text", .detect_protocol = false});
+  // One listener, raw by default; protocol detection asks each registered protocol's probe()
+  // about a connection's first bytes, so text clients are served too.
+  tp::Peer server({.listen_address = "127.0.0.1:0"});
   demo::register_math(server);
   if (auto st = server.listen(); !st.ok()) {
     std::cerr << st.to_string() << "\n";
     return 1;
   }
-  tp::Peer client({.proto = "text"});
-  auto [session, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  const std::string addr = "127.0.0.1:" + std::to_string(server.listen_port());
+  tp::Peer text_client({.proto = "text"});
+  auto [session, st] = text_client.dial(addr);
   if (!st.ok()) {
     std::cerr << st.to_string() << "\n";
     return 1;
@@ -126,5 +138,15 @@ int main() {
   long long missing = 0;
   const tp::Status not_found = session->call("/math/sub", std::vector<long long>{1}, missing);
   std::cout << "text protocol: /math/sub -> " << not_found.to_string() << "\n";
-  return st.ok() && sum == 6 && not_found.code() == tp::code::kNotFound ? 0 : 1;
+
+  tp::Peer raw_client;  // the same port, the default protocol
+  auto [raw_session, raw_st] = raw_client.dial(addr);
+  long long raw_sum = 0;
+  if (raw_st.ok()) raw_st = raw_session->call("/math/add", std::vector<long long>{4, 5}, raw_sum);
+  std::cout << "raw protocol, same port: /math/add [4,5] = " << raw_sum << " ("
+            << raw_st.to_string() << ")\n";
+  return st.ok() && sum == 6 && not_found.code() == tp::code::kNotFound && raw_st.ok() &&
+                 raw_sum == 9
+             ? 0
+             : 1;
 }

@@ -16,7 +16,9 @@ namespace tp {
 
 class Session;
 
-/// A handler's view of one incoming call or push. Lives on the session's I/O thread.
+/// A handler's view of one incoming call or push. Used on the thread that runs the handler: the
+/// session's I/O thread, or a worker for blocking routes; an async handler's lives until done().
+/// Plugins' Ctx hooks always see it on the I/O thread.
 class Ctx {
  public:
   /// For the framework: wraps an incoming message and the reply being built.

@@ -1,5 +1,12 @@
 // Plugins: code run at each of eRPC's 24 hook points. A hook returning a non-OK status aborts
 // that step with it. Every hook has a default that does nothing.
+//
+// Threads. The five peer hooks (pre_new_peer, post_new_peer, post_reg, post_listen, pre_dial) run
+// on the thread that calls the peer method that triggers them. The other nineteen take a session
+// and always run on that session's I/O thread — after a dial and after a redial, for inline,
+// blocking and async routes alike — so they must not block: a hook that needs an answer from the
+// remote side starts the exchange and lets the session's first-message hook take the answer (see
+// the auth plugin). Blocking calls (Session::call, Peer::dial) are refused there.
 #pragma once
 
 #include <memory>
@@ -17,7 +24,7 @@ class Peer;
 class Session;
 struct PeerConfig;
 
-/// A plugin. Hooks run on the thread doing the step (I/O threads for session hooks).
+/// A plugin. The thread each hook runs on is given with it (see also the file comment).
 class Plugin {
  public:
   virtual ~Plugin() = default;
@@ -25,57 +32,63 @@ class Plugin {
   [[nodiscard]] virtual std::string_view name() const = 0;
 
   /// Before the peer starts; may change its config. Failure: listen() and dial() return it.
+  /// Thread: the one constructing the Peer.
   virtual Status pre_new_peer(PeerConfig&) { return {}; }
-  /// After the peer is built.
+  /// After the peer is built. Thread: the one constructing the Peer.
   virtual Status post_new_peer(Peer&) { return {}; }
-  /// After a route is registered; failure unregisters it.
+  /// After a route is registered; failure unregisters it. Thread: the one registering it.
   virtual Status post_reg(std::string_view /*service_method*/, MsgType /*kCall or kPush*/) {
     return {};
   }
-  /// After the peer listens on `addr`.
+  /// After the peer listens on `addr`. Thread: the caller of listen().
   virtual Status post_listen(std::string_view /*addr*/) { return {}; }
-  /// Before dialing `addr`; failure: the dial fails with it.
+  /// Before dialing `addr`; failure: the dial fails with it. Thread: the caller of dial().
   virtual Status pre_dial(std::string_view /*addr*/) { return {}; }
-  /// After a dial (or redial) connects; failure closes the session (a redial tries again).
+  /// After a dial (or redial) connects, TLS included; failure closes the session (a redial tries
+  /// again). Thread: the session's I/O thread, for the first dial too (dial() waits for it).
   virtual Status post_dial(Session&, bool /*redialed*/) { return {}; }
-  /// After a connection is accepted; failure closes it.
+  /// After a connection is accepted, before a byte is read; failure closes it. Thread: the
+  /// session's I/O thread.
   virtual Status post_accept(Session&) { return {}; }
 
-  /// Before a CALL is written; failure: the call fails with it.
+  /// Before a CALL is written; failure: the call fails with it. Thread: the session's.
   virtual Status pre_write_call(Session&, Message&) { return {}; }
-  /// After a CALL is queued for writing.
+  /// After a CALL is queued for writing. Thread: the session's.
   virtual Status post_write_call(Session&, const Message&) { return {}; }
-  /// Before a REPLY is written; failure: the reply carries that status instead.
+  /// Before a REPLY is written; failure: the reply carries that status instead. Thread: the
+  /// session's, whichever thread ran the handler.
   virtual Status pre_write_reply(Session&, Message&) { return {}; }
-  /// After a REPLY is queued for writing.
+  /// After a REPLY is queued for writing. Thread: the session's.
   virtual Status post_write_reply(Session&, const Message&) { return {}; }
-  /// Before a PUSH is written; failure: the push is not sent.
+  /// Before a PUSH is written; failure: the push is dropped and logged (push() has returned).
+  /// Thread: the session's.
   virtual Status pre_write_push(Session&, Message&) { return {}; }
-  /// After a PUSH is queued for writing.
+  /// After a PUSH is queued for writing. Thread: the session's.
   virtual Status post_write_push(Session&, const Message&) { return {}; }
 
-  /// Before a frame is read; failure closes the session.
+  /// Before a frame is read; failure closes the session. Thread: the session's.
   virtual Status pre_read_header(Session&) { return {}; }
-  /// After a CALL's header is read, before routing (may reset the service method).
+  /// After a CALL's header is read, before routing (may reset the service method). Thread: the
+  /// session's.
   virtual Status post_read_call_header(Ctx&) { return {}; }
-  /// Before a CALL's body is bound.
+  /// Before a CALL's body is bound. Thread: the session's, also for blocking routes.
   virtual Status pre_read_call_body(Ctx&) { return {}; }
-  /// After a CALL's body is read, before the handler runs.
+  /// After a CALL's body is read, before the handler runs. Thread: the session's.
   virtual Status post_read_call_body(Ctx&) { return {}; }
-  /// After a PUSH's header is read, before routing.
+  /// After a PUSH's header is read, before routing. Thread: the session's.
   virtual Status post_read_push_header(Ctx&) { return {}; }
-  /// Before a PUSH's body is bound.
+  /// Before a PUSH's body is bound. Thread: the session's, also for blocking routes.
   virtual Status pre_read_push_body(Ctx&) { return {}; }
-  /// After a PUSH's body is read, before the handler runs.
+  /// After a PUSH's body is read, before the handler runs. Thread: the session's.
   virtual Status post_read_push_body(Ctx&) { return {}; }
-  /// After a REPLY's header is read and matched to its call.
+  /// After a REPLY's header is read and matched to its call. Thread: the session's.
   virtual Status post_read_reply_header(Session&, Message&) { return {}; }
-  /// Before a REPLY's body is handed to the caller.
+  /// Before a REPLY's body is handed to the caller. Thread: the session's.
   virtual Status pre_read_reply_body(Session&, Message&) { return {}; }
-  /// After a REPLY's body is read, before the caller sees it.
+  /// After a REPLY's body is read, before the caller sees it. Thread: the session's.
   virtual Status post_read_reply_body(Session&, Message&) { return {}; }
 
-  /// After a session is closed.
+  /// After a session is closed. Thread: the session's.
   virtual Status post_disconnect(Session&) { return {}; }
 };
 

@@ -141,6 +141,7 @@ void SessionImpl::expect_first_message(FirstMessageHook hook, std::chrono::milli
 }
 
 void SessionImpl::handle_first_message(Message& first) {
+  assert_in_loop(*ioc_);
   FirstMessageHook hook = std::move(first_hook_);
   first_hook_ = nullptr;
   std::optional<Message> answer;
@@ -296,6 +297,7 @@ void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std
 }
 
 void SessionImpl::send_reply(Message& reply, const Plugins* route_plugins) {
+  assert_in_loop(*ioc_);
   if (Status st = run_hooks({&plugins_, route_plugins}, &Plugin::pre_write_reply, *this, reply);
       !st.ok()) {
     make_error_reply(reply, std::move(st));

@@ -108,6 +108,7 @@ Status SessionImpl::send_raw(Message msg) {
 }
 
 void SessionImpl::queue_raw(Message& msg) {
+  assert_in_loop(*ioc_);
   if (closed_) return;
   msg.seq = ++seq_;
   // Straight to the connection, ahead of calls held for a redial's handshake.
@@ -120,6 +121,7 @@ void SessionImpl::queue_raw(Message& msg) {
 }
 
 void SessionImpl::handle_reply(Message& reply) {
+  assert_in_loop(*ioc_);
   auto pending = pending_.take(reply.seq);
   if (!pending) return;  // late or unknown: dropped, as Go does
   Status st = run_hooks({&plugins_}, &Plugin::post_read_reply_header, *this, reply);

@@ -65,6 +65,7 @@ void SessionImpl::redial() {
 }
 
 void SessionImpl::redial_connected() {
+  assert_in_loop(*ioc_);
   conn_.apply_options(cfg_);
   {
     std::lock_guard lock(id_mutex_);
@@ -100,6 +101,7 @@ void SessionImpl::retry_redial(const std::string& why) {
 }
 
 void SessionImpl::redialed() {
+  assert_in_loop(*ioc_);
   log_.info("session {} redialed (attempt {})", remote_addr(), redial_attempt_);
   holding_ = false;
   healthy_ = true;

@@ -114,6 +114,7 @@ void SessionImpl::begin_tls(std::function<void()> then) {
 }
 
 void SessionImpl::greet(bool again) {
+  assert_in_loop(*ioc_);
   // post_dial runs here, on the session's thread, after a dial and after a redial alike.
   if (Status st = run_hooks({&plugins_}, &Plugin::post_dial, *this, again); !st.ok()) {
     if (again) {
@@ -212,6 +213,7 @@ const char* SessionImpl::deadline_passed(Clock::time_point now) const {
 }
 
 void SessionImpl::check_deadlines(Clock::time_point now) {
+  assert_in_loop(*ioc_);
   if (closed_ || redialing_) return;
   if (const char* why = deadline_passed(now)) {
     log_.info("session {}: {}; closing", remote_addr(), why);
@@ -234,6 +236,7 @@ void SessionImpl::flush() {
 }
 
 void SessionImpl::on_sent() {
+  assert_in_loop(*ioc_);
   flush();
   const std::size_t max_unsent = cfg_.max_unsent_bytes;
   if (conn_.paused_by_owner() && conn_.unsent_replies() <= max_unsent / 2) {

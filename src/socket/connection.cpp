@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "socket/address.hpp"
+#include "support/threads.hpp"
 #include "teleport/peer.hpp"
 
 namespace tp::detail {
@@ -77,6 +78,7 @@ std::string Connection::local_text() const {
 
 void Connection::start_tls(asio::ssl::context& ctx, bool client, const std::string& server_name,
                            bool verify_name, std::function<void(boost::system::error_code)> done) {
+  assert_in_loop(*ioc_);
   tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, ctx);
   if (client && !server_name.empty()) {
     // The dialing side names the server (SNI) and checks the certificate is for that name.
@@ -93,6 +95,7 @@ void Connection::start_tls(asio::ssl::context& ctx, bool client, const std::stri
 }
 
 void Connection::close(bool graceful) {
+  assert_in_loop(*ioc_);
   ++generation_;
   open_ = false;
   boost::system::error_code ignored;
@@ -106,6 +109,7 @@ void Connection::close(bool graceful) {
 }
 
 void Connection::replace(Socket socket) {
+  assert_in_loop(*ioc_);
   tls_.reset();  // it wraps the old socket
   socket_ = std::move(socket);
   std::string().swap(in_);  // no operation of the old socket refers to it any more
@@ -113,6 +117,7 @@ void Connection::replace(Socket socket) {
 }
 
 void Connection::read_more() {
+  assert_in_loop(*ioc_);
   if (!open_ || reading_ || handshaking_ || paused_ != Paused::kNo) return;
   if (in_.empty() && !tls_) {
     read_when_readable();  // an idle connection holds no read buffer
@@ -224,6 +229,7 @@ void Connection::release_big_buffers() {
 }
 
 void Connection::flush() {
+  assert_in_loop(*ioc_);
   if (write_in_flight_ || out_.empty() || !open_ || handshaking_) return;
   writing_.swap(out_);
   out_.clear();

@@ -1,0 +1,175 @@
+// Which thread runs what: every session hook runs on its session's I/O thread (dial and redial,
+// inline, blocking and async routes alike), and blocking APIs refuse to run on any I/O thread.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <future>
+#include <mutex>
+#include <set>
+
+#include "integration/math_peer.hpp"
+#include "support/eventually.hpp"
+#include "teleport/asio.hpp"
+#include "teleport/plugin/auth.hpp"
+
+namespace tp {
+namespace {
+
+// Records, for every session hook, whether it ran on the session's own I/O thread.
+class ThreadProbe final : public Plugin {
+ public:
+  std::string_view name() const override { return "thread-probe"; }
+  Status post_dial(Session& s, bool redialed) override {
+    return seen(s, redialed ? "post_dial(redial)" : "post_dial");
+  }
+  Status post_accept(Session& s) override { return seen(s, "post_accept"); }
+  Status pre_write_call(Session& s, Message&) override { return seen(s, "pre_write_call"); }
+  Status post_write_call(Session& s, const Message&) override { return seen(s, "post_write_call"); }
+  Status pre_write_reply(Session& s, Message&) override { return seen(s, "pre_write_reply"); }
+  Status post_write_reply(Session& s, const Message&) override {
+    return seen(s, "post_write_reply");
+  }
+  Status pre_write_push(Session& s, Message&) override { return seen(s, "pre_write_push"); }
+  Status post_write_push(Session& s, const Message&) override { return seen(s, "post_write_push"); }
+  Status pre_read_header(Session& s) override { return seen(s, "pre_read_header"); }
+  Status post_read_call_header(Ctx& c) override {
+    return seen(c.session(), "post_read_call_header");
+  }
+  Status pre_read_call_body(Ctx& c) override { return seen(c.session(), "pre_read_call_body"); }
+  Status post_read_call_body(Ctx& c) override { return seen(c.session(), "post_read_call_body"); }
+  Status post_read_push_header(Ctx& c) override {
+    return seen(c.session(), "post_read_push_header");
+  }
+  Status pre_read_push_body(Ctx& c) override { return seen(c.session(), "pre_read_push_body"); }
+  Status post_read_push_body(Ctx& c) override { return seen(c.session(), "post_read_push_body"); }
+  Status post_read_reply_header(Session& s, Message&) override {
+    return seen(s, "post_read_reply_header");
+  }
+  Status pre_read_reply_body(Session& s, Message&) override {
+    return seen(s, "pre_read_reply_body");
+  }
+  Status post_read_reply_body(Session& s, Message&) override {
+    return seen(s, "post_read_reply_body");
+  }
+  Status post_disconnect(Session& s) override { return seen(s, "post_disconnect"); }
+
+  std::set<std::string> hooks() const {
+    std::lock_guard lock(mutex_);
+    return hooks_;
+  }
+  std::set<std::string> off_loop() const {
+    std::lock_guard lock(mutex_);
+    return off_loop_;
+  }
+
+ private:
+  Status seen(Session& s, const std::string& hook) {
+    const auto* loop = io_executor(s).target<boost::asio::io_context::executor_type>();
+    const bool on_loop = loop && loop->running_in_this_thread();
+    std::lock_guard lock(mutex_);
+    hooks_.insert(hook);
+    if (!on_loop) off_loop_.insert(hook);
+    return {};
+  }
+  mutable std::mutex mutex_;
+  std::set<std::string> hooks_;
+  std::set<std::string> off_loop_;
+};
+
+TEST(Threads, EverySessionHookRunsOnTheSessionsThread) {
+  auto server_probe = std::make_shared<ThreadProbe>();
+  auto client_probe = std::make_shared<ThreadProbe>();
+  std::atomic<int> blocking_pushes{0};
+  {
+    Peer server({.listen_address = "127.0.0.1:0"}, {server_probe});
+    server.route_call_func("/inline", [](Ctx&, const int& x) -> Result<int> { return x + 1; });
+    server.route_call_func("/blocking", [](Ctx&, const int& x) -> Result<int> { return x + 2; },
+                           {.blocking = true});
+    server.router().route_call_async("/async", [](Ctx& ctx, std::function<void(Status)> done) {
+      std::thread([&ctx, done] { done(ctx.set_reply(7)); }).detach();
+    });
+    server.route_push_func("/note", [&](Ctx&, const int&) { ++blocking_pushes; },
+                           {.blocking = true});
+    ASSERT_TRUE(server.listen().ok());
+    Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(20)},
+                {client_probe});
+    client.route_push_func("/back", [](Ctx&, const int&) {});
+    auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    int out = 0;
+    ASSERT_TRUE(s->call("/inline", 1, out).ok());
+    ASSERT_TRUE(s->call("/blocking", 1, out).ok());
+    ASSERT_TRUE(s->call("/async", 1, out).ok());
+    EXPECT_EQ(out, 7);
+    ASSERT_TRUE(s->push("/note", 1).ok());
+    auto accepted = test::first_session(server);
+    ASSERT_NE(accepted, nullptr);
+    ASSERT_TRUE(accepted->push("/back", 2).ok());
+    ASSERT_TRUE(test::eventually([&] { return blocking_pushes == 1; }));
+    accepted->close();  // the client redials
+    ASSERT_TRUE(
+        test::eventually([&] { return client_probe->hooks().contains("post_dial(redial)"); }));
+    ASSERT_TRUE(s->call("/inline", 1, out).ok());
+  }
+  EXPECT_TRUE(server_probe->off_loop().empty()) << *server_probe->off_loop().begin();
+  EXPECT_TRUE(client_probe->off_loop().empty()) << *client_probe->off_loop().begin();
+  std::set<std::string> all = server_probe->hooks();
+  for (const auto& h : client_probe->hooks()) all.insert(h);
+  EXPECT_EQ(all.size(), 20U);  // the nineteen session hooks, post_dial once per kind
+}
+
+TEST(Threads, BlockingApisAreRefusedOnAnyIoThread) {
+  test::MathServer other;
+  Peer elsewhere;
+  auto [to_other, st] = elsewhere.dial(other.addr());
+  ASSERT_TRUE(st.ok());
+  // A handler on this server's I/O thread tries to block on another peer's session and dial.
+  Peer server({.listen_address = "127.0.0.1:0"});
+  server.route_call_func("/relay", [&](Ctx&, const int&) -> Result<std::vector<int>> {
+    int sum = 0;
+    const Status call = to_other->call("/math/add", std::vector{1, 2}, sum);
+    const Status dial = elsewhere.dial(other.addr()).second;
+    return std::vector{call.code(), dial.code()};
+  });
+  ASSERT_TRUE(server.listen().ok());
+  Peer client;
+  auto [s, cst] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  ASSERT_TRUE(cst.ok());
+  std::vector<int> codes;
+  ASSERT_TRUE(s->call("/relay", 0, codes).ok());
+  EXPECT_EQ(codes, (std::vector{code::kInvalidOp, code::kInvalidOp}));
+  // The same calls from this (non-I/O) thread work.
+  int sum = 0;
+  EXPECT_TRUE(to_other->call("/math/add", std::vector{1, 2}, sum).ok());
+  EXPECT_EQ(sum, 3);
+}
+
+TEST(Threads, AuthRunsAgainAfterARedialAndItsCallsFollowIt) {
+  std::atomic<int> checks{0};
+  Peer server({.listen_address = "127.0.0.1:0"},
+              {std::make_shared<plugin::AuthChecker>(
+                  [&](Session&, const std::string& token) -> Result<std::string> {
+                    ++checks;
+                    if (token != "s3cret") return Status::from_code(code::kUnauthorized, "no");
+                    return std::string("ok");
+                  })});
+  server.route_call_func("/inc", [](Ctx&, const int& x) -> Result<int> { return x + 1; });
+  ASSERT_TRUE(server.listen().ok());
+  // A long redial interval: the test calls while the session is down.
+  Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(300)},
+              {std::make_shared<plugin::AuthBearer>("s3cret")});
+  auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(checks, 1);
+  int out = 0;
+  ASSERT_TRUE(s->call("/inc", 1, out).ok());
+  test::first_session(server)->close();
+  // Calls made while the client redials are held, then sent after the new AUTH_CALL.
+  ASSERT_TRUE(test::eventually([&] { return !s->health(); }));
+  ASSERT_TRUE(s->call("/inc", 2, out).ok());
+  EXPECT_EQ(out, 3);
+  EXPECT_EQ(checks, 2);
+}
+
+}  // namespace
+}  // namespace tp
