@@ -2,17 +2,21 @@
 // controllers described with Boost.Describe become one route per method.
 #pragma once
 
+#include <atomic>
 #include <boost/core/demangle.hpp>
 #include <boost/describe.hpp>
 #include <boost/mp11/algorithm.hpp>
+#include <deque>
 #include <functional>
-#include <shared_mutex>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "teleport/context.hpp"
 #include "teleport/plugin.hpp"
@@ -121,17 +125,24 @@ Status call_push(F&& f, A&&... args) {
 }  // namespace detail
 
 /// The routes of a peer, shared by every RouteGroup of its Router. Routes may be added while the
-/// peer serves (found routes stay valid: a route is never removed or replaced once calls use it,
-/// so register each path once).
+/// peer serves: a lookup reads an immutable snapshot without a lock, and a route, once added, is
+/// never replaced or freed before the table (a call that found it may still be running it).
 class RouteTable {
  public:
+  RouteTable();
+  ~RouteTable();
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+
   /// Adds a route; runs the peer plugins' post_reg (its failure removes the route again).
+  /// A path already routed for `type` is refused with 1 Invalid Operation.
   Status add(MsgType type, std::string service_method, Route route);
   /// The route for `path` and type (falling back to the unknown-route handler), or null.
   [[nodiscard]] const Route* find(MsgType type, const std::string& path) const;
   /// True when `path` is routed for the other type only (405 Message Type Not Allowed).
   [[nodiscard]] bool routed_as_other_type(MsgType type, const std::string& path) const;
-  /// Sets the handler of calls (or pushes) to unknown routes.
+  /// Sets the handler of calls (or pushes) to unknown routes (replacing an earlier one; the
+  /// earlier one stays valid for calls already using it).
   void set_unknown(MsgType type, Route route);
   /// The peer's global plugins (post_reg runs them).
   void set_peer_plugins(const Plugins* plugins) { peer_plugins_ = plugins; }
@@ -139,11 +150,20 @@ class RouteTable {
   NameStyle style = NameStyle::kHttp;
 
  private:
-  mutable std::shared_mutex mutex_;  // adds are rare, finds are every call
-  std::unordered_map<std::string, Route> calls_;
-  std::unordered_map<std::string, Route> pushes_;
-  Route unknown_call_;
-  Route unknown_push_;
+  struct Entry;     // a route and its path, at a stable address for the table's life
+  struct Snapshot;  // the routes at one moment: sorted by path, never changed once published
+
+  [[nodiscard]] const Snapshot& current() const {
+    return *current_.load(std::memory_order_acquire);
+  }
+  // Publishes a copy of the current snapshot changed by `edit` (under writer_mutex_).
+  template <class Edit>
+  void publish(Edit edit);
+
+  std::mutex writer_mutex_;                         // one writer at a time; readers never lock
+  std::deque<Entry> entries_;                       // every route ever added
+  std::vector<std::unique_ptr<Snapshot>> history_;  // every snapshot: a reader may still hold one
+  std::atomic<const Snapshot*> current_{nullptr};
   const Plugins* peer_plugins_ = nullptr;
 };
 

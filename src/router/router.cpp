@@ -1,5 +1,6 @@
 #include "teleport/router.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace tp {
@@ -63,40 +64,95 @@ std::string map_service_method(std::string_view name, NameStyle style) {
   return out;
 }
 
+struct RouteTable::Entry {
+  std::string path;
+  Route route;
+};
+
+struct RouteTable::Snapshot {
+  std::vector<const Entry*> calls;  // sorted by path
+  std::vector<const Entry*> pushes;
+  const Route* unknown_call = nullptr;
+  const Route* unknown_push = nullptr;
+
+  std::vector<const Entry*>& of(MsgType type) { return type == MsgType::kCall ? calls : pushes; }
+  const std::vector<const Entry*>& of(MsgType type) const {
+    return type == MsgType::kCall ? calls : pushes;
+  }
+  // The entry routed at `path`, or null.
+  static const Entry* find_in(const std::vector<const Entry*>& sorted, std::string_view path) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), path,
+                               [](const Entry* e, std::string_view p) { return e->path < p; });
+    return it != sorted.end() && (*it)->path == path ? *it : nullptr;
+  }
+};
+
+RouteTable::RouteTable() {
+  history_.push_back(std::make_unique<Snapshot>());
+  current_.store(history_.back().get(), std::memory_order_release);
+}
+
+RouteTable::~RouteTable() = default;
+
+template <class Edit>
+void RouteTable::publish(Edit edit) {
+  // A copy per change: adding n routes costs O(n^2) pointers in all (4 MB for a thousand
+  // routes), kept so that a lookup never needs a lock or a reference count.
+  auto next = std::make_unique<Snapshot>(current());
+  edit(*next);
+  current_.store(next.get(), std::memory_order_release);
+  history_.push_back(std::move(next));
+}
+
 Status RouteTable::add(MsgType type, std::string service_method, Route route) {
-  auto& table = type == MsgType::kCall ? calls_ : pushes_;
   {
-    std::unique_lock lock(mutex_);
-    table.insert_or_assign(service_method, std::move(route));
+    std::lock_guard lock(writer_mutex_);
+    if (Snapshot::find_in(current().of(type), service_method)) {
+      return Status::from_code(code::kInvalidOp, std::string(msg_type_name(type)) + " route " +
+                                                     service_method + " is already registered");
+    }
+    const Entry* entry = &entries_.emplace_back(Entry{service_method, std::move(route)});
+    publish([&](Snapshot& next) {
+      auto& sorted = next.of(type);
+      sorted.insert(
+          std::lower_bound(sorted.begin(), sorted.end(), entry,
+                           [](const Entry* a, const Entry* b) { return a->path < b->path; }),
+          entry);
+    });
   }
   // The hooks run without the lock (a plugin may announce the route to remote peers, which may
   // call it at once).
   if (Status st =
           run_hooks({peer_plugins_}, &Plugin::post_reg, std::string_view(service_method), type);
       !st.ok()) {
-    std::unique_lock lock(mutex_);
-    table.erase(service_method);
+    std::lock_guard lock(writer_mutex_);
+    publish([&](Snapshot& next) {
+      auto& sorted = next.of(type);
+      std::erase_if(sorted, [&](const Entry* e) { return e->path == service_method; });
+    });
     return st;
   }
   return {};
 }
 
 const Route* RouteTable::find(MsgType type, const std::string& path) const {
-  std::shared_lock lock(mutex_);
-  const auto& table = type == MsgType::kCall ? calls_ : pushes_;
-  if (auto it = table.find(path); it != table.end()) return &it->second;
-  const Route& unknown = type == MsgType::kCall ? unknown_call_ : unknown_push_;
-  return unknown.handler || unknown.async ? &unknown : nullptr;
+  const Snapshot& routes = current();
+  if (const Entry* e = Snapshot::find_in(routes.of(type), path)) return &e->route;
+  return type == MsgType::kCall ? routes.unknown_call : routes.unknown_push;
 }
 
 bool RouteTable::routed_as_other_type(MsgType type, const std::string& path) const {
-  std::shared_lock lock(mutex_);
-  return (type == MsgType::kCall ? pushes_ : calls_).contains(path);
+  const MsgType other = type == MsgType::kCall ? MsgType::kPush : MsgType::kCall;
+  return Snapshot::find_in(current().of(other), path) != nullptr;
 }
 
 void RouteTable::set_unknown(MsgType type, Route route) {
-  std::unique_lock lock(mutex_);
-  (type == MsgType::kCall ? unknown_call_ : unknown_push_) = std::move(route);
+  std::lock_guard lock(writer_mutex_);
+  const bool set = route.handler || route.async;
+  const Route* stored = set ? &entries_.emplace_back(Entry{"", std::move(route)}).route : nullptr;
+  publish([&](Snapshot& next) {
+    (type == MsgType::kCall ? next.unknown_call : next.unknown_push) = stored;
+  });
 }
 
 RouteGroup RouteGroup::sub_route(std::string_view prefix, Plugins plugins) const {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 namespace demo {
 struct Math : tp::CallCtl {
   tp::Result<int> add(const std::vector<int>& xs) { return static_cast<int>(xs.size()); }
@@ -76,6 +79,42 @@ TEST(Router, PostRegRefusalUnregisters) {
   EXPECT_EQ(r.route_call("/secret", [](Ctx&) { return Status(); }).code(), 403);
   EXPECT_EQ(r.table().find(MsgType::kCall, "/secret"), nullptr);
   EXPECT_TRUE(r.route_call("/public", [](Ctx&) { return Status(); }).ok());
+}
+
+TEST(Router, ASecondRouteOnAPathIsRefusedAndFoundRoutesStayValid) {
+  Router r;
+  ASSERT_TRUE(r.route_call("/a", [](Ctx&) { return Status(); }).ok());
+  const Route* first = r.table().find(MsgType::kCall, "/a");
+  ASSERT_NE(first, nullptr);
+  const Status again = r.route_call("/a", [](Ctx&) { return Status(7, "other"); });
+  EXPECT_EQ(again.code(), code::kInvalidOp);
+  EXPECT_NE(again.cause().find("/a"), std::string::npos);
+  EXPECT_TRUE(r.route_push("/a", [](Ctx&) { return Status(); }).ok());  // another type: fine
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(r.route_call("/r" + std::to_string(i), [](Ctx&) { return Status(); }).ok());
+  }
+  EXPECT_EQ(r.table().find(MsgType::kCall, "/a"), first);  // the same route, at the same place
+  EXPECT_NE(r.table().find(MsgType::kCall, "/r499"), nullptr);
+  EXPECT_EQ(r.table().find(MsgType::kCall, "/r500"), nullptr);
+}
+
+TEST(Router, LookupsRaceWithAddsWithoutALock) {
+  Router r;
+  ASSERT_TRUE(r.route_call("/hot", [](Ctx&) { return Status(); }).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<long> misses{0};
+  std::thread reader([&] {
+    while (!stop) {
+      const Route* hot = r.table().find(MsgType::kCall, "/hot");
+      if (!hot || !hot->handler) ++misses;
+    }
+  });
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(r.route_call("/n" + std::to_string(i), [](Ctx&) { return Status(); }).ok());
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(misses, 0);
 }
 
 }  // namespace
