@@ -18,17 +18,18 @@ struct PeerPair {
   std::shared_ptr<tp::Session> session;
 
   PeerPair() {
-    server.route_call_func(
+    const tp::Status st = server.route_call_func(
         "/hello/say", [](tp::Ctx&, const BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
           BenchmarkMessage out = in;
           out.set_field1("OK");
           out.set_field2(100);
           return out;
         });
+    if (!st.ok()) std::abort();
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::abort();
     (void)server.serve_conn(fds[0]);
-    session = client.serve_conn(fds[1]).first;
+    session = client.serve_conn(fds[1]).value;
   }
 };
 
@@ -36,10 +37,11 @@ void BM_CallRoundTrip(benchmark::State& state) {
   PeerPair pair;
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
   BenchmarkMessage reply;
-  (void)pair.session->call("/hello/say", request, reply);  // warm up buffers
+  (void)pair.session->call<BenchmarkMessage>("/hello/say", request).into(reply);  // warm up buffers
   const std::uint64_t before = tp::bench::allocations();
   for (auto _ : state) {
-    if (!pair.session->call("/hello/say", request, reply).ok()) state.SkipWithError("call failed");
+    if (!pair.session->call<BenchmarkMessage>("/hello/say", request).into(reply).ok())
+      state.SkipWithError("call failed");
   }
   state.counters["allocs/call"] = benchmark::Counter(
       static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
@@ -50,18 +52,25 @@ BENCHMARK(BM_CallRoundTrip)->UseRealTime();
 void BM_CallRoundTripBytes(benchmark::State& state) {
   tp::Peer server({.io_threads = 1});
   tp::Peer client({.io_threads = 1});
-  server.route_call_func("/echo",
-                         [](tp::Ctx&, const tp::Bytes& b) -> tp::Result<tp::Bytes> { return b; });
+  if (!server
+           .route_call_func("/echo",
+                            [](tp::Ctx&, const tp::Bytes& b) -> tp::Result<tp::Bytes> { return b; })
+           .ok()) {
+    std::abort();
+  }
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::abort();
   (void)server.serve_conn(fds[0]);
-  auto session = client.serve_conn(fds[1]).first;
+  auto session = client.serve_conn(fds[1]).value;
   const tp::Bytes request(581, 'x');
   tp::Bytes reply;
-  (void)session->call("/echo", request, reply, {.body_codec = tp::codec_id::kPlain});
+  (void)session->call<tp::Bytes>("/echo", request, {.body_codec = tp::codec_id::kPlain})
+      .into(reply);
   const std::uint64_t before = tp::bench::allocations();
   for (auto _ : state) {
-    if (!session->call("/echo", request, reply, {.body_codec = tp::codec_id::kPlain}).ok())
+    if (!session->call<tp::Bytes>("/echo", request, {.body_codec = tp::codec_id::kPlain})
+             .into(reply)
+             .ok())
       state.SkipWithError("call failed");
   }
   state.counters["allocs/call"] = benchmark::Counter(

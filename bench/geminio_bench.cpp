@@ -32,7 +32,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Runs `ops` operations with at most `inflight` outstanding; `start(done)` begins one.
-double per_second(long ops, long inflight, const std::function<void(std::function<void()>)>& start) {
+double per_second(long ops, long inflight,
+                  const std::function<void(std::function<void()>)>& start) {
   std::atomic<long> started{0};
   std::atomic<long> finished{0};
   std::promise<void> all;
@@ -54,7 +55,7 @@ double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, 
   std::deque<gm::Stream> mine;
   std::deque<gm::Stream> theirs;
   for (int i = 0; i < streams; ++i) {
-    mine.push_back(*ep.open_stream().first);
+    mine.push_back(ep.open_stream().value);
     theirs.push_back(*server_ep.accept_stream(std::chrono::seconds(5)));
   }
   const std::string chunk(bytes, 'g');
@@ -64,9 +65,10 @@ double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, 
   const auto t0 = Clock::now();
   for (int i = 0; i < streams; ++i) {
     asio::async_write(mine[i], asio::buffer(chunk), [](boost::system::error_code, std::size_t) {});
-    asio::async_read(theirs[i], asio::buffer(sinks[i]), [&](boost::system::error_code, std::size_t) {
-      if (--left == 0) all.set_value();
-    });
+    asio::async_read(theirs[i], asio::buffer(sinks[i]),
+                     [&](boost::system::error_code, std::size_t) {
+                       if (--left == 0) all.set_value();
+                     });
   }
   all.get_future().wait();
   const double mib = static_cast<double>(bytes) * streams / (1024.0 * 1024.0);
@@ -83,9 +85,8 @@ int main(int argc, char** argv) {
 
   gm::Server server({.listen_address = "127.0.0.1:0", .io_threads = 1},
                     {.on_message = [](gm::Inbound in) { in.done(); }});
-  (void)server.peer().route_call_func("/echo", [](tp::Ctx&, const std::string& s) -> tp::Result<std::string> {
-    return s;
-  });
+  (void)server.peer().route_call_func(
+      "/echo", [](tp::Ctx&, const std::string& s) -> tp::Result<std::string> { return s; });
   if (!server.listen().ok()) return 1;
   gm::Client client({.redial_times = -1, .io_threads = 1});
   auto [ep, st] = client.connect("127.0.0.1:" + std::to_string(server.peer().listen_port()));
@@ -111,8 +112,9 @@ int main(int argc, char** argv) {
               messages, messages / calls);
   std::printf("| one stream, %zu MiB | %.0f MiB/s |\n", megabytes, one_stream);
   std::printf("| 16 streams at once, %zu MiB in all | %.0f MiB/s |\n", megabytes, sixteen);
-  std::printf("system=geminio calls_per_s=%.0f messages_per_s=%.0f stream_mib_s=%.0f "
-              "streams16_mib_s=%.0f\n",
-              calls, messages, one_stream, sixteen);
+  std::printf(
+      "system=geminio calls_per_s=%.0f messages_per_s=%.0f stream_mib_s=%.0f "
+      "streams16_mib_s=%.0f\n",
+      calls, messages, one_stream, sixteen);
   return 0;
 }

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   long long sum = 0;
-  st = session->call("/math/add?author=teleport-cpp", std::vector<long long>{1, 2, 3, 4, 5}, sum);
+  st = session
+           ->call<long long>("/math/add?author=teleport-cpp", std::vector<long long>{1, 2, 3, 4, 5})
+           .into(sum);
   if (!st.ok()) {
     std::cerr << "client: " << st.to_string() << "\n";
     return 1;

@@ -10,8 +10,8 @@
 namespace demo {
 
 /// Adds the demo routes to `peer`.
-inline void register_math(tp::Peer& peer) {
-  peer.route_call_func("/math/add",
+inline tp::Status register_math(tp::Peer& peer) {
+  return peer.route_call_func("/math/add",
                        [](tp::Ctx& ctx, const std::vector<long long>& xs) -> tp::Result<long long> {
                          if (auto author = ctx.query_param("author")) {
                            std::cout << "server: /math/add from author=" << *author << " ("

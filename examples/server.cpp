@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_stop = 1; });
 
   tp::Peer server({.listen_address = addr});
-  demo::register_math(server);
-  if (auto st = server.listen(); !st.ok()) {
+  auto st = demo::register_math(server);
+  if (st.ok()) st = server.listen();
+  if (!st.ok()) {
     std::cerr << "server: " << st.to_string() << "\n";
     return 1;
   }

@@ -120,33 +120,33 @@ int main() {
   // One listener, raw by default; protocol detection asks each registered protocol's probe()
   // about a connection's first bytes, so text clients are served too.
   tp::Peer server({.listen_address = "127.0.0.1:0"});
-  demo::register_math(server);
-  if (auto st = server.listen(); !st.ok()) {
+  tp::Status st = demo::register_math(server);
+  if (st.ok()) st = server.listen();
+  if (!st.ok()) {
     std::cerr << st.to_string() << "\n";
     return 1;
   }
   const std::string addr = "127.0.0.1:" + std::to_string(server.listen_port());
   tp::Peer text_client({.proto = "text"});
-  auto [session, st] = text_client.dial(addr);
-  if (!st.ok()) {
-    std::cerr << st.to_string() << "\n";
+  auto text = text_client.dial(addr);
+  if (!text.ok()) {
+    std::cerr << text.status.to_string() << "\n";
     return 1;
   }
-  long long sum = 0;
-  st = session->call("/math/add?author=text", std::vector<long long>{1, 2, 3}, sum);
-  std::cout << "text protocol: /math/add [1,2,3] = " << sum << " (" << st.to_string() << ")\n";
-  long long missing = 0;
-  const tp::Status not_found = session->call("/math/sub", std::vector<long long>{1}, missing);
-  std::cout << "text protocol: /math/sub -> " << not_found.to_string() << "\n";
+  auto sum = text.value->call<long long>("/math/add?author=text", std::vector<long long>{1, 2, 3});
+  std::cout << "text protocol: /math/add [1,2,3] = " << sum.value << " (" << sum.status.to_string()
+            << ")\n";
+  auto missing = text.value->call<long long>("/math/sub", std::vector<long long>{1});
+  std::cout << "text protocol: /math/sub -> " << missing.status.to_string() << "\n";
 
   tp::Peer raw_client;  // the same port, the default protocol
-  auto [raw_session, raw_st] = raw_client.dial(addr);
-  long long raw_sum = 0;
-  if (raw_st.ok()) raw_st = raw_session->call("/math/add", std::vector<long long>{4, 5}, raw_sum);
-  std::cout << "raw protocol, same port: /math/add [4,5] = " << raw_sum << " ("
-            << raw_st.to_string() << ")\n";
-  return st.ok() && sum == 6 && not_found.code() == tp::code::kNotFound && raw_st.ok() &&
-                 raw_sum == 9
-             ? 0
-             : 1;
+  auto raw = raw_client.dial(addr);
+  tp::Result<long long> raw_sum = raw.status;
+  if (raw.ok()) raw_sum = raw.value->call<long long>("/math/add", std::vector<long long>{4, 5});
+  std::cout << "raw protocol, same port: /math/add [4,5] = " << raw_sum.value << " ("
+            << raw_sum.status.to_string() << ")\n";
+  const bool all_right = sum.ok() && sum.value == 6 &&
+                         missing.status.code() == tp::code::kNotFound && raw_sum.ok() &&
+                         raw_sum.value == 9;
+  return all_right ? 0 : 1;
 }

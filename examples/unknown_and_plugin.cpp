@@ -11,7 +11,7 @@
 
 int main() {
   tp::Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<tp::plugin::IgnoreCase>()});
-  demo::register_math(server);
+  if (auto st = demo::register_math(server); !st.ok()) return 1;
   server.router().set_unknown_call([](tp::Ctx& ctx) -> tp::Status {
     // The raw body and its codec are here; bind<T>() decodes it if the type is known.
     std::vector<int> numbers;
@@ -38,10 +38,10 @@ int main() {
     return 1;
   }
   long long sum = 0;
-  st = session->call("/MATH/ADD", std::vector<long long>{1, 2, 3}, sum);
+  st = session->call<long long>("/MATH/ADD", std::vector<long long>{1, 2, 3}).into(sum);
   std::cout << "ignore-case: /MATH/ADD [1,2,3] = " << sum << " (" << st.to_string() << ")\n";
   std::string echo;
-  st = session->call("/no/such/route", std::vector<int>{4, 5}, echo);
+  st = session->call<std::string>("/no/such/route", std::vector<int>{4, 5}).into(echo);
   std::cout << "unknown call: " << echo << " (" << st.to_string() << ")\n";
   (void)session->push("/no/such/topic", std::string("hello"), {.body_codec = tp::codec_id::kPlain});
   auto got = pushed.get_future();

@@ -31,26 +31,35 @@ int run_server(const std::string& listen, unsigned threads) {
                    .io_threads = threads});
   // The request is modified in place and moved into the reply, as rpc-benchmark's Go server
   // does (`args.Field1 = "OK"; args.Field2 = 100; *reply = *args`); gRPC's side swaps likewise.
-  server.route_call_func("/hello/say",
-                         [](tp::Ctx&, BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
-                           in.set_field1("OK");
-                           in.set_field2(100);
-                           return std::move(in);
-                         });
+  tp::Status st = server.route_call_func(
+      "/hello/say", [](tp::Ctx&, BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
+        in.set_field1("OK");
+        in.set_field2(100);
+        return std::move(in);
+      });
   std::atomic<std::uint64_t> pushes{0};
-  server.route_push_func("/bench/push", [&](tp::Ctx&, const std::string&) {
-    pushes.fetch_add(1, std::memory_order_relaxed);
-  });
-  server.route_call_func("/bench/pushes", [&](tp::Ctx&, const int&) -> tp::Result<std::uint64_t> {
-    return pushes.load();
-  });
-  server.route_call_func("/bench/rss", [](tp::Ctx&, const int&) -> tp::Result<long> {
-    return tp::bench::resident_kib();
-  });
-  server.route_call_func("/bench/sessions", [&](tp::Ctx&, const int&) -> tp::Result<std::size_t> {
-    return server.count_sessions();
-  });
-  if (auto st = server.listen(); !st.ok()) {
+  if (st.ok()) {
+    st = server.route_push_func("/bench/push", [&](tp::Ctx&, const std::string&) {
+      pushes.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+  if (st.ok()) {
+    st = server.route_call_func(
+        "/bench/pushes",
+        [&](tp::Ctx&, const int&) -> tp::Result<std::uint64_t> { return pushes.load(); });
+  }
+  if (st.ok()) {
+    st = server.route_call_func("/bench/rss", [](tp::Ctx&, const int&) -> tp::Result<long> {
+      return tp::bench::resident_kib();
+    });
+  }
+  if (st.ok()) {
+    st = server.route_call_func(
+        "/bench/sessions",
+        [&](tp::Ctx&, const int&) -> tp::Result<std::size_t> { return server.count_sessions(); });
+  }
+  if (st.ok()) st = server.listen();
+  if (!st.ok()) {
     std::cerr << "server: " << st.to_string() << "\n";
     return 1;
   }
@@ -75,7 +84,9 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
     sessions.push_back(std::move(s));
   }
   long rss_start = 0;
-  (void)sessions[0]->call("/bench/rss", 0, rss_start, {.body_codec = tp::codec_id::kJson});
+  (void)sessions[0]
+      ->call<long>("/bench/rss", 0, {.body_codec = tp::codec_id::kJson})
+      .into(rss_start);
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
   // One stats object per I/O thread would need thread ids; with callbacks on the I/O threads we
   // keep one per session instead and merge at the end.
@@ -112,7 +123,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   for (auto& s : stats) merged.merge(s);
   merged.print("teleport", concurrency, elapsed);
   long rss_end = 0;
-  (void)sessions[0]->call("/bench/rss", 0, rss_end, {.body_codec = tp::codec_id::kJson});
+  (void)sessions[0]->call<long>("/bench/rss", 0, {.body_codec = tp::codec_id::kJson}).into(rss_end);
   std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n",
                rss_start, rss_end);
   return 0;
@@ -123,7 +134,7 @@ int run_pushes(const std::string& addr, double seconds, unsigned threads) {
   auto [session, st] = client.dial(addr);
   if (!st.ok()) return 1;
   std::uint64_t before = 0;
-  if (!session->call("/bench/pushes", 0, before).ok()) return 1;
+  if (!session->call<std::uint64_t>("/bench/pushes", 0).into(before).ok()) return 1;
   const std::string body = "tick";
   constexpr int kBurst = 20000;  // pushes between two sync calls: bounds the queue
   std::uint64_t sent = 0;
@@ -133,10 +144,11 @@ int run_pushes(const std::string& addr, double seconds, unsigned threads) {
       (void)session->push("/bench/push", body, {.body_codec = tp::codec_id::kPlain});
     sent += kBurst;
     std::uint64_t received = 0;
-    if (!session->call("/bench/pushes", 0, received).ok()) return 1;  // ordered after the pushes
+    if (!session->call<std::uint64_t>("/bench/pushes", 0).into(received).ok())
+      return 1;  // ordered after the pushes
   }
   std::uint64_t after = 0;
-  if (!session->call("/bench/pushes", 0, after).ok()) return 1;
+  if (!session->call<std::uint64_t>("/bench/pushes", 0).into(after).ok()) return 1;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("system=teleport mode=push sent=%llu received=%llu pushes_per_s=%.0f\n",
               static_cast<unsigned long long>(sent),
@@ -157,7 +169,7 @@ int run_idle(const std::string& addr, int sessions_wanted, int local_ips, unsign
   auto [ctl, cst] = control.dial(addr);
   if (!cst.ok()) return 1;
   long server_before = 0;
-  if (!ctl->call("/bench/rss", 0, server_before).ok()) return 1;
+  if (!ctl->call<long>("/bench/rss", 0).into(server_before).ok()) return 1;
   std::vector<std::shared_ptr<tp::Session>> held;
   tp::Status last;
   for (int i = 0; i < sessions_wanted; ++i) {
@@ -171,8 +183,8 @@ int run_idle(const std::string& addr, int sessions_wanted, int local_ips, unsign
   std::this_thread::sleep_for(std::chrono::seconds(1));  // let the server register them all
   std::size_t server_sessions = 0;
   long server_after = 0;
-  if (!ctl->call("/bench/sessions", 0, server_sessions).ok() ||
-      !ctl->call("/bench/rss", 0, server_after).ok())
+  if (!ctl->call<std::size_t>("/bench/sessions", 0).into(server_sessions).ok() ||
+      !ctl->call<long>("/bench/rss", 0).into(server_after).ok())
     return 1;
   const long client_after = tp::bench::resident_kib();
   const double n = static_cast<double>(held.size());

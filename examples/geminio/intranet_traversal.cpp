@@ -52,7 +52,9 @@ int main() {
       tp::Meta meta;
       meta.add("service", "echo");
       std::optional<gm::Stream> stream;
-      if (inside) stream = inside->open_stream(meta).first;
+      if (inside) {
+        if (auto opened = inside->open_stream(meta); opened.ok()) stream = opened.value;
+      }
       if (stream) {
         demo::splice(std::make_shared<tcp::socket>(std::move(user)),
                      std::make_shared<gm::Stream>(*stream));

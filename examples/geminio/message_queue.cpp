@@ -48,7 +48,7 @@ int main() {
     auto client = std::make_unique<gm::Client>();
     auto [ep, st] = client->connect(addr);
     bool ok = false;
-    if (!st.ok() || !ep->call("/mq/subscribe", topic, ok).ok()) std::exit(1);
+    if (!st.ok() || !ep->call<bool>("/mq/subscribe", topic).into(ok).ok()) std::exit(1);
     ep->default_stream().on_message([&consumed, name](gm::Inbound in) {
       std::cout << name << " got [" << in.topic() << "] " << in.payload() << "\n";
       ++consumed;

@@ -29,11 +29,11 @@ int main() {
         tp::Meta meta;
         meta.add("from", std::to_string(from->client_id()));
         auto [out, st] = to->open_stream(meta);
-        if (!out) {
+        if (!st.ok()) {
           in->reset(st.to_string());
           continue;
         }
-        demo::splice(std::make_shared<gm::Stream>(*in), std::make_shared<gm::Stream>(*out));
+        demo::splice(std::make_shared<gm::Stream>(*in), std::make_shared<gm::Stream>(out));
       }
     });
   });
@@ -58,7 +58,7 @@ int main() {
   });
   tp::Meta meta;
   meta.add("to", "2");
-  auto stream = *a->open_stream(meta).first;
+  auto stream = a->open_stream(meta).value;
   asio::async_write(stream, asio::buffer(std::string("hello, b!\n!")), asio::use_future).get();
   std::string reply(11, '\0');
   asio::async_read(stream, asio::buffer(reply), asio::use_future).get();

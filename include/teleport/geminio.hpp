@@ -8,7 +8,7 @@
 //   server.listen();
 //   tp::geminio::Client client;
 //   auto [ep, st] = client.connect("127.0.0.1:9000");
-//   tp::geminio::Stream s = ep->open_stream(meta).first;        // Asio AsyncReadStream/WriteStream
+//   tp::geminio::Stream s = ep->open_stream(meta).value;        // Asio AsyncReadStream/WriteStream
 //   ep->publish({.topic = "news", .payload = "hi"});            // waits for done()/error()
 #pragma once
 
@@ -95,6 +95,8 @@ class Stream {
   /// A read or write completion.
   using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
 
+  /// A handle to no stream (what a failed open_stream holds): only assign to it.
+  Stream() = default;
   /// For the layer.
   explicit Stream(std::shared_ptr<detail::StreamImpl> impl) : impl_(std::move(impl)) {}
   /// The executor of the connection the stream lives on.
@@ -140,10 +142,11 @@ class Stream {
   void reset(std::string reason = "reset");
 
   /// Calls `sm` on the remote end in the context of this stream (see stream_of()).
-  template <class Arg, class Out>
-  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
+  template <class Out, class Arg>
+  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
     auto s = session_for(opts);
-    return s ? s->call(std::move(sm), arg, out, std::move(opts)) : not_connected();
+    if (!s) return not_connected();
+    return s->call<Out>(std::move(sm), arg, std::move(opts));
   }
   /// Pushes to `sm` on the remote end in the context of this stream.
   template <class Arg>
@@ -190,7 +193,7 @@ class Endpoint {
   /// The default stream (id 0) of the current connection.
   [[nodiscard]] Stream default_stream() const;
   /// Opens a stream carrying `meta`; fails when the connection is down or the limit is reached.
-  std::pair<std::optional<Stream>, Status> open_stream(Meta meta = {});
+  Result<Stream> open_stream(Meta meta = {});
   /// The next stream the remote end opened, waiting up to `timeout` (null if none).
   [[nodiscard]] std::optional<Stream> accept_stream(std::chrono::milliseconds timeout);
   /// The open streams, the default one first.
@@ -201,10 +204,10 @@ class Endpoint {
   [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout) {
     return default_stream().receive(timeout);
   }
-  /// Calls a method of the remote end.
-  template <class Arg, class Out>
-  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
-    return default_stream().call(std::move(sm), arg, out, std::move(opts));
+  /// Calls a method of the remote end; the reply's body decoded as `Out`.
+  template <class Out, class Arg>
+  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
+    return default_stream().call<Out>(std::move(sm), arg, std::move(opts));
   }
   /// Closes every stream and, on the client end, the connection; pending publishes fail.
   void close();
@@ -297,7 +300,7 @@ class Client {
   /// The peer: register the methods the server may call with its routes.
   [[nodiscard]] Peer& peer();
   /// Dials `addr` and says hello; returns the endpoint. Refused on an I/O thread (it waits).
-  std::pair<std::shared_ptr<Endpoint>, Status> connect(const std::string& addr);
+  Result<std::shared_ptr<Endpoint>> connect(const std::string& addr);
 
  private:
   std::shared_ptr<detail::Mux> mux_;

@@ -117,11 +117,11 @@ class Peer {
   /// The bound port (useful with ":0"), 0 if not listening on TCP.
   [[nodiscard]] std::uint16_t listen_port() const;
   /// Connects to `addr` ("host:port" or a Unix path) and returns the session.
-  std::pair<std::shared_ptr<Session>, Status> dial(const std::string& addr);
+  Result<std::shared_ptr<Session>> dial(const std::string& addr);
 
   /// Adopts an already connected stream socket (TCP or Unix; this peer takes the descriptor)
   /// and serves it like an accepted connection.
-  std::pair<std::shared_ptr<Session>, Status> serve_conn(int fd);
+  Result<std::shared_ptr<Session>> serve_conn(int fd);
 
   /// The session with this id, or null.
   [[nodiscard]] std::shared_ptr<Session> get_session(const std::string& id) const;

@@ -24,19 +24,6 @@
 
 namespace tp {
 
-/// A handler's typed result: a value, or a non-OK status.
-template <class T>
-struct Result {
-  /// A successful result.
-  Result(T v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor): `return 6;`
-  /// A failed result.
-  Result(Status st) : status(std::move(st)) {}  // NOLINT(google-explicit-constructor)
-  /// An OK result with a default value (coroutine plumbing needs one).
-  Result() = default;
-  T value{};      ///< the value (meaningful when status is OK)
-  Status status;  ///< OK, or why the call failed
-};
-
 /// A handler at the byte level: reads ctx.input(), fills the reply through ctx.set_reply().
 using Handler = std::function<Status(Ctx&)>;
 

@@ -124,18 +124,20 @@ class Session {
              });
   }
 
-  /// Calls `sm` with `arg` and waits for the reply in `out`. Refused (1 Invalid Operation) on an
-  /// I/O thread: use async_call or co_await there.
-  template <class Arg, class Out>
-  Status call(std::string sm, const Arg& arg, Out& out, CallOptions opts = {}) {
+  /// Calls `sm` with `arg` and waits for the reply, decoded as `Out`: `s->call<int>("/math/add",
+  /// std::vector{1, 2})`. Refused (1 Invalid Operation) on an I/O thread: use async_call or
+  /// co_await there.
+  template <class Out, class Arg>
+  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
-    std::promise<Status> promise;
+    std::promise<Result<Out>> promise;
     auto done = promise.get_future();
     async_call<Arg, Out>(
         std::move(sm), arg,
         [&](Status st, Out value) {
-          out = std::move(value);
-          promise.set_value(std::move(st));
+          Result<Out> result(std::move(value));
+          result.status = std::move(st);
+          promise.set_value(std::move(result));
         },
         std::move(opts));
     return done.get();

@@ -28,8 +28,9 @@ inline constexpr std::int32_t kBadGateway = 502;
 /// The text Go eRPC gives a code ("Not Found" for 404, "" for 0, "Unknown Error" otherwise).
 std::string_view code_text(std::int32_t code) noexcept;
 
-/// An error value: code, message and optional cause. Default-constructed means OK.
-class Status {
+/// An error value: code, message and optional cause. Default-constructed means OK. A function
+/// that can fail returns one (or a Result); ignoring it is a warning — write `(void)` to mean it.
+class [[nodiscard]] Status {
  public:
   /// OK: code 0, no message, no cause.
   Status() = default;
@@ -74,6 +75,30 @@ class Status {
   std::string msg_;
   std::string cause_;
   bool has_cause_ = false;
+};
+
+/// What a fallible function that produces a value returns: the value, or a non-OK status. The one
+/// shape for such functions across the library (dial, call, open_stream, handlers' results).
+/// Its members are public, so `auto [value, status] = peer.dial(addr);` takes it apart.
+template <class T>
+struct [[nodiscard]] Result {
+  /// A successful result.
+  Result(T v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor): `return 6;`
+  /// A failed result.
+  Result(Status st) : status(std::move(st)) {}  // NOLINT(google-explicit-constructor)
+  /// An OK result with a default value (coroutine plumbing needs one).
+  Result() = default;
+
+  /// True when the status is OK (the value is meaningful).
+  [[nodiscard]] bool ok() const noexcept { return status.ok(); }
+  /// Moves the value into `out` when OK, and returns the status.
+  Status into(T& out) && {
+    if (status.ok()) out = std::move(value);
+    return std::move(status);
+  }
+
+  T value{};      ///< the value (meaningful when status is OK)
+  Status status;  ///< OK, or why it failed
 };
 
 }  // namespace tp

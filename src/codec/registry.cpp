@@ -29,7 +29,7 @@ const Codec* CodecRegistry::find(std::string_view name) const noexcept {
 CodecRegistry& CodecRegistry::global() {
   static CodecRegistry* reg = [] {
     auto* r = new CodecRegistry();  // never destroyed: codecs may be used during static teardown
-    for (auto& codec : detail::builtin_codecs()) r->add(std::move(codec));
+    for (auto& codec : detail::builtin_codecs()) (void)r->add(std::move(codec));  // distinct ids
     return r;
   }();
   return *reg;

@@ -129,10 +129,10 @@ std::shared_ptr<Session> Endpoint::session() const { return impl_->session(); }
 std::vector<std::string> Endpoint::remote_methods() const { return impl_->remote_methods(); }
 Stream Endpoint::default_stream() const { return Stream(impl_->default_stream()); }
 
-std::pair<std::optional<Stream>, Status> Endpoint::open_stream(Meta meta) {
+Result<Stream> Endpoint::open_stream(Meta meta) {
   auto [s, st] = impl_->open_stream(std::move(meta));
-  if (!s) return {std::nullopt, st};
-  return {Stream(s), st};
+  if (!s) return st;
+  return Stream(s);
 }
 
 std::optional<Stream> Endpoint::accept_stream(std::chrono::milliseconds timeout) {
@@ -230,22 +230,22 @@ Client::~Client() {
 
 Peer& Client::peer() { return *peer_; }
 
-std::pair<std::shared_ptr<Endpoint>, Status> Client::connect(const std::string& addr) {
+Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& addr) {
   // Refused on an I/O thread by dial(): connecting waits for the connection and the hello.
   auto [session, st] = peer_->dial(addr);
-  if (!st.ok()) return {nullptr, st};
+  if (!st.ok()) return st;
   auto [ep, hst] = mux_->hello(session, client_);
   if (!hst.ok()) {
     session->close();
-    return {nullptr, hst};
+    return hst;
   }
   if (!client_.wait_methods.empty() &&
       !ep->wait_remote_methods(client_.wait_methods, client_.wait_timeout)) {
     session->close();
-    return {nullptr, Status::from_code(code::kDialFailed,
-                                       "the server did not register the awaited methods in time")};
+    return Status::from_code(code::kDialFailed,
+                             "the server did not register the awaited methods in time");
   }
-  return {std::make_shared<Endpoint>(ep), {}};
+  return std::make_shared<Endpoint>(ep);
 }
 
 }  // namespace tp::geminio

@@ -341,31 +341,30 @@ void Peer::wait_closed() {
 
 std::uint16_t Peer::listen_port() const { return impl_->port; }
 
-std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) {
-  if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
+Result<std::shared_ptr<Session>> Peer::dial(const std::string& addr) {
+  if (!impl_->init_status.ok()) return impl_->init_status;
   if (detail::on_io_thread()) {
-    return {nullptr,
-            {code::kInvalidOp, "Invalid Operation",
-             "dial waits for the connection: on an I/O thread it would stall its loop"}};
+    return Status(code::kInvalidOp, "Invalid Operation",
+                  "dial waits for the connection: on an I/O thread it would stall its loop");
   }
   auto& core = impl_->core;
   if (Status st = run_hooks({&core->plugins_}, &Plugin::pre_dial, std::string_view(addr));
       !st.ok()) {
-    return {nullptr, st};
+    return st;
   }
   Endpoint ep;
   if (Status st =
           detail::resolve_endpoint(core->config().network, addr, false, code::kDialFailed, ep);
       !st.ok()) {
-    return {nullptr, st};
+    return st;
   }
-  if (core->pool->stopped) return {nullptr, Status::from_code(code::kDialFailed, "peer is closed")};
+  if (core->pool->stopped) return Status::from_code(code::kDialFailed, "peer is closed");
   asio::io_context& ioc = core->pool->pick();
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
   if (Status st =
           detail::open_for_dial(*socket, core->config().network, core->config().local_ip, ep);
       !st.ok()) {
-    return {nullptr, st};
+    return st;
   }
   auto connected = std::make_shared<std::promise<boost::system::error_code>>();
   auto result = connected->get_future();
@@ -376,24 +375,23 @@ std::pair<std::shared_ptr<Session>, Status> Peer::dial(const std::string& addr) 
   if (result.wait_for(core->config().dial_timeout) != std::future_status::ready) {
     asio::post(ioc, [socket] { socket->close(); });
     result.wait();
-    return {nullptr, Status::from_code(code::kDialFailed, addr + ": dial timeout")};
+    return Status::from_code(code::kDialFailed, addr + ": dial timeout");
   }
   if (auto ec = result.get())
-    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + ec.message())};
+    return Status::from_code(code::kDialFailed, addr + ": " + ec.message());
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
   // Ready once TLS, post_dial and the first-message exchange it starts (auth) have passed.
   if (Status st = start_and_wait(*core, session, core->config().dial_timeout); !st.ok()) {
-    return {nullptr, Status::from_code(code::kDialFailed, addr + ": " + st.to_string())};
+    return Status::from_code(code::kDialFailed, addr + ": " + st.to_string());
   }
-  return {session, {}};
+  return std::shared_ptr<Session>(session);
 }
 
-std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
-  if (!impl_->init_status.ok()) return {nullptr, impl_->init_status};
+Result<std::shared_ptr<Session>> Peer::serve_conn(int fd) {
+  if (!impl_->init_status.ok()) return impl_->init_status;
   if (detail::on_io_thread()) {
-    return {nullptr,
-            {code::kInvalidOp, "Invalid Operation",
-             "serve_conn waits for post_accept: on an I/O thread it would stall its loop"}};
+    return Status(code::kInvalidOp, "Invalid Operation",
+                  "serve_conn waits for post_accept: on an I/O thread it would stall its loop");
   }
   auto& core = impl_->core;
   sockaddr_storage addr{};
@@ -403,20 +401,19 @@ std::pair<std::shared_ptr<Session>, Status> Peer::serve_conn(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
       ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 ||
       !(type == SOCK_STREAM || (type == SOCK_SEQPACKET && addr.ss_family == AF_UNIX))) {
-    return {nullptr,
-            Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket")};
+    return Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket");
   }
   const int family = addr.ss_family;
   asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
   boost::system::error_code ec;
   SessionImpl::Socket socket(core->pool->pick());
   socket.assign(protocol, fd, ec);
-  if (ec) return {nullptr, Status::from_code(code::kWrongConn, "serve_conn: " + ec.message())};
+  if (ec) return Status::from_code(code::kWrongConn, "serve_conn: " + ec.message());
   auto session = std::make_shared<SessionImpl>(core, std::move(socket));
   // Ready once post_accept (and TLS) have passed.
   if (Status st = start_and_wait(*core, session, core->config().handshake_timeout); !st.ok())
-    return {nullptr, st};
-  return {session, {}};
+    return st;
+  return std::shared_ptr<Session>(session);
 }
 
 std::shared_ptr<Session> Peer::get_session(const std::string& id) const {

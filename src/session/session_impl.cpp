@@ -254,7 +254,10 @@ void SessionImpl::update_busy() {
 void SessionImpl::shutdown(const Status& why) {
   if (closed_) return;
   assert_in_loop(*ioc_);
+  auto keep = shared_from_this();  // the hub may hold the last other reference
   closed_ = true;
+  // Out of the hub before the socket closes: whoever sees the close sees the session gone.
+  host_->session_closed(id(), this);
   if (sweeper_) sweeper_->unwatch(this);
   ready(Status::from_code(code::kConnClosed, why.cause()));
   redialing_ = holding_ = false;
@@ -267,7 +270,6 @@ void SessionImpl::shutdown(const Status& why) {
   if (redial_timer_) redial_timer_->cancel();
   pending_.fail_all(why.cause());
   update_busy();
-  host_->session_closed(id(), this);
   (void)run_hooks({&plugins_}, &Plugin::post_disconnect, *this);
   auto fns = std::move(close_fns_);
   for (auto& fn : fns) fn();

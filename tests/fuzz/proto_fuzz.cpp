@@ -1,6 +1,6 @@
-// Fuzzes a protocol's decoder (TELEPORT_FUZZ_PROTO: raw, json, pb, http or thrift; TELEPORT_FUZZ_V5 for v5):
-// any bytes must give need-more, one message or a 400, never a crash; a decoded message must
-// re-encode and decode to itself.
+// Fuzzes a protocol's decoder (TELEPORT_FUZZ_PROTO: raw, json, pb, http or thrift; TELEPORT_FUZZ_V5
+// for v5): any bytes must give need-more, one message or a 400, never a crash; a decoded message
+// must re-encode and decode to itself.
 #include <cstdint>
 #include <cstdlib>
 

@@ -66,7 +66,7 @@ TEST(Auth, BearerAndCheckerBetweenOurPeers) {
   auto [sess, st] = good.dial(srv.addr());
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add", std::vector{1, 2, 3}, sum).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{1, 2, 3}).into(sum).ok());
   EXPECT_EQ(sum, 6);
 
   Peer bad({}, {std::make_shared<plugin::AuthBearer>("wrong")});
@@ -79,7 +79,7 @@ TEST(Auth, BearerAndCheckerBetweenOurPeers) {
   Peer anonymous;  // no token at all: its first call is refused and the session closes
   auto [anon, ast] = anonymous.dial(srv.addr());
   ASSERT_TRUE(ast.ok());
-  EXPECT_EQ(anon->call("/math/add", std::vector{1}, sum).code(), code::kConnClosed);
+  EXPECT_EQ(anon->call<int>("/math/add", std::vector{1}).into(sum).code(), code::kConnClosed);
 }
 
 }  // namespace

@@ -36,18 +36,19 @@ TEST(FaultIsolation, AThrowingPluginHookFailsItsStepNotTheProcess) {
   auto [session, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  const Status threw = session->call("/math/add", std::vector{1, 2}, out);
+  const Status threw = session->call<int>("/math/add", std::vector{1, 2}).into(out);
   EXPECT_EQ(threw.code(), code::kInternalServerError);
   EXPECT_NE(threw.cause().find("plugin hook threw: bad plugin"), std::string::npos)
       << threw.to_string();
-  EXPECT_TRUE(session->call("/math/other", 7, out).ok());  // the session goes on
+  EXPECT_TRUE(session->call<int>("/math/other", 7).into(out).ok());  // the session goes on
   EXPECT_EQ(out, 7);
   plugin->throw_on_read = true;  // a hook failing before a frame is read closes that session
-  EXPECT_EQ(session->call("/math/other", 8, out, {.timeout = 5s}).code(), code::kConnClosed);
+  EXPECT_EQ(session->call<int>("/math/other", 8, {.timeout = 5s}).into(out).code(),
+            code::kConnClosed);
   plugin->throw_on_read = false;
   auto [again, st2] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st2.ok());
-  EXPECT_TRUE(again->call("/math/other", 9, out).ok());  // and the server is still there
+  EXPECT_TRUE(again->call<int>("/math/other", 9).into(out).ok());  // and the server is still there
 }
 
 TEST(FaultIsolation, ShutdownWaitsForBlockingPushHandlersAndWhatTheySend) {
@@ -71,7 +72,7 @@ TEST(FaultIsolation, ShutdownWaitsForBlockingPushHandlersAndWhatTheySend) {
   // Wait until the pushes have arrived (a call after them on the same session is answered after
   // they are read), then shut down while their handlers still sleep.
   int ignored = 0;
-  (void)session->call("/none", 0, ignored);
+  (void)session->call<int>("/none", 0).into(ignored);
   server.shutdown(5s);
   EXPECT_EQ(handled.load(), 4);
   const auto deadline = std::chrono::steady_clock::now() + 2s;

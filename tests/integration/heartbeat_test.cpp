@@ -19,7 +19,8 @@ TEST(Heartbeat, PingsKeepAQuietSessionOpen) {
   Peer cli({}, {std::make_shared<plugin::Heartbeat>(100ms)});
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
-  std::this_thread::sleep_for(1500ms);  // over 7 of the server's intervals with no application traffic
+  std::this_thread::sleep_for(
+      1500ms);  // over 7 of the server's intervals with no application traffic
   EXPECT_TRUE(sess->health());
   EXPECT_EQ(srv.count_sessions(), 1U);
 }
@@ -52,7 +53,7 @@ TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
     sess->async_call<int, int>("/busy", 100, [](Status, int) {});  // 1 s of work queued
   int out = 0;
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(sess->call("/heartbeat", 0, out, {.body_codec = codec_id::kJson}).ok());
+  ASSERT_TRUE(sess->call<int>("/heartbeat", 0, {.body_codec = codec_id::kJson}).into(out).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   EXPECT_TRUE(sess->health());
 }

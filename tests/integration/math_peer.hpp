@@ -23,20 +23,26 @@ struct MathServer {
   }
 
   explicit MathServer(PeerConfig cfg = {.listen_address = "127.0.0.1:0"}) : peer(std::move(cfg)) {
-    peer.route_call_func("/math/add", [this](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
-      if (xs.empty()) return Status(1001, "empty list", "need at least one number");
-      if (auto author = ctx.query_param("author")) {
-        std::lock_guard lock(mutex_);
-        last_author_ = *author;
-      }
-      return std::accumulate(xs.begin(), xs.end(), 0);
-    });
-    peer.route_call_func("/math/throw",
-                         [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); });
-    peer.route_call_func("/echo/bytes", [](Ctx&, const Bytes& b) -> Result<Bytes> { return b; });
-    peer.route_push_func("/chat/say", [this](Ctx&, const std::string&) { ++pushes; });
+    auto must = [](const Status& st) {
+      if (!st.ok()) throw std::runtime_error(st.to_string());
+    };
+    must(peer.route_call_func("/math/add",
+                              [this](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
+                                if (xs.empty())
+                                  return Status(1001, "empty list", "need at least one number");
+                                if (auto author = ctx.query_param("author")) {
+                                  std::lock_guard lock(mutex_);
+                                  last_author_ = *author;
+                                }
+                                return std::accumulate(xs.begin(), xs.end(), 0);
+                              }));
+    must(peer.route_call_func(
+        "/math/throw", [](Ctx&, const int&) -> Result<int> { throw std::runtime_error("boom"); }));
+    must(peer.route_call_func("/echo/bytes",
+                              [](Ctx&, const Bytes& b) -> Result<Bytes> { return b; }));
+    must(peer.route_push_func("/chat/say", [this](Ctx&, const std::string&) { ++pushes; }));
     if (peer.config().listen_address.empty()) return;
-    if (Status st = peer.listen(); !st.ok()) throw std::runtime_error(st.to_string());
+    must(peer.listen());
   }
   mutable std::mutex mutex_;
   std::string last_author_;

@@ -29,9 +29,9 @@ TEST(ServeConn, TwoPeersOverASocketPair) {
   auto [client_side, st2] = cli.serve_conn(fds[1]);
   ASSERT_TRUE(st1.ok() && st2.ok()) << st1.to_string() << st2.to_string();
   int sum = 0;
-  ASSERT_TRUE(client_side->call("/math/add", std::vector{7, 8}, sum).ok());
+  ASSERT_TRUE(client_side->call<int>("/math/add", std::vector{7, 8}).into(sum).ok());
   EXPECT_EQ(sum, 15);
-  EXPECT_EQ(srv.peer.serve_conn(-1).second.code(), code::kWrongConn);
+  EXPECT_EQ(srv.peer.serve_conn(-1).status.code(), code::kWrongConn);
 }
 
 TEST(Session, SwapKeepsValuesOfAnyType) {
@@ -150,10 +150,11 @@ TEST_P(EachProto, PeersTalkOverIt) {
   int sum = 0;
   CallOptions opts;
   if (std::string_view(GetParam()) != "http") opts.xfer_pipe = {'g'};  // HTTP carries no filters
-  ASSERT_TRUE(sess->call("/math/add?author=proto", std::vector{1, 2, 3, 4}, sum, opts).ok());
+  ASSERT_TRUE(
+      sess->call<int>("/math/add?author=proto", std::vector{1, 2, 3, 4}, opts).into(sum).ok());
   EXPECT_EQ(sum, 10);
   EXPECT_EQ(srv.last_author(), "proto");
-  EXPECT_EQ(sess->call("/nope", 1, sum).code(), code::kNotFound);
+  EXPECT_EQ(sess->call<int>("/nope", 1).into(sum).code(), code::kNotFound);
 }
 
 TEST(Protos, ThriftProtocolWithThriftBodies) {
@@ -178,9 +179,10 @@ TEST(Protos, ThriftProtocolWithThriftBodies) {
   CallOptions opts;
   opts.meta.add("peer_id", "110");
   opts.xfer_pipe = {'g'};
-  ASSERT_TRUE(sess->call("Home.Test", arg, result, opts).ok());
+  ASSERT_TRUE(sess->call<tp_demo::Test>("Home.Test", arg, opts).into(result).ok());
   EXPECT_EQ(result.author, "henrylee2cn->OK");
-  EXPECT_EQ(sess->call("Home.Test", arg, result).code(), code::kBadMessage);  // no meta
+  EXPECT_EQ(sess->call<tp_demo::Test>("Home.Test", arg).into(result).code(),
+            code::kBadMessage);  // no meta
 }
 
 INSTANTIATE_TEST_SUITE_P(Protos, EachProto,
@@ -193,7 +195,7 @@ TEST(Protos, OnePortDetectsEveryProtocol) {
     auto [sess, st] = cli.dial(srv.addr());
     ASSERT_TRUE(st.ok());
     int sum = 0;
-    ASSERT_TRUE(sess->call("/math/add", std::vector{2, 3}, sum).ok()) << proto;
+    ASSERT_TRUE(sess->call<int>("/math/add", std::vector{2, 3}).into(sum).ok()) << proto;
     EXPECT_EQ(sum, 5) << proto;
     ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
   }
@@ -204,7 +206,7 @@ TEST(Protos, OnePortDetectsEveryProtocol) {
 TEST(Protos, UnknownProtocolIsRefused) {
   Peer bad({.listen_address = "127.0.0.1:0", .proto = "carrier-pigeon"});
   EXPECT_EQ(bad.listen().code(), code::kWrongConn);
-  EXPECT_NE(bad.dial("127.0.0.1:1").second.cause().find("unknown protocol"), std::string::npos);
+  EXPECT_NE(bad.dial("127.0.0.1:1").status.cause().find("unknown protocol"), std::string::npos);
 }
 
 }  // namespace
@@ -246,13 +248,14 @@ TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
   });
   const auto start = std::chrono::steady_clock::now();
   int out = 0;
-  ASSERT_TRUE(
-      sess->call("/fast", 7, out).ok());  // the only I/O thread is free while /slow/add waits
+  ASSERT_TRUE(sess->call<int>("/fast", 7)
+                  .into(out)
+                  .ok());  // the only I/O thread is free while /slow/add waits
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   auto [slow_status, slow_sum] = slow.get_future().get();
   EXPECT_TRUE(slow_status.ok()) << slow_status.to_string();
   EXPECT_EQ(slow_sum, 6);
-  Status boom = sess->call("/coro/throw", 1, out);
+  Status boom = sess->call<int>("/coro/throw", 1).into(out);
   EXPECT_EQ(boom.code(), code::kInternalServerError);
   EXPECT_EQ(boom.cause(), "coroutine boom");
 }

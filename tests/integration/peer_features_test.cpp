@@ -41,7 +41,7 @@ TEST(Controller, DescribedStructServesItsMethods) {
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  ASSERT_TRUE(sess->call("/calc/add?times=10", std::vector{1, 2, 3}, out).ok());
+  ASSERT_TRUE(sess->call<int>("/calc/add?times=10", std::vector{1, 2, 3}).into(out).ok());
   EXPECT_EQ(out, 60);
 }
 
@@ -58,7 +58,7 @@ TEST(Plugins, EveryHookRunsAndInOrder) {
     ASSERT_TRUE(st.ok());
     ASSERT_TRUE(sess->push("/note", 1).ok());
     int out = 0;
-    ASSERT_TRUE(sess->call("/echo", 7, out).ok());
+    ASSERT_TRUE(sess->call<int>("/echo", 7).into(out).ok());
     sess->close();
   }
   for (const char* hook :
@@ -113,9 +113,9 @@ TEST(Plugins, HooksChangeRoutingAndAbortWithTheirStatus) {
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  ASSERT_TRUE(sess->call("/MATH/Add", std::vector{1, 2}, out).ok());
+  ASSERT_TRUE(sess->call<int>("/MATH/Add", std::vector{1, 2}).into(out).ok());
   EXPECT_EQ(out, 2);
-  Status denied = sess->call("/admin/stats", 1, out);
+  Status denied = sess->call<int>("/admin/stats", 1).into(out);
   EXPECT_EQ(denied.code(), code::kUnauthorized);
   EXPECT_EQ(denied.cause(), "admins only");
 }
@@ -137,7 +137,7 @@ TEST(Plugins, PreDialAndPostAcceptRefusals) {
   test::MathServer good;
   ASSERT_TRUE(srv.listen().ok());
   Peer refusing({}, {std::make_shared<NoDial>()});
-  EXPECT_EQ(refusing.dial(good.addr()).second.cause(), "not today");
+  EXPECT_EQ(refusing.dial(good.addr()).status.cause(), "not today");
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
@@ -164,7 +164,7 @@ TEST(WorkerPool, BlockingHandlerDoesNotStallTheSession) {
   sess->async_call<int, int>("/slow", 1500, [&](Status s, int) { slow_done.set_value(s); });
   const auto start = std::chrono::steady_clock::now();
   int out = 0;
-  ASSERT_TRUE(sess->call("/fast", 3, out).ok());
+  ASSERT_TRUE(sess->call<int>("/fast", 3).into(out).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);  // answered while /slow still runs
   EXPECT_TRUE(slow_done.get_future().get().ok());
 }
@@ -180,11 +180,11 @@ TEST(Ages, ContextAgeGives408FromTheServerAndSessionAgeCloses) {
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  Status late =
-      sess->call("/slow", 120, out);  // the client has no deadline: the 408 is the server's
+  Status late = sess->call<int>("/slow", 120)
+                    .into(out);  // the client has no deadline: the 408 is the server's
   EXPECT_EQ(late.code(), code::kHandleTimeout);
   EXPECT_EQ(late.cause(), "handler exceeded the context age");
-  EXPECT_TRUE(sess->call("/slow", 1, out).ok());
+  EXPECT_TRUE(sess->call<int>("/slow", 1).into(out).ok());
 
   Peer aging({.listen_address = "127.0.0.1:0", .default_session_age = 100ms});
   ASSERT_TRUE(aging.listen().ok());
@@ -203,12 +203,12 @@ TEST(Redial, UnlimitedRedialResumesAfterTheServerComesBack) {
   auto [sess, st] = cli.dial(addr);
   ASSERT_TRUE(st.ok());
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add", std::vector{1, 1}, sum).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{1, 1}).into(sum).ok());
   srv.reset();                         // the server goes away...
   std::this_thread::sleep_for(300ms);  // ...for several redial attempts (eRPC#56)...
   srv = std::make_unique<test::MathServer>(
       PeerConfig{.listen_address = "127.0.0.1:" + port});  // ...and returns
-  ASSERT_TRUE(sess->call("/math/add", std::vector{2, 3}, sum, {.timeout = 5000ms}).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{2, 3}, {.timeout = 5000ms}).into(sum).ok());
   EXPECT_EQ(sum, 5);
   EXPECT_TRUE(sess->health());
 }
@@ -236,7 +236,7 @@ TEST(Redial, ACallBrokenByTheDropIsResentOnceAfterRedial) {
   auto [sess, st] = cli.dial(addr_of(srv));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  ASSERT_TRUE(sess->call("/flaky", 21, out, {.timeout = 5000ms}).ok());
+  ASSERT_TRUE(sess->call<int>("/flaky", 21, {.timeout = 5000ms}).into(out).ok());
   EXPECT_EQ(out, 42);
   EXPECT_EQ(calls.load(), 2);  // sent, broken, re-sent once
   EXPECT_GE(refuse->redials.load(), 2);
@@ -259,7 +259,7 @@ TEST(Shutdown, InFlightCallsFinishBeforeTheServerCloses) {
   std::this_thread::sleep_for(50ms);  // the call is being handled
   srv->shutdown(2000ms);
   EXPECT_TRUE(done.get_future().get().ok());
-  EXPECT_EQ(cli.dial(addr_of(*srv)).second.code(), code::kDialFailed);  // no longer accepting
+  EXPECT_EQ(cli.dial(addr_of(*srv)).status.code(), code::kDialFailed);  // no longer accepting
 }
 
 TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
@@ -282,7 +282,7 @@ TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
     Peer cli;
     auto [sess, st] = cli.dial(addr_of(srv));
     int out = 0;
-    ASSERT_TRUE(sess->call("/slow", 40, out).ok());
+    ASSERT_TRUE(sess->call<int>("/slow", 40).into(out).ok());
   }
   spdlog::drop("teleport");
   const std::string text = log.str();

@@ -22,7 +22,7 @@ TEST(Peer, CallRoutesByPathAndHandsOverTheQuery) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add?author=henry", std::vector{1, 2, 3, 4, 5}, sum).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add?author=henry", std::vector{1, 2, 3, 4, 5}).into(sum).ok());
   EXPECT_EQ(sum, 15);
   EXPECT_EQ(srv.last_author(), "henry");
   EXPECT_EQ(srv.peer.count_sessions(), 1U);
@@ -34,20 +34,20 @@ TEST(Peer, StatusesOnTheWire) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   int out = 0;
-  Status nf = sess->call("/no/such", 1, out);
+  Status nf = sess->call<int>("/no/such", 1).into(out);
   EXPECT_EQ(nf.code(), code::kNotFound);
   EXPECT_EQ(nf.msg(), "Not Found");
-  Status app = sess->call("/math/add", std::vector<int>{}, out);
+  Status app = sess->call<int>("/math/add", std::vector<int>{}).into(out);
   EXPECT_EQ(app, Status(1001, "empty list", "need at least one number"));
-  Status boom = sess->call("/math/throw", 1, out);
+  Status boom = sess->call<int>("/math/throw", 1).into(out);
   EXPECT_EQ(boom.code(), code::kInternalServerError);
   EXPECT_EQ(boom.cause(), "boom");
-  Status push_only = sess->call("/chat/say", std::string("x"), out);
+  Status push_only = sess->call<int>("/chat/say", std::string("x")).into(out);
   EXPECT_EQ(push_only.code(), code::kMtypeNotAllowed);
-  Status bad_body = sess->call("/math/add", std::string("not a list"), out);
+  Status bad_body = sess->call<int>("/math/add", std::string("not a list")).into(out);
   EXPECT_EQ(bad_body.code(), code::kBadMessage);
   // The session survives every error reply.
-  ASSERT_TRUE(sess->call("/math/add", std::vector{2, 2}, out).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{2, 2}).into(out).ok());
   EXPECT_EQ(out, 4);
 }
 
@@ -57,12 +57,14 @@ TEST(Peer, AcceptBodyCodecAndBytes) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   std::string text;
-  ASSERT_TRUE(
-      sess->call("/math/add", std::vector{1, 2}, text, {.accept_body_codec = codec_id::kPlain})
-          .ok());
+  ASSERT_TRUE(sess->call<std::string>("/math/add", std::vector{1, 2},
+                                      {.accept_body_codec = codec_id::kPlain})
+                  .into(text)
+                  .ok());
   EXPECT_EQ(text, "3");  // plain codec: the reply body is the text "3", not JSON
   Bytes raw{0, 1, 255}, back;
-  ASSERT_TRUE(sess->call("/echo/bytes", raw, back, {.body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(
+      sess->call<Bytes>("/echo/bytes", raw, {.body_codec = codec_id::kPlain}).into(back).ok());
   EXPECT_EQ(back, raw);
 }
 
@@ -81,11 +83,13 @@ TEST(Peer, XmlBodiesOverTheWire) {
   EXPECT_EQ(reply.body_codec, codec_id::kXml);
   EXPECT_EQ(reply.body, "<int>9</int>");  // Go's xml.Marshal(9)
   int sum = 0;
-  ASSERT_TRUE(
-      sess->call("/math/add", std::vector{1, 2, 3}, sum, {.body_codec = codec_id::kXml}).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{1, 2, 3}, {.body_codec = codec_id::kXml})
+                  .into(sum)
+                  .ok());
   EXPECT_EQ(sum, 6);
-  EXPECT_EQ(sess->call("/math/add", std::string("<int>x"), sum,
-                       {.body_codec = codec_id::kPlain, .accept_body_codec = codec_id::kXml})
+  EXPECT_EQ(sess->call<int>("/math/add", std::string("<int>x"),
+                            {.body_codec = codec_id::kPlain, .accept_body_codec = codec_id::kXml})
+                .into(sum)
                 .code(),
             code::kBadMessage);  // plain text is not a list of numbers
 }
@@ -99,8 +103,9 @@ TEST(Peer, PushBothWays) {
   ASSERT_TRUE(st.ok());
   ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
   int dummy = 0;
-  ASSERT_TRUE(
-      sess->call("/math/add", std::vector{1}, dummy).ok());  // the push was read before this call
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{1})
+                  .into(dummy)
+                  .ok());  // the push was read before this call
   EXPECT_EQ(srv.pushes.load(), 1);
   std::shared_ptr<Session> server_side = test::first_session(srv.peer);
   ASSERT_TRUE(server_side);
@@ -117,7 +122,7 @@ TEST(Peer, UnixSocket) {
   auto [sess, st] = cli.dial(path);
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add", std::vector{4, 5}, sum).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{4, 5}).into(sum).ok());
   EXPECT_EQ(sum, 9);
   EXPECT_EQ(sess->remote_addr(), path);
 }
@@ -146,13 +151,14 @@ TEST(Peer, UnixPacketSocket) {
     std::this_thread::sleep_for(1ms);
   EXPECT_EQ(seqpacket_fds.load(), 2);
   int sum = 0;
-  ASSERT_TRUE(sess->call("/math/add?author=packet", std::vector{4, 5}, sum).ok());
+  ASSERT_TRUE(sess->call<int>("/math/add?author=packet", std::vector{4, 5}).into(sum).ok());
   EXPECT_EQ(sum, 9);
   EXPECT_EQ(srv.last_author(), "packet");
   // A body far larger than a packet, and many calls at once: packets carry a byte stream.
   Bytes big(3 * 1024 * 1024 + 7, 9);
   Bytes back;
-  ASSERT_TRUE(sess->call("/echo/bytes", big, back, {.body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(
+      sess->call<Bytes>("/echo/bytes", big, {.body_codec = codec_id::kPlain}).into(back).ok());
   EXPECT_EQ(back, big);
   std::atomic<int> right{0};
   std::atomic<int> left{1000};
@@ -205,8 +211,9 @@ TEST(Peer, TimeoutGives408) {
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
   int out = 0;
-  EXPECT_EQ(sess->call("/slow", 300, out, {.timeout = 50ms}).code(), code::kHandleTimeout);
-  EXPECT_TRUE(sess->call("/slow", 1, out, {.timeout = 2000ms}).ok());
+  EXPECT_EQ(sess->call<int>("/slow", 300, {.timeout = 50ms}).into(out).code(),
+            code::kHandleTimeout);
+  EXPECT_TRUE(sess->call<int>("/slow", 1, {.timeout = 2000ms}).into(out).ok());
 }
 
 TEST(Peer, DialFailureAndClosedSession) {
@@ -223,7 +230,7 @@ TEST(Peer, DialFailureAndClosedSession) {
   srv.reset();  // the server goes away
   ASSERT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
   int out = 0;
-  EXPECT_EQ(sess->call("/math/add", std::vector{1}, out).code(), code::kConnClosed);
+  EXPECT_EQ(sess->call<int>("/math/add", std::vector{1}).into(out).code(), code::kConnClosed);
   EXPECT_FALSE(sess->health());
   EXPECT_EQ(cli.count_sessions(), 0U);
 }
@@ -266,7 +273,7 @@ TEST(Peer, CloseWhileSixteenThreadsCallAndPush) {
         if (t % 2)
           (void)sess->push("/chat/say", std::string("x"));
         else
-          (void)sess->call("/math/add", std::vector{1}, out);
+          (void)sess->call<int>("/math/add", std::vector{1}).into(out);
       }
     });
   }
@@ -276,7 +283,7 @@ TEST(Peer, CloseWhileSixteenThreadsCallAndPush) {
   go = false;
   for (auto& th : threads) th.join();
   int out = 0;
-  EXPECT_EQ(sess->call("/math/add", std::vector{1}, out).code(), code::kConnClosed);
+  EXPECT_EQ(sess->call<int>("/math/add", std::vector{1}).into(out).code(), code::kConnClosed);
 }
 
 TEST(Peer, BlockingCallFromAHandlerIsRefusedNotDeadlocked) {
@@ -285,7 +292,7 @@ TEST(Peer, BlockingCallFromAHandlerIsRefusedNotDeadlocked) {
   std::promise<Status> inner;
   cli.route_push_func("/nested", [&](Ctx& ctx, const int&) {
     int out = 0;
-    inner.set_value(ctx.session().call("/math/add", std::vector{1}, out));
+    inner.set_value(ctx.session().call<int>("/math/add", std::vector{1}).into(out));
   });
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());

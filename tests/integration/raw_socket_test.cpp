@@ -94,7 +94,8 @@ TEST(RawSocket, MalformedBytesCloseThatConnectionOnly) {
     raw.send(bad);
     EXPECT_TRUE(raw.closed_by_peer()) << test::to_hex(bad);
     int sum = 0;
-    ASSERT_TRUE(good->call("/math/add", std::vector{1, 1}, sum).ok());  // others keep working
+    ASSERT_TRUE(
+        good->call<int>("/math/add", std::vector{1, 1}).into(sum).ok());  // others keep working
     EXPECT_EQ(sum, 2);
   }
 }
@@ -116,7 +117,7 @@ TEST(RawSocket, OversizeFrameAgainstASmallLimit) {
   raw.send(frame);
   EXPECT_TRUE(raw.closed_by_peer());
   int sum = 0;
-  EXPECT_TRUE(small->call("/math/add", std::vector{5}, sum).ok());
+  EXPECT_TRUE(small->call<int>("/math/add", std::vector{5}).into(sum).ok());
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
   std::thread caller([&] {
     while (!stop) {
       int pid = 0;
-      Status cs = session->call("/whoami", 0, pid);
+      Status cs = session->call<int>("/whoami", 0).into(pid);
       std::lock_guard lock(seen_mutex);
       if (cs.ok()) {
         pids_seen.insert(pid);
@@ -87,7 +87,7 @@ TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
     while (!stop) {
       auto [s, ds] = fresh.dial(target);
       int pid = 0;
-      if (ds.ok()) ds = s->call("/whoami", 0, pid);
+      if (ds.ok()) ds = s->call<int>("/whoami", 0).into(pid);
       std::lock_guard lock(seen_mutex);
       if (!ds.ok()) failures.push_back("dial+call: " + ds.to_string());
       if (s) s->close();

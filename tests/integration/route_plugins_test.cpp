@@ -39,7 +39,8 @@ TEST(IgnoreCasePlugin, AnyCaseReachesTheRouteAndTheQueryKeepsItsCase) {
   Peer client;
   auto session = dial(client, srv);
   int sum = 0;
-  EXPECT_EQ(session->call("/MATH/Add", std::vector<int>{1, 2}, sum).code(), code::kNotFound);
+  EXPECT_EQ(session->call<int>("/MATH/Add", std::vector<int>{1, 2}).into(sum).code(),
+            code::kNotFound);
 
   Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::IgnoreCase>()});
   std::string author;
@@ -52,11 +53,11 @@ TEST(IgnoreCasePlugin, AnyCaseReachesTheRouteAndTheQueryKeepsItsCase) {
   ASSERT_TRUE(server.listen().ok());
   auto [s2, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st.ok());
-  ASSERT_TRUE(s2->call("/MATH/Add?author=AnnE", std::vector<int>{1, 2}, sum).ok());
+  ASSERT_TRUE(s2->call<int>("/MATH/Add?author=AnnE", std::vector<int>{1, 2}).into(sum).ok());
   EXPECT_EQ(sum, 3);
   EXPECT_EQ(author, "AnnE");
   ASSERT_TRUE(s2->push("/Chat/SAY", std::string("hi")).ok());
-  ASSERT_TRUE(s2->call("/math/add", std::vector<int>{2, 2}, sum).ok());  // after the push
+  ASSERT_TRUE(s2->call<int>("/math/add", std::vector<int>{2, 2}).into(sum).ok());  // after the push
   EXPECT_EQ(pushes.load(), 1);
 }
 
@@ -76,14 +77,14 @@ TEST(AliasPlugin, AnAliasReachesItsRouteWithItsQueryAndOriginalsStillWork) {
   auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st.ok());
   int sum = 0;
-  ASSERT_TRUE(s->call("/add?author=x", std::vector<int>{3, 4}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/add?author=x", std::vector<int>{3, 4}).into(sum).ok());
   EXPECT_EQ(sum, 7);
   EXPECT_EQ(author, "x");
-  ASSERT_TRUE(s->call("/math/add", std::vector<int>{1, 1}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add", std::vector<int>{1, 1}).into(sum).ok());
   EXPECT_EQ(sum, 2);
-  EXPECT_EQ(s->call("/adds", std::vector<int>{1, 1}, sum).code(), code::kNotFound);
+  EXPECT_EQ(s->call<int>("/adds", std::vector<int>{1, 1}).into(sum).code(), code::kNotFound);
   ASSERT_TRUE(s->push("/say", std::string("hi")).ok());
-  ASSERT_TRUE(s->call("/add", std::vector<int>{1, 1}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/add", std::vector<int>{1, 1}).into(sum).ok());
   EXPECT_EQ(pushes.load(), 1);
 }
 
@@ -117,9 +118,9 @@ TEST(OverloaderPlugin, RouteQpsLimitAnswersAtOnceAndTheWindowRefills) {
   EXPECT_EQ(ok.load(), 3);
   EXPECT_EQ(refused.load(), 7);
   int x = 0;
-  EXPECT_TRUE(s->call("/other", 5, x).ok());  // other routes are not limited
+  EXPECT_TRUE(s->call<int>("/other", 5).into(x).ok());  // other routes are not limited
   std::this_thread::sleep_for(std::chrono::milliseconds(450));
-  EXPECT_TRUE(s->call("/math/add", std::vector<int>{1}, x).ok());  // a new window
+  EXPECT_TRUE(s->call<int>("/math/add", std::vector<int>{1}).into(x).ok());  // a new window
 }
 
 TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
@@ -134,8 +135,8 @@ TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
   auto [b, stb] = client.dial(addr);
   ASSERT_TRUE(sta.ok() && stb.ok());
   int x = 0;
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE((i % 2 ? a : b)->call("/echo", i, x).ok());
-  Status over = a->call("/echo", 9, x);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE((i % 2 ? a : b)->call<int>("/echo", i).into(x).ok());
+  Status over = a->call<int>("/echo", 9).into(x);
   EXPECT_EQ(over.msg(), "qps overload, total_limit=4");
   for (int i = 0; i < 200 && guard->connections() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -144,7 +145,7 @@ TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
   // A third connection is closed by the server at once: its calls fail, the others keep going.
   auto [c, stc] = client.dial(addr);
   ASSERT_TRUE(stc.ok());
-  Status third = c->call("/echo", 1, x, {.timeout = std::chrono::seconds(5)});
+  Status third = c->call<int>("/echo", 1, {.timeout = std::chrono::seconds(5)}).into(x);
   EXPECT_EQ(third.code(), code::kConnClosed) << third.to_string();
   EXPECT_EQ(guard->connections(), 2);
 
@@ -156,9 +157,9 @@ TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
   EXPECT_EQ(guard->connections(), 1);
   auto [d, std_] = client.dial(addr);
   ASSERT_TRUE(std_.ok());
-  EXPECT_TRUE(d->call("/echo", 7, x).ok());
+  EXPECT_TRUE(d->call<int>("/echo", 7).into(x).ok());
   EXPECT_EQ(x, 7);
-  EXPECT_TRUE(b->call("/echo", 8, x).ok());
+  EXPECT_TRUE(b->call<int>("/echo", 8).into(x).ok());
 }
 
 std::map<std::string, FieldRule, std::less<>> user_rules() {
@@ -191,11 +192,11 @@ TEST(BinderPlugin, ViolationsAreAnswered400NamingTheFieldBeforeTheHandlerRuns) {
 
   const User good{"ann", 30, "ann@example.org", "admin", {"a"}, 7};
   std::string name;
-  ASSERT_TRUE(s->call("/user/add", good, name).ok());
+  ASSERT_TRUE(s->call<std::string>("/user/add", good).into(name).ok());
   EXPECT_EQ(name, "ann");
 
   auto cause_of = [&](User u) {
-    Status result = s->call("/user/add", u, name);
+    Status result = s->call<std::string>("/user/add", u).into(name);
     EXPECT_EQ(result.code(), code::kBadMessage);
     return std::string(result.cause());
   };
@@ -229,7 +230,7 @@ TEST(BinderPlugin, ViolationsAreAnswered400NamingTheFieldBeforeTheHandlerRuns) {
   u.age = 999;
   ASSERT_TRUE(s->push("/user/note", u).ok());
   ASSERT_TRUE(s->push("/user/note", good).ok());
-  ASSERT_TRUE(s->call("/user/add", good, name).ok());
+  ASSERT_TRUE(s->call<std::string>("/user/add", good).into(name).ok());
   EXPECT_EQ(pushed.load(), 1);  // the violating push was dropped
 }
 

@@ -67,7 +67,8 @@ TEST(SecurePlugin, ASecureCallAndItsReplyAreSealedOnTheWire) {
   SecurePair p;
   int sum = 0;
   ASSERT_TRUE(
-      p.session->call("/math/add", std::vector<int>{1, 2, 3}, sum, plugin::Secure::secure_call({}))
+      p.session->call<int>("/math/add", std::vector<int>{1, 2, 3}, plugin::Secure::secure_call({}))
+          .into(sum)
           .ok());
   EXPECT_EQ(sum, 6);
   const auto sent = p.client_spy->bodies();
@@ -79,7 +80,7 @@ TEST(SecurePlugin, ASecureCallAndItsReplyAreSealedOnTheWire) {
   EXPECT_NE(replied[0].find("\"ciphertext\""), std::string::npos) << replied[0];
 
   // A plain call stays plain.
-  ASSERT_TRUE(p.session->call("/math/add", std::vector<int>{4}, sum).ok());
+  ASSERT_TRUE(p.session->call<int>("/math/add", std::vector<int>{4}).into(sum).ok());
   EXPECT_EQ(sum, 4);
   EXPECT_EQ(p.client_spy->bodies().back(), "[4]");
 }
@@ -87,28 +88,31 @@ TEST(SecurePlugin, ASecureCallAndItsReplyAreSealedOnTheWire) {
 TEST(SecurePlugin, ARouteThatRequiresEncryptionRefusesPlainCallsAndPushes) {
   SecurePair p;
   std::string paid;
-  Status plain = p.session->call("/pay", std::string("rent"), paid);
+  Status plain = p.session->call<std::string>("/pay", std::string("rent")).into(paid);
   EXPECT_EQ(plain.code(), code::kBadMessage);
   EXPECT_EQ(plain.cause(), "secure: this route accepts encrypted bodies only");
   ASSERT_TRUE(
-      p.session->call("/pay", std::string("rent"), paid, plugin::Secure::secure_call({})).ok());
+      p.session->call<std::string>("/pay", std::string("rent"), plugin::Secure::secure_call({}))
+          .into(paid)
+          .ok());
   EXPECT_EQ(paid, "paid rent");
 
   ASSERT_TRUE(p.session->push("/secret/note", std::string("plain")).ok());
   ASSERT_TRUE(
       p.session->push("/secret/note", std::string("sealed"), plugin::Secure::secure_call({})).ok());
   int sum = 0;
-  ASSERT_TRUE(p.session->call("/math/add", std::vector<int>{1}, sum).ok());  // after the pushes
+  ASSERT_TRUE(
+      p.session->call<int>("/math/add", std::vector<int>{1}).into(sum).ok());  // after the pushes
   EXPECT_EQ(p.secret_pushes.load(), 1);  // the plain push was dropped
 }
 
 TEST(SecurePlugin, AlwaysModeSealsEveryMessage) {
   SecurePair p(plugin::SecureMode::kAlways);
   std::string paid;
-  ASSERT_TRUE(p.session->call("/pay", std::string("tax"), paid).ok());
+  ASSERT_TRUE(p.session->call<std::string>("/pay", std::string("tax")).into(paid).ok());
   EXPECT_EQ(paid, "paid tax");
   ASSERT_TRUE(p.session->push("/secret/note", std::string("x")).ok());
-  ASSERT_TRUE(p.session->call("/pay", std::string("fee"), paid).ok());
+  ASSERT_TRUE(p.session->call<std::string>("/pay", std::string("fee")).into(paid).ok());
   EXPECT_EQ(p.secret_pushes.load(), 1);
   for (const auto& body : p.client_spy->bodies())
     EXPECT_NE(body.find("ciphertext"), std::string::npos);
@@ -117,7 +121,7 @@ TEST(SecurePlugin, AlwaysModeSealsEveryMessage) {
 TEST(SecurePlugin, AnotherKeyOrAlteredBytesAreRefusedWithACause) {
   SecurePair p(plugin::SecureMode::kAlways, std::string(32, 'x'));
   int sum = 0;
-  Status st = p.session->call("/math/add", std::vector<int>{1}, sum);
+  Status st = p.session->call<int>("/math/add", std::vector<int>{1}).into(sum);
   EXPECT_EQ(st.code(), code::kBadMessage);
   EXPECT_EQ(st.cause(), "secure: encrypted with another key");
 
@@ -168,12 +172,12 @@ TEST(ProxyPlugin, ForwardsUnknownCallsWithMetaRealIpAndStatusAndKeepsLocalRoutes
   auto [s, st] = client.dial(g.addr());
   ASSERT_TRUE(st.ok());
   int sum = 0;
-  ASSERT_TRUE(s->call("/math/add?author=gw", std::vector<int>{1, 2, 3}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add?author=gw", std::vector<int>{1, 2, 3}).into(sum).ok());
   EXPECT_EQ(sum, 6);
   EXPECT_EQ(g.backend.last_author(), "gw");
 
   int local = 0;
-  ASSERT_TRUE(s->call("/local", 1, local).ok());
+  ASSERT_TRUE(s->call<int>("/local", 1).into(local).ok());
   EXPECT_EQ(local, 2);
   EXPECT_EQ(g.forwarded.load(), 1);
 
@@ -193,15 +197,15 @@ TEST(ProxyPlugin, ForwardsUnknownCallsWithMetaRealIpAndStatusAndKeepsLocalRoutes
   ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(who, "203.0.113.9 t-1");
   EXPECT_EQ(served_by, "backend");
-  ASSERT_TRUE(s->call("/who", 1, who).ok());
+  ASSERT_TRUE(s->call<std::string>("/who", 1).into(who).ok());
   EXPECT_EQ(who, "127.0.0.1 -");  // no X-Real-IP sent: the client's address
 
   // The backend's statuses come back unchanged.
-  Status empty = s->call("/math/add", std::vector<int>{}, sum);
+  Status empty = s->call<int>("/math/add", std::vector<int>{}).into(sum);
   EXPECT_EQ(empty.code(), 1001);
   EXPECT_EQ(empty.msg(), "empty list");
-  EXPECT_EQ(s->call("/math/nothing", 1, sum).code(), code::kNotFound);
-  Status nowhere = s->call("/nowhere/x", 1, sum);
+  EXPECT_EQ(s->call<int>("/math/nothing", 1).into(sum).code(), code::kNotFound);
+  Status nowhere = s->call<int>("/nowhere/x", 1).into(sum);
   EXPECT_EQ(nowhere.code(), code::kNotFound);
   EXPECT_EQ(nowhere.cause(), "no forwarder for /nowhere/x");
 

@@ -82,24 +82,35 @@ TEST(Threads, EverySessionHookRunsOnTheSessionsThread) {
   std::atomic<int> blocking_pushes{0};
   {
     Peer server({.listen_address = "127.0.0.1:0"}, {server_probe});
-    server.route_call_func("/inline", [](Ctx&, const int& x) -> Result<int> { return x + 1; });
-    server.route_call_func("/blocking", [](Ctx&, const int& x) -> Result<int> { return x + 2; },
-                           {.blocking = true});
-    server.router().route_call_async("/async", [](Ctx& ctx, std::function<void(Status)> done) {
-      std::thread([&ctx, done] { done(ctx.set_reply(7)); }).detach();
-    });
-    server.route_push_func("/note", [&](Ctx&, const int&) { ++blocking_pushes; },
-                           {.blocking = true});
+    EXPECT_TRUE(
+        server.route_call_func("/inline", [](Ctx&, const int& x) -> Result<int> { return x + 1; })
+            .ok());
+    EXPECT_TRUE(server
+                    .route_call_func("/blocking",
+                                     [](Ctx&, const int& x) -> Result<int> { return x + 2; },
+                                     {.blocking = true})
+                    .ok());
+    EXPECT_TRUE(
+        server.router()
+            .route_call_async("/async",
+                              [](Ctx& ctx, std::function<void(Status)> done) {
+                                std::thread([&ctx, done] { done(ctx.set_reply(7)); }).detach();
+                              })
+            .ok());
+    EXPECT_TRUE(server
+                    .route_push_func("/note", [&](Ctx&, const int&) { ++blocking_pushes; },
+                                     {.blocking = true})
+                    .ok());
     ASSERT_TRUE(server.listen().ok());
     Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(20)},
                 {client_probe});
-    client.route_push_func("/back", [](Ctx&, const int&) {});
+    EXPECT_TRUE(client.route_push_func("/back", [](Ctx&, const int&) {}).ok());
     auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
     ASSERT_TRUE(st.ok()) << st.to_string();
     int out = 0;
-    ASSERT_TRUE(s->call("/inline", 1, out).ok());
-    ASSERT_TRUE(s->call("/blocking", 1, out).ok());
-    ASSERT_TRUE(s->call("/async", 1, out).ok());
+    ASSERT_TRUE(s->call<int>("/inline", 1).into(out).ok());
+    ASSERT_TRUE(s->call<int>("/blocking", 1).into(out).ok());
+    ASSERT_TRUE(s->call<int>("/async", 1).into(out).ok());
     EXPECT_EQ(out, 7);
     ASSERT_TRUE(s->push("/note", 1).ok());
     auto accepted = test::first_session(server);
@@ -109,7 +120,7 @@ TEST(Threads, EverySessionHookRunsOnTheSessionsThread) {
     accepted->close();  // the client redials
     ASSERT_TRUE(
         test::eventually([&] { return client_probe->hooks().contains("post_dial(redial)"); }));
-    ASSERT_TRUE(s->call("/inline", 1, out).ok());
+    ASSERT_TRUE(s->call<int>("/inline", 1).into(out).ok());
   }
   EXPECT_TRUE(server_probe->off_loop().empty()) << *server_probe->off_loop().begin();
   EXPECT_TRUE(client_probe->off_loop().empty()) << *client_probe->off_loop().begin();
@@ -125,22 +136,27 @@ TEST(Threads, BlockingApisAreRefusedOnAnyIoThread) {
   ASSERT_TRUE(st.ok());
   // A handler on this server's I/O thread tries to block on another peer's session and dial.
   Peer server({.listen_address = "127.0.0.1:0"});
-  server.route_call_func("/relay", [&](Ctx&, const int&) -> Result<std::vector<int>> {
-    int sum = 0;
-    const Status call = to_other->call("/math/add", std::vector{1, 2}, sum);
-    const Status dial = elsewhere.dial(other.addr()).second;
-    return std::vector{call.code(), dial.code()};
-  });
+  EXPECT_TRUE(
+      server
+          .route_call_func(
+              "/relay",
+              [&](Ctx&, const int&) -> Result<std::vector<int>> {
+                int sum = 0;
+                const Status call = to_other->call<int>("/math/add", std::vector{1, 2}).into(sum);
+                const Status dial = elsewhere.dial(other.addr()).status;
+                return std::vector{call.code(), dial.code()};
+              })
+          .ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client;
   auto [s, cst] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(cst.ok());
   std::vector<int> codes;
-  ASSERT_TRUE(s->call("/relay", 0, codes).ok());
+  ASSERT_TRUE(s->call<std::vector<int>>("/relay", 0).into(codes).ok());
   EXPECT_EQ(codes, (std::vector{code::kInvalidOp, code::kInvalidOp}));
   // The same calls from this (non-I/O) thread work.
   int sum = 0;
-  EXPECT_TRUE(to_other->call("/math/add", std::vector{1, 2}, sum).ok());
+  EXPECT_TRUE(to_other->call<int>("/math/add", std::vector{1, 2}).into(sum).ok());
   EXPECT_EQ(sum, 3);
 }
 
@@ -153,7 +169,8 @@ TEST(Threads, AuthRunsAgainAfterARedialAndItsCallsFollowIt) {
                     if (token != "s3cret") return Status::from_code(code::kUnauthorized, "no");
                     return std::string("ok");
                   })});
-  server.route_call_func("/inc", [](Ctx&, const int& x) -> Result<int> { return x + 1; });
+  EXPECT_TRUE(
+      server.route_call_func("/inc", [](Ctx&, const int& x) -> Result<int> { return x + 1; }).ok());
   ASSERT_TRUE(server.listen().ok());
   // A long redial interval: the test calls while the session is down.
   Peer client({.redial_times = -1, .redial_interval = std::chrono::milliseconds(300)},
@@ -162,11 +179,11 @@ TEST(Threads, AuthRunsAgainAfterARedialAndItsCallsFollowIt) {
   ASSERT_TRUE(st.ok()) << st.to_string();
   EXPECT_EQ(checks, 1);
   int out = 0;
-  ASSERT_TRUE(s->call("/inc", 1, out).ok());
+  ASSERT_TRUE(s->call<int>("/inc", 1).into(out).ok());
   test::first_session(server)->close();
   // Calls made while the client redials are held, then sent after the new AUTH_CALL.
   ASSERT_TRUE(test::eventually([&] { return !s->health(); }));
-  ASSERT_TRUE(s->call("/inc", 2, out).ok());
+  ASSERT_TRUE(s->call<int>("/inc", 2).into(out).ok());
   EXPECT_EQ(out, 3);
   EXPECT_EQ(checks, 2);
 }

@@ -44,14 +44,14 @@ TEST(Tls, CallsAndPushesOverTcpWithAVerifiedServer) {
   auto [s, st] = client.dial(srv.addr());  // 127.0.0.1: the certificate's IP name is checked
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(s->call("/math/add?author=tls", std::vector<int>{1, 2, 3}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add?author=tls", std::vector<int>{1, 2, 3}).into(sum).ok());
   EXPECT_EQ(sum, 6);
   EXPECT_EQ(srv.last_author(), "tls");
   ASSERT_TRUE(s->push("/chat/say", std::string("hi")).ok());
   // A large body crosses many TLS records.
   Bytes big(3 * 1024 * 1024, 7);
   Bytes back;
-  ASSERT_TRUE(s->call("/echo/bytes", big, back, {.body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(s->call<Bytes>("/echo/bytes", big, {.body_codec = codec_id::kPlain}).into(back).ok());
   EXPECT_EQ(back, big);
   for (int i = 0; i < 500 && srv.pushes.load() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -67,14 +67,14 @@ TEST(Tls, ARedialHandshakesAgain) {
   auto [s, st] = client.dial(addr);
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(s->call("/math/add", std::vector<int>{1, 2}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add", std::vector<int>{1, 2}).into(sum).ok());
   srv.reset();  // the server goes away and comes back on the same port
   PeerConfig again = tls_server_config();
   again.listen_address = addr;
   srv = std::make_unique<test::MathServer>(again);
   bool ok = false;
   for (int i = 0; i < 500 && !ok; ++i) {
-    ok = s->call("/math/add", std::vector<int>{2, 3}, sum).ok();
+    ok = s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok();
     if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(ok);
@@ -114,11 +114,11 @@ TEST(Tls, FromFilesOverAUnixSocket) {
   auto [s, st] = client.dial(sock);
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  ASSERT_TRUE(s->call("/math/add", std::vector<int>{4, 5}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add", std::vector<int>{4, 5}).into(sum).ok());
   EXPECT_EQ(sum, 9);
 
   Peer bad_files({.tls = TlsConfig{.ca_file = (dir / "missing.pem").string()}});
-  EXPECT_EQ(bad_files.dial(sock).second.code(), code::kWrongConn);
+  EXPECT_EQ(bad_files.dial(sock).status.code(), code::kWrongConn);
   std::filesystem::remove_all(dir);
 }
 
@@ -129,13 +129,13 @@ TEST(Tls, AnUntrustedServerOrAnotherNameIsRefused) {
   EXPECT_EQ(st1.code(), code::kDialFailed);
   EXPECT_NE(st1.cause().find("certificate verify failed"), std::string::npos) << st1.to_string();
   Peer wrong_name({.tls = TlsConfig{.ca_pem = pki().ca.cert_pem, .server_name = "example.org"}});
-  EXPECT_EQ(wrong_name.dial(srv.addr()).second.code(), code::kDialFailed);
+  EXPECT_EQ(wrong_name.dial(srv.addr()).status.code(), code::kDialFailed);
   // The server keeps serving.
   Peer good({.tls = TlsConfig{.ca_pem = pki().ca.cert_pem}});
   auto [s, st] = good.dial(srv.addr());
   ASSERT_TRUE(st.ok()) << st.to_string();
   int sum = 0;
-  EXPECT_TRUE(s->call("/math/add", std::vector<int>{1}, sum).ok());
+  EXPECT_TRUE(s->call<int>("/math/add", std::vector<int>{1}).into(sum).ok());
 }
 
 TEST(Tls, MutualTlsNeedsAClientCertificateFromTheCa) {
@@ -148,7 +148,8 @@ TEST(Tls, MutualTlsNeedsAClientCertificateFromTheCa) {
     // refusal shows at the dial or at the first call.
     if (st.ok()) {
       EXPECT_FALSE(
-          s->call("/math/add", std::vector<int>{1}, sum, {.timeout = std::chrono::seconds(5)})
+          s->call<int>("/math/add", std::vector<int>{1}, {.timeout = std::chrono::seconds(5)})
+              .into(sum)
               .ok());
     }
   }
@@ -159,7 +160,8 @@ TEST(Tls, MutualTlsNeedsAClientCertificateFromTheCa) {
     auto [s, st] = stranger.dial(srv.addr());
     if (st.ok()) {
       EXPECT_FALSE(
-          s->call("/math/add", std::vector<int>{1}, sum, {.timeout = std::chrono::seconds(5)})
+          s->call<int>("/math/add", std::vector<int>{1}, {.timeout = std::chrono::seconds(5)})
+              .into(sum)
               .ok());
     }
   }
@@ -168,7 +170,7 @@ TEST(Tls, MutualTlsNeedsAClientCertificateFromTheCa) {
                                 .ca_pem = pki().ca.cert_pem}});
   auto [s, st] = member.dial(srv.addr());
   ASSERT_TRUE(st.ok()) << st.to_string();
-  ASSERT_TRUE(s->call("/math/add", std::vector<int>{2, 3}, sum).ok());
+  ASSERT_TRUE(s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok());
   EXPECT_EQ(sum, 5);
 }
 
@@ -178,13 +180,14 @@ TEST(Tls, APlainClientIsClosedAndTheServerKeepsServing) {
   auto [p, pst] = plain.dial(srv.addr());
   ASSERT_TRUE(pst.ok());
   int sum = 0;
-  EXPECT_EQ(
-      p->call("/math/add", std::vector<int>{1}, sum, {.timeout = std::chrono::seconds(5)}).code(),
-      code::kConnClosed);
+  EXPECT_EQ(p->call<int>("/math/add", std::vector<int>{1}, {.timeout = std::chrono::seconds(5)})
+                .into(sum)
+                .code(),
+            code::kConnClosed);
   Peer good({.tls = TlsConfig{.ca_pem = pki().ca.cert_pem}});
   auto [s, st] = good.dial(srv.addr());
   ASSERT_TRUE(st.ok());
-  EXPECT_TRUE(s->call("/math/add", std::vector<int>{1}, sum).ok());
+  EXPECT_TRUE(s->call<int>("/math/add", std::vector<int>{1}).into(sum).ok());
   // A listener without a certificate is refused at listen().
   Peer no_cert({.listen_address = "127.0.0.1:0", .tls = TlsConfig{.ca_pem = pki().ca.cert_pem}});
   EXPECT_EQ(no_cert.listen().code(), code::kWrongConn);

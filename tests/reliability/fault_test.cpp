@@ -70,7 +70,7 @@ TEST(Faults, KillNineAndRestartUnderLoadEndsEveryCallInTime) {
       while (!stop) {
         const auto start = std::chrono::steady_clock::now();
         int pid = 0;
-        const Status cs = session->call("/whoami", 1, pid, {.timeout = kTimeout});
+        const Status cs = session->call<int>("/whoami", 1, {.timeout = kTimeout}).into(pid);
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();

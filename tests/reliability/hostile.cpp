@@ -143,7 +143,8 @@ LatencyProbe::LatencyProbe(std::uint16_t port) : state_(std::make_unique<State>(
     while (!state_->stop) {
       const auto start = std::chrono::steady_clock::now();
       int sum = 0;
-      const Status cs = session->call("/math/add", std::vector<int>{1, 2, 3}, sum, {.timeout = 5s});
+      const Status cs =
+          session->call<int>("/math/add", std::vector<int>{1, 2, 3}, {.timeout = 5s}).into(sum);
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();

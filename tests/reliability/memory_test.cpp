@@ -132,7 +132,8 @@ TEST(Memory, AFrameLargerThanTheReadBudgetWaitsThenTimesOut) {
   ASSERT_TRUE(st.ok());
   Bytes half(512 * 1024, 7);  // fits the 1 MiB budget
   Bytes back;
-  ASSERT_TRUE(session->call("/echo/bytes", half, back, {.body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(
+      session->call<Bytes>("/echo/bytes", half, {.body_codec = codec_id::kPlain}).into(back).ok());
   EXPECT_EQ(back, half);
   // 2 MiB can never fit: the session waits for room, then its read timeout ends it.
   const int fd = connect_raw(srv.peer.listen_port());
@@ -142,7 +143,8 @@ TEST(Memory, AFrameLargerThanTheReadBudgetWaitsThenTimesOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   ::close(fd);
   // Its budget came back: a big call still goes through.
-  ASSERT_TRUE(session->call("/echo/bytes", half, back, {.body_codec = codec_id::kPlain}).ok());
+  ASSERT_TRUE(
+      session->call<Bytes>("/echo/bytes", half, {.body_codec = codec_id::kPlain}).into(back).ok());
 }
 
 // gzip of `header` followed by `zeros` zero bytes, streamed (never holding the plain text).

@@ -53,7 +53,7 @@ TEST(Timeouts, IdleTimeoutClosesQuietSessionsWhenAskedFor) {
   auto [session, st] = client.dial("127.0.0.1:" + std::to_string(srv.peer.listen_port()));
   ASSERT_TRUE(st.ok());
   int sum = 0;
-  ASSERT_TRUE(session->call("/math/add", std::vector{1, 2}, sum).ok());
+  ASSERT_TRUE(session->call<int>("/math/add", std::vector{1, 2}).into(sum).ok());
   const auto start = std::chrono::steady_clock::now();
   while (session->health() && std::chrono::steady_clock::now() - start < 5s)
     std::this_thread::sleep_for(10ms);

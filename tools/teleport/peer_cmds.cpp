@@ -105,7 +105,7 @@ int run_push(const PeerOptions& o, const std::string& addr, const std::string& s
   Status st = o.call_options(opts);
   Peer peer(o.config());
   std::shared_ptr<Session> session;
-  if (st.ok()) std::tie(session, st) = peer.dial(addr);
+  if (st.ok()) st = peer.dial(addr).into(session);
   if (st.ok()) st = session->push(sm, body_bytes(body), opts);
   if (st.ok()) {
     // Wait until the push has left: the session flushes before it closes.
@@ -127,8 +127,9 @@ int run_serve(const PeerOptions& o, const std::string& listen) {
   cfg.listen_address = listen;
   cfg.io_threads = 0;
   Peer peer(cfg);
-  demo::register_math(peer);
-  if (Status st = peer.listen(); !st.ok()) {
+  Status st = demo::register_math(peer);
+  if (st.ok()) st = peer.listen();
+  if (!st.ok()) {
     print_status(st);
     return 1;
   }
