@@ -22,11 +22,13 @@ Plugins checker() {
 class AuthServer {
  public:
   AuthServer() : peer(auth_server_config(), checker()) {
-    peer.route_call_func("/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> {
-      int sum = 0;
-      for (int x : xs) sum += x;
-      return sum;
-    });
+    EXPECT_TRUE(peer.route_call_func("/math/add",
+                                     [](Ctx&, const std::vector<int>& xs) -> Result<int> {
+                                       int sum = 0;
+                                       for (int x : xs) sum += x;
+                                       return sum;
+                                     })
+                    .ok());
     EXPECT_TRUE(peer.listen().ok());
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(peer.listen_port()); }

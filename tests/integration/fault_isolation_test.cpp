@@ -27,10 +27,15 @@ class ThrowingPlugin final : public Plugin {
 TEST(FaultIsolation, AThrowingPluginHookFailsItsStepNotTheProcess) {
   auto plugin = std::make_shared<ThrowingPlugin>();
   Peer server({.listen_address = "127.0.0.1:0"}, {plugin});
-  server.route_call_func("/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> {
-    return static_cast<int>(xs.size());
-  });
-  server.route_call_func("/math/other", [](Ctx&, const int& x) -> Result<int> { return x; });
+  EXPECT_TRUE(server
+                  .route_call_func("/math/add",
+                                   [](Ctx&, const std::vector<int>& xs) -> Result<int> {
+                                     return static_cast<int>(xs.size());
+                                   })
+                  .ok());
+  EXPECT_TRUE(
+      server.route_call_func("/math/other", [](Ctx&, const int& x) -> Result<int> { return x; })
+          .ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client(PeerConfig{});
   auto [session, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
@@ -54,18 +59,21 @@ TEST(FaultIsolation, AThrowingPluginHookFailsItsStepNotTheProcess) {
 TEST(FaultIsolation, ShutdownWaitsForBlockingPushHandlersAndWhatTheySend) {
   Peer server({.listen_address = "127.0.0.1:0"});
   std::atomic<int> handled{0};
-  server.route_push_func("/work",
-                         [&](Ctx& ctx, const int& n) {
-                           std::this_thread::sleep_for(300ms);
-                           ++handled;
-                           (void)ctx.session().push("/done",
-                                                    n);  // a side effect the shutdown must not cut
-                         },
-                         {.blocking = true});
+  EXPECT_TRUE(server
+                  .route_push_func("/work",
+                                   [&](Ctx& ctx, const int& n) {
+                                     std::this_thread::sleep_for(300ms);
+                                     ++handled;
+                                     (void)ctx.session().push(
+                                         "/done",
+                                         n);  // a side effect the shutdown must not cut
+                                   },
+                                   {.blocking = true})
+                  .ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client(PeerConfig{});
   std::atomic<int> done{0};
-  client.route_push_func("/done", [&](Ctx&, const int&) { ++done; });
+  EXPECT_TRUE(client.route_push_func("/done", [&](Ctx&, const int&) { ++done; }).ok());
   auto [session, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st.ok());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(session->push("/work", i).ok());

@@ -39,12 +39,13 @@ TEST(Heartbeat, SilenceForThreeIntervalsCloses) {
 TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {
   Peer srv({.listen_address = "127.0.0.1:0", .worker_threads = 1},
            {std::make_shared<plugin::Heartbeat>(50ms, false)});
-  srv.route_call_func("/busy",
-                      [](Ctx&, const int& ms) -> Result<int> {
-                        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                        return ms;
-                      },
-                      {.blocking = true});
+  EXPECT_TRUE(srv.route_call_func("/busy",
+                                  [](Ctx&, const int& ms) -> Result<int> {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                    return ms;
+                                  },
+                                  {.blocking = true})
+                  .ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms, true, true)});
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));

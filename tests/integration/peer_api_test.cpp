@@ -163,12 +163,15 @@ TEST(Protos, ThriftProtocolWithThriftBodies) {
             .default_body_codec = codec_id::kThrift,
             .proto = "thrift",
             .name_style = NameStyle::kRpc});
-  srv.route_call_func("Home.Test", [](Ctx& ctx, const tp_demo::Test& arg) -> Result<tp_demo::Test> {
-    if (ctx.peek_meta("peer_id") != "110") return Status::bad_message("expected meta peer_id=110");
-    tp_demo::Test out;
-    out.__set_author(arg.author + "->OK");
-    return out;
-  });
+  EXPECT_TRUE(srv.route_call_func("Home.Test",
+                                  [](Ctx& ctx, const tp_demo::Test& arg) -> Result<tp_demo::Test> {
+                                    if (ctx.peek_meta("peer_id") != "110")
+                                      return Status::bad_message("expected meta peer_id=110");
+                                    tp_demo::Test out;
+                                    out.__set_author(arg.author + "->OK");
+                                    return out;
+                                  })
+                  .ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli({.default_body_codec = codec_id::kThrift, .proto = "thrift"});
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
@@ -237,7 +240,8 @@ TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
                                 co_return 0;
                               })
                   .ok());
-  srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; });
+  EXPECT_TRUE(
+      srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; }).ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));

@@ -50,8 +50,9 @@ TEST(Plugins, EveryHookRunsAndInOrder) {
   auto cli_rec = std::make_shared<test::RecordingPlugin>();
   {
     Peer srv({.listen_address = "127.0.0.1:0"}, {srv_rec});
-    srv.route_call_func("/echo", [](Ctx&, const int& x) -> Result<int> { return x; });
-    srv.route_push_func("/note", [](Ctx&, const int&) {});
+    EXPECT_TRUE(
+        srv.route_call_func("/echo", [](Ctx&, const int& x) -> Result<int> { return x; }).ok());
+    EXPECT_TRUE(srv.route_push_func("/note", [](Ctx&, const int&) {}).ok());
     ASSERT_TRUE(srv.listen().ok());
     Peer cli({}, {cli_rec});
     auto [sess, st] = cli.dial(addr_of(srv));
@@ -104,10 +105,13 @@ struct DenyAdmin : Plugin {
 
 TEST(Plugins, HooksChangeRoutingAndAbortWithTheirStatus) {
   Peer srv({.listen_address = "127.0.0.1:0"}, {std::make_shared<IgnoreCase>()});
-  srv.route_call_func(
-      "/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> { return int(xs.size()); });
+  EXPECT_TRUE(srv.route_call_func(
+                     "/math/add",
+                     [](Ctx&, const std::vector<int>& xs) -> Result<int> { return int(xs.size()); })
+                  .ok());
   auto admin = srv.router().sub_route("/admin", {std::make_shared<DenyAdmin>()});
-  admin.route_call_func("/stats", [](Ctx&, const int&) -> Result<int> { return 1; });
+  EXPECT_TRUE(
+      admin.route_call_func("/stats", [](Ctx&, const int&) -> Result<int> { return 1; }).ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(srv));
@@ -149,13 +153,15 @@ TEST(Plugins, PreDialAndPostAcceptRefusals) {
 
 TEST(WorkerPool, BlockingHandlerDoesNotStallTheSession) {
   Peer srv({.listen_address = "127.0.0.1:0", .io_threads = 1});
-  srv.route_call_func("/slow",
-                      [](Ctx&, const int& ms) -> Result<int> {
-                        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                        return ms;
-                      },
-                      {.blocking = true});
-  srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; });
+  EXPECT_TRUE(srv.route_call_func("/slow",
+                                  [](Ctx&, const int& ms) -> Result<int> {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                    return ms;
+                                  },
+                                  {.blocking = true})
+                  .ok());
+  EXPECT_TRUE(
+      srv.route_call_func("/fast", [](Ctx&, const int& x) -> Result<int> { return x; }).ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(srv));
@@ -171,10 +177,12 @@ TEST(WorkerPool, BlockingHandlerDoesNotStallTheSession) {
 
 TEST(Ages, ContextAgeGives408FromTheServerAndSessionAgeCloses) {
   Peer srv({.listen_address = "127.0.0.1:0", .default_context_age = 50ms});
-  srv.route_call_func("/slow", [](Ctx&, const int& ms) -> Result<int> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return ms;
-  });
+  EXPECT_TRUE(srv.route_call_func("/slow",
+                                  [](Ctx&, const int& ms) -> Result<int> {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                    return ms;
+                                  })
+                  .ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(srv));
@@ -217,10 +225,14 @@ TEST(Redial, ACallBrokenByTheDropIsResentOnceAfterRedial) {
   std::atomic<int> last_fd{-1};
   Peer srv({.listen_address = "127.0.0.1:0", .control_fd = [&](int fd) { last_fd = fd; }});
   std::atomic<int> calls{0};
-  srv.route_call_func("/flaky", [&](Ctx&, const int& x) -> Result<int> {
-    if (calls++ == 0) ::shutdown(last_fd, SHUT_RDWR);  // the first attempt loses its connection
-    return x * 2;
-  });
+  EXPECT_TRUE(srv.route_call_func(
+                     "/flaky",
+                     [&](Ctx&, const int& x) -> Result<int> {
+                       if (calls++ == 0)
+                         ::shutdown(last_fd, SHUT_RDWR);  // the first attempt loses its connection
+                       return x * 2;
+                     })
+                  .ok());
   ASSERT_TRUE(srv.listen().ok());
   // eRPC#86: a post_dial refusal on the first redial must not stop later attempts.
   struct RefuseFirstRedial : Plugin {
@@ -244,12 +256,13 @@ TEST(Redial, ACallBrokenByTheDropIsResentOnceAfterRedial) {
 
 TEST(Shutdown, InFlightCallsFinishBeforeTheServerCloses) {
   auto srv = std::make_unique<Peer>(PeerConfig{.listen_address = "127.0.0.1:0"});
-  srv->route_call_func("/slow",
-                       [](Ctx&, const int& ms) -> Result<int> {
-                         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                         return ms;
-                       },
-                       {.blocking = true});
+  EXPECT_TRUE(srv->route_call_func("/slow",
+                                   [](Ctx&, const int& ms) -> Result<int> {
+                                     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                     return ms;
+                                   },
+                                   {.blocking = true})
+                  .ok());
   ASSERT_TRUE(srv->listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial(addr_of(*srv));
@@ -273,11 +286,13 @@ TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
               .slow_call_threshold = 20ms,
               .print_detail = true,
               .count_time = true});
-    srv.route_call_func("/slow", [](Ctx& ctx, const int& ms) -> Result<int> {
-      ctx.logger().info("handler says hi");
-      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-      return ms;
-    });
+    EXPECT_TRUE(srv.route_call_func("/slow",
+                                    [](Ctx& ctx, const int& ms) -> Result<int> {
+                                      ctx.logger().info("handler says hi");
+                                      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                      return ms;
+                                    })
+                    .ok());
     ASSERT_TRUE(srv.listen().ok());
     Peer cli;
     auto [sess, st] = cli.dial(addr_of(srv));

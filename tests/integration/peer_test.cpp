@@ -98,7 +98,9 @@ TEST(Peer, PushBothWays) {
   test::MathServer srv;
   Peer cli;
   std::promise<std::string> got;
-  cli.route_push_func("/push/status", [&](Ctx&, const std::string& s) { got.set_value(s); });
+  EXPECT_TRUE(
+      cli.route_push_func("/push/status", [&](Ctx&, const std::string& s) { got.set_value(s); })
+          .ok());
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   ASSERT_TRUE(sess->push("/chat/say", std::string("hi")).ok());
@@ -202,10 +204,12 @@ TEST(Peer, UnixPacketSocket) {
 
 TEST(Peer, TimeoutGives408) {
   Peer srv({.listen_address = "127.0.0.1:0"});
-  srv.route_call_func("/slow", [](Ctx&, const int& ms) -> Result<int> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    return ms;
-  });
+  EXPECT_TRUE(srv.route_call_func("/slow",
+                                  [](Ctx&, const int& ms) -> Result<int> {
+                                    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                    return ms;
+                                  })
+                  .ok());
   ASSERT_TRUE(srv.listen().ok());
   Peer cli;
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
@@ -290,10 +294,14 @@ TEST(Peer, BlockingCallFromAHandlerIsRefusedNotDeadlocked) {
   test::MathServer srv;
   Peer cli;
   std::promise<Status> inner;
-  cli.route_push_func("/nested", [&](Ctx& ctx, const int&) {
-    int out = 0;
-    inner.set_value(ctx.session().call<int>("/math/add", std::vector{1}).into(out));
-  });
+  EXPECT_TRUE(
+      cli.route_push_func("/nested",
+                          [&](Ctx& ctx, const int&) {
+                            int out = 0;
+                            inner.set_value(
+                                ctx.session().call<int>("/math/add", std::vector{1}).into(out));
+                          })
+          .ok());
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   std::shared_ptr<Session> server_side = test::first_session(srv.peer);

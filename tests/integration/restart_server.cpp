@@ -9,12 +9,12 @@
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   tp::Peer server({.listen_address = argv[1]});
-  server.route_call_func("/whoami", [](tp::Ctx&, const int&) -> tp::Result<int> {
-    return static_cast<int>(getpid());
-  });
+  tp::Status st = server.route_call_func(
+      "/whoami", [](tp::Ctx&, const int&) -> tp::Result<int> { return static_cast<int>(getpid()); });
   server.restart_on_signal(std::chrono::seconds(2));
   server.shutdown_on_signals(std::chrono::seconds(2));
-  if (tp::Status st = server.listen(); !st.ok()) {
+  if (st.ok()) st = server.listen();
+  if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.to_string().c_str());
     return 1;
   }

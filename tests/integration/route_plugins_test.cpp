@@ -44,12 +44,16 @@ TEST(IgnoreCasePlugin, AnyCaseReachesTheRouteAndTheQueryKeepsItsCase) {
 
   Peer server({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::IgnoreCase>()});
   std::string author;
-  server.route_call_func("/math/add", [&](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
-    author = ctx.query_param("author").value_or("");
-    return xs.at(0) + xs.at(1);
-  });
+  EXPECT_TRUE(server
+                  .route_call_func("/math/add",
+                                   [&](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
+                                     author = ctx.query_param("author").value_or("");
+                                     return xs.at(0) + xs.at(1);
+                                   })
+                  .ok());
   std::atomic<int> pushes{0};
-  server.route_push_func("/chat/say", [&](Ctx&, const std::string&) { ++pushes; });
+  EXPECT_TRUE(
+      server.route_push_func("/chat/say", [&](Ctx&, const std::string&) { ++pushes; }).ok());
   ASSERT_TRUE(server.listen().ok());
   auto [s2, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
   ASSERT_TRUE(st.ok());
@@ -66,12 +70,16 @@ TEST(AliasPlugin, AnAliasReachesItsRouteWithItsQueryAndOriginalsStillWork) {
       {"/add", "/math/add"}, {"/say", "/chat/say"}});
   Peer server(server_config(), {alias});
   std::string author;
-  server.route_call_func("/math/add", [&](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
-    author = ctx.query_param("author").value_or("");
-    return xs.at(0) + xs.at(1);
-  });
+  EXPECT_TRUE(server
+                  .route_call_func("/math/add",
+                                   [&](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
+                                     author = ctx.query_param("author").value_or("");
+                                     return xs.at(0) + xs.at(1);
+                                   })
+                  .ok());
   std::atomic<int> pushes{0};
-  server.route_push_func("/chat/say", [&](Ctx&, const std::string&) { ++pushes; });
+  EXPECT_TRUE(
+      server.route_push_func("/chat/say", [&](Ctx&, const std::string&) { ++pushes; }).ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client;
   auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
@@ -92,9 +100,13 @@ TEST(OverloaderPlugin, RouteQpsLimitAnswersAtOnceAndTheWindowRefills) {
   auto guard = std::make_shared<plugin::Overloader>(plugin::OverloadLimits{
       .qps_interval = std::chrono::milliseconds(400), .max_route_qps = {{"/math/add", 3}}});
   Peer server(server_config(), {guard});
-  server.route_call_func("/math/add",
-                         [](Ctx&, const std::vector<int>& xs) -> Result<int> { return xs.at(0); });
-  server.route_call_func("/other", [](Ctx&, const int& x) -> Result<int> { return x; });
+  EXPECT_TRUE(
+      server
+          .route_call_func("/math/add",
+                           [](Ctx&, const std::vector<int>& xs) -> Result<int> { return xs.at(0); })
+          .ok());
+  EXPECT_TRUE(
+      server.route_call_func("/other", [](Ctx&, const int& x) -> Result<int> { return x; }).ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client;
   auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
@@ -127,7 +139,8 @@ TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
   auto guard = std::make_shared<plugin::Overloader>(plugin::OverloadLimits{
       .max_connections = 2, .qps_interval = std::chrono::seconds(30), .max_total_qps = 4});
   Peer server(server_config(), {guard});
-  server.route_call_func("/echo", [](Ctx&, const int& x) -> Result<int> { return x; });
+  EXPECT_TRUE(
+      server.route_call_func("/echo", [](Ctx&, const int& x) -> Result<int> { return x; }).ok());
   ASSERT_TRUE(server.listen().ok());
   const std::string addr = "127.0.0.1:" + std::to_string(server.listen_port());
   Peer client;
@@ -178,13 +191,18 @@ TEST(BinderPlugin, ViolationsAreAnswered400NamingTheFieldBeforeTheHandlerRuns) {
   std::atomic<int> handled{0};
   std::atomic<int> pushed{0};
   auto binder = std::make_shared<plugin::Binder<User>>(user_rules());
-  server.route_call_func("/user/add",
-                         [&](Ctx&, const User& u) -> Result<std::string> {
-                           ++handled;
-                           return u.name;
-                         },
-                         {.plugins = {binder}});
-  server.route_push_func("/user/note", [&](Ctx&, const User&) { ++pushed; }, {.plugins = {binder}});
+  EXPECT_TRUE(server
+                  .route_call_func("/user/add",
+                                   [&](Ctx&, const User& u) -> Result<std::string> {
+                                     ++handled;
+                                     return u.name;
+                                   },
+                                   {.plugins = {binder}})
+                  .ok());
+  EXPECT_TRUE(server
+                  .route_push_func("/user/note", [&](Ctx&, const User&) { ++pushed; },
+                                   {.plugins = {binder}})
+                  .ok());
   ASSERT_TRUE(server.listen().ok());
   Peer client;
   auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));

@@ -46,16 +46,26 @@ struct SecurePair {
       : server({.listen_address = "127.0.0.1:0"},
                {std::make_shared<plugin::Secure>(kKey), server_spy}),
         client({}, {std::make_shared<plugin::Secure>(client_key, client_mode), client_spy}) {
-    server.route_call_func("/math/add", [](Ctx&, const std::vector<int>& xs) -> Result<int> {
-      int sum = 0;
-      for (int x : xs) sum += x;
-      return sum;
-    });
-    server.route_call_func(
-        "/pay", [](Ctx&, const std::string& what) -> Result<std::string> { return "paid " + what; },
-        {.plugins = {plugin::Secure::required()}});
-    server.route_push_func("/secret/note", [this](Ctx&, const std::string&) { ++secret_pushes; },
-                           {.plugins = {plugin::Secure::required()}});
+    EXPECT_TRUE(server
+                    .route_call_func("/math/add",
+                                     [](Ctx&, const std::vector<int>& xs) -> Result<int> {
+                                       int sum = 0;
+                                       for (int x : xs) sum += x;
+                                       return sum;
+                                     })
+                    .ok());
+    EXPECT_TRUE(server
+                    .route_call_func("/pay",
+                                     [](Ctx&, const std::string& what) -> Result<std::string> {
+                                       return "paid " + what;
+                                     },
+                                     {.plugins = {plugin::Secure::required()}})
+                    .ok());
+    EXPECT_TRUE(server
+                    .route_push_func("/secret/note",
+                                     [this](Ctx&, const std::string&) { ++secret_pushes; },
+                                     {.plugins = {plugin::Secure::required()}})
+                    .ok());
     EXPECT_TRUE(server.listen().ok());
     auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
     EXPECT_TRUE(st.ok()) << st.to_string();
@@ -156,11 +166,17 @@ struct Gateway {
     auto [s, st] = backends.dial(backend.addr());
     EXPECT_TRUE(st.ok());
     to_backend = s;
-    backend.peer.route_call_func("/who", [](Ctx& ctx, const int&) -> Result<std::string> {
-      ctx.reply_meta().set("served-by", "backend");
-      return ctx.real_ip() + " " + std::string(ctx.peek_meta("trace").value_or("-"));
-    });
-    gateway.route_call_func("/local", [](Ctx&, const int& x) -> Result<int> { return x + 1; });
+    EXPECT_TRUE(backend.peer
+                    .route_call_func("/who",
+                                     [](Ctx& ctx, const int&) -> Result<std::string> {
+                                       ctx.reply_meta().set("served-by", "backend");
+                                       return ctx.real_ip() + " " +
+                                              std::string(ctx.peek_meta("trace").value_or("-"));
+                                     })
+                    .ok());
+    EXPECT_TRUE(
+        gateway.route_call_func("/local", [](Ctx&, const int& x) -> Result<int> { return x + 1; })
+            .ok());
     EXPECT_TRUE(gateway.listen().ok());
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(gateway.listen_port()); }
