@@ -216,6 +216,27 @@ Status Mux::dispatch(Ctx& ctx) {
   return {};
 }
 
+std::string Mux::hello_body(std::uint64_t client_id, bool reconnect, const Meta& meta) const {
+  json::object hello;
+  hello["client_id"] = client_id;
+  hello["reconnect"] = reconnect;
+  hello["meta"] = meta.encode();
+  hello["methods"] = json::parse(methods_json());
+  hello["window"] = options.window;
+  return json::serialize(hello);
+}
+
+Result<Mux::HelloReply> Mux::parse_hello_reply(const Message& reply) const {
+  if (!reply.status.ok()) return reply.status;
+  boost::system::error_code ec;
+  const json::value v = json::parse(reply.body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  if (!o) return Status::bad_message("geminio: bad hello reply");
+  return HelloReply{uint_of(*o, "client_id", 0),
+                    static_cast<std::uint32_t>(uint_of(*o, "window", options.window)),
+                    string_list(o->if_contains("methods"))};
+}
+
 std::pair<std::shared_ptr<EndpointImpl>, Status> Mux::hello(const std::shared_ptr<Session>& s,
                                                             const ClientOptions& client) {
   auto ep = EndpointImpl::create(shared_from_this(), Side::kClient, client.client_id, client.meta,
@@ -226,52 +247,35 @@ std::pair<std::shared_ptr<EndpointImpl>, Status> Mux::hello(const std::shared_pt
   }
   s->swap().set(kEndpointKey, std::weak_ptr<EndpointImpl>(ep));
   ep->bind(s, options.window);
-  json::object hello;
-  hello["client_id"] = client.client_id;
-  hello["reconnect"] = false;
-  hello["meta"] = client.meta.encode();
-  hello["methods"] = json::parse(methods_json());
-  hello["window"] = options.window;
   std::promise<Message> answer;
-  s->call_raw(std::string(wire::kHello), codec_id::kJson, json::serialize(hello), {},
+  s->call_raw(std::string(wire::kHello), codec_id::kJson,
+              hello_body(client.client_id, false, client.meta), {},
               [&answer](Message& reply) { answer.set_value(reply); });
-  Message reply = answer.get_future().get();
-  boost::system::error_code ec;
-  const json::value v = reply.status.ok() ? json::parse(reply.body, ec) : json::value();
-  const json::object* o = reply.status.ok() && !ec ? v.if_object() : nullptr;
-  if (!o) {
+  auto [accepted, st] = parse_hello_reply(answer.get_future().get());
+  if (!st.ok()) {
     std::lock_guard lock(mutex);
     by_session.erase(s.get());
-    return {nullptr,
-            reply.status.ok() ? Status::bad_message("geminio: bad hello reply") : reply.status};
+    return {nullptr, st};
   }
-  ep->client_id = uint_of(*o, "client_id", 0);
-  ep->bind(s, static_cast<std::uint32_t>(uint_of(*o, "window", options.window)));
-  ep->set_remote_methods(string_list(o->if_contains("methods")));
+  ep->client_id = accepted.client_id;
+  ep->bind(s, accepted.window);
+  ep->set_remote_methods(std::move(accepted.methods));
   std::lock_guard lock(mutex);
   by_client[ep->client_id.load()] = ep;
   return {ep, {}};
 }
 
 void Mux::say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep) {
-  json::object hello;
-  hello["client_id"] = ep->client_id.load();
-  hello["reconnect"] = true;
-  hello["meta"] = ep->client_meta.encode();
-  hello["methods"] = json::parse(methods_json());
-  hello["window"] = options.window;
-  session.call_raw(std::string(wire::kHello), codec_id::kJson, json::serialize(hello), {},
-                   [weak_ep = std::weak_ptr<EndpointImpl>(ep), weak_s = session.weak_self(),
-                    window = options.window](Message& reply) {
+  session.call_raw(std::string(wire::kHello), codec_id::kJson,
+                   hello_body(ep->client_id.load(), true, ep->client_meta), {},
+                   [self = shared_from_this(), weak_ep = std::weak_ptr<EndpointImpl>(ep),
+                    weak_s = session.weak_self()](Message& reply) {
                      auto ep = weak_ep.lock();
                      auto s = weak_s.lock();
-                     if (!ep || !s || !reply.status.ok()) return;  // the next redial tries again
-                     boost::system::error_code ec;
-                     const json::value v = json::parse(reply.body, ec);
-                     const json::object* o = ec ? nullptr : v.if_object();
-                     if (!o) return;
-                     ep->bind(s, static_cast<std::uint32_t>(uint_of(*o, "window", window)));
-                     ep->set_remote_methods(string_list(o->if_contains("methods")));
+                     auto [accepted, st] = self->parse_hello_reply(reply);
+                     if (!ep || !s || !st.ok()) return;  // the next redial tries again
+                     ep->bind(s, accepted.window);
+                     ep->set_remote_methods(std::move(accepted.methods));
                      ep->resend_unacknowledged();
                    });
 }

@@ -191,6 +191,15 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
 
  private:
   Status on_hello(Ctx& ctx);
+  /// What a server's answer to a hello carries.
+  struct HelloReply {
+    std::uint64_t client_id = 0;
+    std::uint32_t window = 0;
+    std::vector<std::string> methods;
+  };
+  // The hello a client sends (first, or after a reconnect), and the server's answer read back.
+  std::string hello_body(std::uint64_t client_id, bool reconnect, const Meta& meta) const;
+  Result<HelloReply> parse_hello_reply(const Message& reply) const;
   Status dispatch(Ctx& ctx);
   void say_hello_again(Session& session, const std::shared_ptr<EndpointImpl>& ep);
   std::uint64_t free_id(std::uint64_t requested) const;

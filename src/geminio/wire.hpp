@@ -43,6 +43,13 @@ inline std::optional<std::uint64_t> meta_number(const Meta& meta, std::string_vi
   return n;
 }
 
+/// Meta naming stream `id`, the start of most of the layer's frames.
+inline Meta stream_meta(std::uint64_t id) {
+  Meta m;
+  m.add(kStreamKey, std::to_string(id));
+  return m;
+}
+
 /// The largest data frame a stream writes.
 inline constexpr std::size_t kMaxChunk = 64 * 1024;
 

@@ -142,15 +142,13 @@ Status apply_values(const Scalars& values, PeerConfig& cfg) {
       {"write_buffer_size",
        [&](auto& k, auto& v) { return parse_int(k, v, cfg.write_buffer_size); }},
       {"read_budget", [&](auto& k, auto& v) { return parse_int(k, v, cfg.read_budget); }},
-      {"max_unsent_bytes",
-       [&](auto& k, auto& v) { return parse_int(k, v, cfg.max_unsent_bytes); }},
+      {"max_unsent_bytes", [&](auto& k, auto& v) { return parse_int(k, v, cfg.max_unsent_bytes); }},
       {"read_timeout", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.read_timeout); }},
       {"write_timeout", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.write_timeout); }},
       {"handshake_timeout",
        [&](auto& k, auto& v) { return parse_duration(k, v, cfg.handshake_timeout); }},
       {"idle_timeout", [&](auto& k, auto& v) { return parse_duration(k, v, cfg.idle_timeout); }},
-      {"max_connections",
-       [&](auto& k, auto& v) { return parse_int(k, v, cfg.max_connections); }},
+      {"max_connections", [&](auto& k, auto& v) { return parse_int(k, v, cfg.max_connections); }},
   };
   for (const auto& [key, value] : values) {
     auto it = setters.find(key);

@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include "peer/listener.hpp"
 #include "peer/peer_core.hpp"
 #include "peer/restart.hpp"
 #include "peer/tls_context.hpp"
@@ -29,101 +30,6 @@ using detail::Endpoint;
 using detail::PeerCore;
 using detail::SessionImpl;
 using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
-
-namespace detail {
-
-IoPool::IoPool(unsigned n) {
-  if (n == 0) n = std::max(1U, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) {
-    contexts.push_back(std::make_unique<asio::io_context>(1));
-    guards.emplace_back(contexts.back()->get_executor());
-  }
-  for (auto& ctx : contexts) {
-    threads.emplace_back([c = ctx.get()] {
-      mark_io_thread();  // blocking APIs refuse to run here
-      c->run();
-    });
-  }
-}
-
-void IoPool::join() {
-  stopped = true;
-  guards.clear();
-  for (auto& t : threads) {
-    if (t.joinable()) t.join();
-  }
-  joined = true;
-}
-
-namespace {
-
-RawProtoOptions proto_options(const PeerConfig& cfg) {
-  return {.version = cfg.raw_version, .size_limit = cfg.message_size_limit, .filters = nullptr};
-}
-
-}  // namespace
-
-PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
-    : config_(std::move(cfg)),
-      plugins_(std::move(plugs)),
-      proto_(make_proto(config_.proto, proto_options(config_))),
-      logger_(teleport_logger()),
-      pool(std::make_shared<IoPool>(config_.io_threads)),
-      read_budget_(config_.read_budget) {
-  if (!proto_) proto_ = std::make_unique<RawProto>(proto_options(config_));
-  if (config_.detect_protocol)
-    detector_ = std::make_unique<ProtoDetector>(proto_options(config_), *proto_);
-  // Deadlines are checked a few times per shortest timeout (coarse: they guard against peers that
-  // stall for seconds, not milliseconds).
-  for (auto limit : {config_.read_timeout, config_.write_timeout, config_.handshake_timeout,
-                     config_.idle_timeout}) {
-    if (limit.count() > 0) deadline_period_ = std::min(deadline_period_, limit / 4);
-  }
-  deadline_period_ = std::max(deadline_period_, std::chrono::milliseconds(20));
-  router.table().style = config_.name_style;
-  timed_ = config_.count_time || config_.slow_call_threshold.count() > 0 ||
-           config_.default_context_age.count() > 0;
-  router.table().set_peer_plugins(&plugins_);
-}
-
-PeerCore::~PeerCore() {
-  if (workers_) workers_->join();
-}
-
-const Proto* PeerCore::detect(std::string_view first) const {
-  return detector_ ? detector_->detect(first) : proto_.get();
-}
-
-asio::thread_pool& PeerCore::workers() {
-  std::call_once(workers_once_, [this] {
-    const unsigned n = config_.worker_threads ? config_.worker_threads
-                                              : std::max(1U, std::thread::hardware_concurrency());
-    workers_ = std::make_unique<asio::thread_pool>(n);
-  });
-  return *workers_;
-}
-
-void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
-  std::lock_guard lock(hub_mutex);
-  sessions[s.get()] = s;
-  by_id[s->id()] = s.get();
-}
-
-void PeerCore::session_closed(const std::string& id, const SessionImpl* s) {
-  std::lock_guard lock(hub_mutex);
-  if (auto it = by_id.find(id); it != by_id.end() && it->second == s) by_id.erase(it);
-  sessions.erase(s);
-}
-
-void PeerCore::session_renamed(const std::string& from, const std::string& to,
-                               const SessionImpl* s) {
-  std::lock_guard lock(hub_mutex);
-  if (!sessions.contains(s)) return;
-  if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
-  by_id[to] = const_cast<SessionImpl*>(s);
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -148,7 +54,7 @@ Status start_and_wait(PeerCore& core, const std::shared_ptr<SessionImpl>& sessio
 struct Peer::Impl {
   std::shared_ptr<PeerCore> core;
   Status init_status;  // a pre/post_new_peer refusal: listen() and dial() report it
-  std::unique_ptr<Acceptor> acceptor;
+  std::unique_ptr<detail::Listener> listener;
   std::uint16_t port = 0;
   std::string unix_path;
   std::mutex mutex;
@@ -158,24 +64,19 @@ struct Peer::Impl {
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
-  // Accepting, on the acceptor's thread: the backoff after errors, and refusals over the limit.
-  std::unique_ptr<asio::steady_timer> accept_timer;
-  std::chrono::milliseconds accept_backoff{0};
-  std::size_t accept_errors = 0;
-  std::size_t refused_over_limit = 0;
 
   // Waits for the restart signal: hands the listener to a new copy of the executable, then
   // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
   void arm_restart(Peer& peer, std::chrono::milliseconds timeout) {
     restart_signals->async_wait([this, &peer, timeout](boost::system::error_code ec, int sig) {
       if (ec) return;
-      if (!acceptor) {
+      if (!listener) {
         core->logger_->warn("signal {}: not listening, nothing to hand over", sig);
         return;
       }
       const auto& cfg = core->config();
       auto [pid, st] = detail::spawn_self(
-          {{detail::listener_key(cfg.network, cfg.listen_address), acceptor->native_handle()}});
+          {{detail::listener_key(cfg.network, cfg.listen_address), listener->native_handle()}});
       if (!st.ok()) {
         core->logger_->error("signal {}: {}; still serving", sig, st.to_string());
         arm_restart(peer, timeout);
@@ -187,73 +88,6 @@ struct Peer::Impl {
       // shutdown() joins the I/O threads, so it cannot run on one of them.
       std::thread([&peer, timeout] { peer.shutdown(timeout); }).detach();
     });
-  }
-
-  // Closes the acceptor on its own thread (Asio objects are not thread-safe) and waits for it.
-  void close_acceptor() {
-    if (!acceptor) return;
-    std::promise<void> done;
-    asio::post(acceptor->get_executor(), [&] {
-      boost::system::error_code ignored;
-      acceptor->close(ignored);
-      if (accept_timer) accept_timer->cancel();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-
-  void accept_next() {
-    acceptor->async_accept(
-        core->pool->pick(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
-          if (ec == asio::error::operation_aborted || core->pool->stopped) return;
-          if (ec) {
-            back_off_accepting(ec);
-            return;
-          }
-          if (accept_errors > 0) {
-            core->logger_->warn("accept: recovered after {} failed attempts", accept_errors);
-            accept_errors = 0;
-            accept_backoff = {};
-          }
-          adopt_accepted(std::move(socket));
-          accept_next();
-        });
-  }
-
-  // Accept errors (EMFILE, ENFILE, ENOBUFS, ...) persist until something is released: retrying at
-  // once would spin. Wait 10 ms, doubling to 1 s, and log once per burst.
-  void back_off_accepting(boost::system::error_code ec) {
-    if (accept_errors++ == 0)
-      core->logger_->warn("accept: {}; retrying with backoff until it succeeds", ec.message());
-    accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(10),
-                                std::chrono::milliseconds(1000));
-    if (!accept_timer)
-      accept_timer = std::make_unique<asio::steady_timer>(acceptor->get_executor());
-    accept_timer->expires_after(accept_backoff);
-    accept_timer->async_wait([this](boost::system::error_code tec) {
-      if (!tec && !core->pool->stopped && acceptor->is_open()) accept_next();
-    });
-  }
-
-  void adopt_accepted(SessionImpl::Socket socket) {
-    const std::size_t limit = core->config().max_connections;
-    if (limit > 0 && count_sessions() >= limit) {
-      if (refused_over_limit++ % 1000 == 0) {
-        core->logger_->warn("connection limit {} reached: refused {} connection(s) so far", limit,
-                            refused_over_limit);
-      }
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      return;
-    }
-    auto session = std::make_shared<SessionImpl>(core, std::move(socket));
-    core->add_session(session);
-    session->start();  // post_accept runs first, on the session's thread
-  }
-
-  std::size_t count_sessions() const {
-    std::lock_guard lock(core->hub_mutex);
-    return core->sessions.size();
   }
 };
 
@@ -323,8 +157,8 @@ Status Peer::listen() {
       !st.ok()) {
     return st;
   }
-  impl_->acceptor = std::move(acceptor);
-  asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] { impl->accept_next(); });
+  impl_->listener = std::make_unique<detail::Listener>(impl_->core, std::move(acceptor));
+  impl_->listener->start();
   return {};
 }
 
@@ -433,11 +267,11 @@ void Peer::range_sessions(const std::function<bool(const std::shared_ptr<Session
   }
 }
 
-std::size_t Peer::count_sessions() const { return impl_->count_sessions(); }
+std::size_t Peer::count_sessions() const { return impl_->core->count_sessions(); }
 
 void Peer::shutdown(std::chrono::milliseconds timeout) {
   auto& core = impl_->core;
-  if (!core->pool->joined) impl_->close_acceptor();
+  if (!core->pool->joined && impl_->listener) impl_->listener->close();
   // Let running handlers finish and queued replies leave before the sessions close.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto busy = [&] {
@@ -466,7 +300,7 @@ void Peer::close() {
   }
   auto& core = impl_->core;
   core->pool->stopped = true;
-  impl_->close_acceptor();
+  if (impl_->listener) impl_->listener->close();
   for (auto* set : {impl_->signals.get(), impl_->restart_signals.get()}) {
     if (set) asio::post(set->get_executor(), [set] { set->cancel(); });
   }
@@ -477,8 +311,7 @@ void Peer::close() {
   }
   for (const auto& s : sessions) s->close();
   core->pool->join();  // returns once every socket operation has finished
-  impl_->accept_timer.reset();
-  impl_->acceptor.reset();
+  impl_->listener.reset();
   impl_->signals.reset();
   impl_->restart_signals.reset();
   if (!impl_->unix_path.empty() && !impl_->handed_over) {

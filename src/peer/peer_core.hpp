@@ -71,6 +71,8 @@ struct PeerCore final : SessionHost {
   ~PeerCore() override;
   /// Adds a session, findable under its id.
   void add_session(const std::shared_ptr<SessionImpl>& s);
+  /// The sessions open now (accepted and dialed).
+  [[nodiscard]] std::size_t count_sessions() const;
 
   // SessionHost
   const PeerConfig& config() const override { return config_; }

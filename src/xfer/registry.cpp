@@ -16,27 +16,6 @@ std::shared_ptr<XferRegistry> make_stock_registry(GzipFlavor gzip_flavor) {
 
 }  // namespace
 
-Status XferRegistry::add(std::shared_ptr<const XferFilter> filter) {
-  if (!filter) return {code::kInvalidOp, "Invalid Operation", "null xfer filter"};
-  auto& slot = by_id_[filter->id()];
-  if (slot) {
-    return {code::kInvalidOp, "Invalid Operation",
-            "xfer filter id " + std::to_string(filter->id()) + " is taken by " +
-                std::string(slot->name())};
-  }
-  slot = std::move(filter);
-  return {};
-}
-
-const XferFilter* XferRegistry::find(std::uint8_t id) const noexcept { return by_id_[id].get(); }
-
-const XferFilter* XferRegistry::find(std::string_view name) const noexcept {
-  for (const auto& f : by_id_) {
-    if (f && f->name() == name) return f.get();
-  }
-  return nullptr;
-}
-
 std::shared_ptr<XferRegistry> XferRegistry::global() {
   static const auto reg = make_stock_registry(GzipFlavor::kComplete);
   return reg;

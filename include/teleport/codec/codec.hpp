@@ -9,6 +9,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "teleport/id_registry.hpp"
 #include "teleport/status.hpp"
 
 namespace tp {
@@ -80,19 +81,12 @@ class Codec {
 };
 
 /// Codecs by id. Register at start-up, before sessions use the registry.
-class CodecRegistry {
+class CodecRegistry : public IdRegistry<Codec> {
  public:
-  /// Adds a codec; fails if its id is taken.
-  Status add(std::shared_ptr<const Codec> codec);
-  /// The codec with this id, or null.
-  [[nodiscard]] const Codec* find(std::uint8_t id) const noexcept;
-  /// The codec with this name, or null.
-  [[nodiscard]] const Codec* find(std::string_view name) const noexcept;
+  /// An empty registry (id 0 means "no codec" and is reserved).
+  CodecRegistry() : IdRegistry("codec", true) {}
   /// The process-wide registry, holding json, protobuf, plain and form.
   static CodecRegistry& global();
-
- private:
-  std::array<std::shared_ptr<const Codec>, 256> by_id_{};
 };
 
 /// The name of a codec id ("json"), looked up in the global registry; "none" for 0, "" if unknown.

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "teleport/id_registry.hpp"
 #include "teleport/status.hpp"
 
 namespace tp {
@@ -28,24 +29,15 @@ class XferFilter {
 };
 
 /// Filters by id. Register at start-up, before sessions use the registry.
-class XferRegistry {
+class XferRegistry : public IdRegistry<XferFilter> {
  public:
   /// An empty registry.
-  XferRegistry() = default;
-  /// Adds a filter; fails if its id is taken.
-  Status add(std::shared_ptr<const XferFilter> filter);
-  /// The filter with this id, or null.
-  [[nodiscard]] const XferFilter* find(std::uint8_t id) const noexcept;
-  /// The filter with this name, or null.
-  [[nodiscard]] const XferFilter* find(std::string_view name) const noexcept;
+  XferRegistry() : IdRegistry("xfer filter") {}
 
   /// The process-wide registry for eRPC v7 peers: 'g' gzip (level 5), 'm' md5, 'z' zstd, 'l' lz4.
   static std::shared_ptr<XferRegistry> global();
   /// The process-wide registry for Teleport v5 peers: as global() but with v5's gzip flavour.
   static std::shared_ptr<XferRegistry> global_v5();
-
- private:
-  std::array<std::shared_ptr<const XferFilter>, 256> by_id_{};
 };
 
 }  // namespace tp
