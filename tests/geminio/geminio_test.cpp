@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "geminio/survive_restarts.hpp"
+#include "support/eventually.hpp"
 #include "teleport/geminio.hpp"
 #include "teleport/plugin/overloader.hpp"
 
@@ -99,8 +100,10 @@ TEST(Geminio, RpcBothWaysWaitForMethodsAndACatchAll) {
   ASSERT_TRUE(server.listen().ok());
   server.peer().router().set_unknown_call(
       [](Ctx& ctx) -> Status { return ctx.set_reply("hijacked " + ctx.path()); });
-  std::thread late([&] {  // registered after the client started waiting for it
-    std::this_thread::sleep_for(200ms);
+  std::thread late([&] {
+    // Registered once the server has answered the client's hello (without it): the client is
+    // waiting for it then, and connect() returns only because the later announcement arrived.
+    ASSERT_TRUE(test::eventually([&] { return server.endpoints().size() == 1; }));
     (void)server.peer().route_call_func("/math/add",
                                         [](Ctx& ctx, const std::vector<int>& xs) -> Result<int> {
                                           int sum = 0;
@@ -230,7 +233,7 @@ TEST(Geminio, AThousandStreamsWithIndependentFlowControl) {
                        if (ec == asio::error::eof && buf.size() == kBytes) ++complete;
                      });
   }
-  EXPECT_TRUE(wait_until([&] { return complete == kStreams; }, 60s)) << complete;
+  EXPECT_TRUE(test::eventually([&] { return complete == kStreams; }, 60s)) << complete;
   EXPECT_EQ(written.load(), kStreams);
 }
 
@@ -323,7 +326,8 @@ TEST(Geminio, AfterADroppedConnectionMethodsAreRoutedAndDeadStreamsReportClosed)
   EXPECT_FALSE(stream.is_open());
   // The same endpoint on both ends, and the server routes calls to the client again (Geminio#117).
   int pong = 0;
-  ASSERT_TRUE(wait_until([&] { return server_ep->call<int>("/client/ping", 1).into(pong).ok(); }));
+  ASSERT_TRUE(
+      test::eventually([&] { return server_ep->call<int>("/client/ping", 1).into(pong).ok(); }));
   EXPECT_EQ(pong, 2);
   EXPECT_EQ(server.endpoints().size(), 1u);
   EXPECT_TRUE(ep->publish({.payload = "still here", .timeout = 100ms}).code() ==
@@ -414,7 +418,7 @@ TEST(Geminio, AServerForgetsClientsThatDoNotComeBack) {
   auto [ep, st] = staying.connect(addr_of(server));
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(server.endpoints().size(), 6u);  // within the resume timeout they are kept
-  ASSERT_TRUE(wait_until([&] { return server.endpoints().size() == 1; }, 5s))
+  ASSERT_TRUE(test::eventually([&] { return server.endpoints().size() == 1; }, 5s))
       << server.endpoints().size();
   EXPECT_EQ(server.endpoints().front()->client_id(), ep->client_id());
 }
@@ -438,7 +442,7 @@ TEST(Geminio, MessagesAtOnceOnConnectSeeTheClientsId) {
   auto [ep, st] = client.connect(addr_of(server));
   ASSERT_TRUE(st.ok());
   EXPECT_NE(ep->client_id(), 0u);
-  EXPECT_TRUE(wait_until([&] { return received == 50; }));
+  EXPECT_TRUE(test::eventually([&] { return received == 50; }));
 }
 
 }  // namespace

@@ -11,20 +11,10 @@
 #include <string>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "teleport/geminio.hpp"
 
 namespace tp::geminio {
-
-/// Polls `cond` every 5 ms until it holds or `limit` passes.
-inline bool wait_until(const std::function<bool()>& cond,
-                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 /// One run of survive_restarts().
 struct RestartRun {
@@ -86,14 +76,16 @@ inline RestartOutcome survive_restarts(const RestartRun& run,
     }
   } join{publisher};
   for (int restart : {run.count / 3, 2 * run.count / 3}) {
-    const bool arrived = wait_until([&] { return received >= restart; }, std::chrono::seconds(60));
+    const bool arrived =
+        test::eventually([&] { return received >= restart; }, std::chrono::seconds(60));
     EXPECT_TRUE(arrived) << received << " of " << restart << " arrived";
     if (!arrived) return out;
     server.reset();  // killed: every connection drops, frames cut wherever they were
     server = make_server(port);
   }
   publisher.join();
-  EXPECT_TRUE(wait_until([&] { return acked + failed == run.count; }, std::chrono::seconds(120)))
+  EXPECT_TRUE(
+      test::eventually([&] { return acked + failed == run.count; }, std::chrono::seconds(120)))
       << acked << " acked";
   out.acked = acked;
   out.failed = failed;

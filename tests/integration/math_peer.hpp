@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
 #include "teleport/peer.hpp"
 
 namespace tp::test {
@@ -52,16 +53,17 @@ struct MathServer {
 
 /// The first session of `peer`, waiting up to 5 s for an accepted connection to be registered.
 inline std::shared_ptr<Session> first_session(const Peer& peer) {
-  for (int i = 0; i < 500; ++i) {
-    std::shared_ptr<Session> found;
-    peer.range_sessions([&](const auto& s) {
-      found = s;
-      return false;
-    });
-    if (found) return found;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return nullptr;
+  std::shared_ptr<Session> found;
+  (void)eventually(
+      [&] {
+        peer.range_sessions([&](const auto& s) {
+          found = s;
+          return false;
+        });
+        return found != nullptr;
+      },
+      std::chrono::seconds(5));
+  return found;
 }
 
 }  // namespace tp::test

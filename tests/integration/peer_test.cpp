@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "integration/math_peer.hpp"
+#include "support/eventually.hpp"
 
 namespace tp {
 namespace {
@@ -269,21 +270,22 @@ TEST(Peer, CloseWhileSixteenThreadsCallAndPush) {
   auto [sess, st] = cli.dial(srv.addr());
   ASSERT_TRUE(st.ok());
   std::atomic<bool> go{true};
+  std::atomic<int> answered{0};
+  std::atomic<int> refused_closed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&, t] {
-      int out = 0;
       while (go) {
-        if (t % 2)
-          (void)sess->push("/chat/say", std::string("x"));
-        else
-          (void)sess->call<int>("/math/add", std::vector{1}).into(out);
+        const Status st = t % 2 ? sess->push("/chat/say", std::string("x"))
+                                : sess->call<int>("/math/add", std::vector{1}).status;
+        if (st.ok()) ++answered;
+        if (st.code() == code::kConnClosed) ++refused_closed;
       }
     });
   }
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(test::eventually([&] { return answered > 100; }));  // calls and pushes flow
   sess->close();
-  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(test::eventually([&] { return refused_closed > 100; }));  // now they see the close
   go = false;
   for (auto& th : threads) th.join();
   int out = 0;

@@ -9,8 +9,9 @@
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   tp::Peer server({.listen_address = argv[1]});
-  tp::Status st = server.route_call_func(
-      "/whoami", [](tp::Ctx&, const int&) -> tp::Result<int> { return static_cast<int>(getpid()); });
+  tp::Status st = server.route_call_func("/whoami", [](tp::Ctx&, const int&) -> tp::Result<int> {
+    return static_cast<int>(getpid());
+  });
   server.restart_on_signal(std::chrono::seconds(2));
   server.shutdown_on_signals(std::chrono::seconds(2));
   if (st.ok()) st = server.listen();

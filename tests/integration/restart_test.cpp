@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/eventually.hpp"
 #include "teleport/peer.hpp"
 
 extern char** environ;
@@ -32,15 +33,6 @@ std::vector<std::pair<int, int>> listening_lines(const std::string& path) {
   return lines;
 }
 
-bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
   const std::string out =
       testing::TempDir() + "restart_server_" + std::to_string(getpid()) + ".out";
@@ -53,7 +45,8 @@ TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
   pid_t parent = -1;
   ASSERT_EQ(posix_spawn(&parent, exe.c_str(), &actions, nullptr, argv, environ), 0);
   posix_spawn_file_actions_destroy(&actions);
-  ASSERT_TRUE(wait_for([&] { return !listening_lines(out).empty(); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      test::eventually([&] { return !listening_lines(out).empty(); }, std::chrono::seconds(10)));
   const int port = listening_lines(out).front().first;
   const std::string target = "127.0.0.1:" + std::to_string(port);
 
@@ -95,24 +88,25 @@ TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
     }
   });
 
-  ASSERT_TRUE(wait_for([&] { return calls > 50; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(test::eventually([&] { return calls > 50; }, std::chrono::seconds(10)));
   ASSERT_EQ(kill(parent, SIGUSR2), 0);
-  ASSERT_TRUE(wait_for([&] { return listening_lines(out).size() == 2; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      test::eventually([&] { return listening_lines(out).size() == 2; }, std::chrono::seconds(10)));
   const auto [child_port, child] = listening_lines(out).back();
   EXPECT_EQ(child_port, port);  // the same socket, inherited
   // The old server drains and exits on its own.
   int status = 0;
-  ASSERT_TRUE(wait_for([&] { return waitpid(parent, &status, WNOHANG) == parent; },
-                       std::chrono::seconds(10)));
+  ASSERT_TRUE(test::eventually([&] { return waitpid(parent, &status, WNOHANG) == parent; },
+                               std::chrono::seconds(10)));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(test::eventually(
       [&] {
         std::lock_guard lock(seen_mutex);
         return pids_seen.contains(child);
       },
       std::chrono::seconds(10)));
   const int calls_after = calls + 50;
-  ASSERT_TRUE(wait_for([&] { return calls > calls_after; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(test::eventually([&] { return calls > calls_after; }, std::chrono::seconds(10)));
   stop = true;
   caller.join();
   dialer.join();
@@ -121,7 +115,7 @@ TEST(GracefulRestart, CallsAndNewConnectionsSeeNoFailureAcrossTheRestart) {
   EXPECT_GT(dials.load(), 10);
 
   kill(child, SIGTERM);
-  EXPECT_TRUE(wait_for([&] { return kill(child, 0) != 0; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(test::eventually([&] { return kill(child, 0) != 0; }, std::chrono::seconds(10)));
   std::remove(out.c_str());
 }
 

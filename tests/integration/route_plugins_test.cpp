@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "integration/math_peer.hpp"
+#include "support/eventually.hpp"
 #include "teleport/plugin/alias.hpp"
 #include "teleport/plugin/binder.hpp"
 #include "teleport/plugin/ignorecase.hpp"
@@ -151,9 +152,7 @@ TEST(OverloaderPlugin, TotalQpsAndConnectionLimit) {
   for (int i = 0; i < 4; ++i) EXPECT_TRUE((i % 2 ? a : b)->call<int>("/echo", i).into(x).ok());
   Status over = a->call<int>("/echo", 9).into(x);
   EXPECT_EQ(over.msg(), "qps overload, total_limit=4");
-  for (int i = 0; i < 200 && guard->connections() < 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(guard->connections(), 2);
+  EXPECT_TRUE(test::eventually([&] { return guard->connections() == 2; }));
 
   // A third connection is closed by the server at once: its calls fail, the others keep going.
   auto [c, stc] = client.dial(addr);

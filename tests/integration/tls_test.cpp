@@ -11,6 +11,7 @@
 #include "integration/raw_client.hpp"
 #include "integration/shell.hpp"
 #include "integration/test_certs.hpp"
+#include "support/eventually.hpp"
 
 namespace tp {
 namespace {
@@ -53,9 +54,7 @@ TEST(Tls, CallsAndPushesOverTcpWithAVerifiedServer) {
   Bytes back;
   ASSERT_TRUE(s->call<Bytes>("/echo/bytes", big, {.body_codec = codec_id::kPlain}).into(back).ok());
   EXPECT_EQ(back, big);
-  for (int i = 0; i < 500 && srv.pushes.load() == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(srv.pushes.load(), 1);
+  EXPECT_TRUE(test::eventually([&] { return srv.pushes.load() == 1; }));
 }
 
 TEST(Tls, ARedialHandshakesAgain) {
@@ -72,12 +71,9 @@ TEST(Tls, ARedialHandshakesAgain) {
   PeerConfig again = tls_server_config();
   again.listen_address = addr;
   srv = std::make_unique<test::MathServer>(again);
-  bool ok = false;
-  for (int i = 0; i < 500 && !ok; ++i) {
-    ok = s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok();
-    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(ok);
+  EXPECT_TRUE(test::eventually([&] {
+    return s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok();
+  }));
   EXPECT_EQ(sum, 5);
 }
 

@@ -16,6 +16,7 @@
 #include "geminio/survive_restarts.hpp"
 #include "integration/math_peer.hpp"
 #include "reliability/hostile.hpp"
+#include "support/eventually.hpp"
 
 extern char** environ;
 
@@ -33,14 +34,15 @@ pid_t start_server(const std::string& addr, const std::string& out, int& port) {
   pid_t pid = -1;
   if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv, environ) != 0) return -1;
   posix_spawn_file_actions_destroy(&actions);
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(out);
-    std::string word;
-    int printed_pid = 0;
-    if (in >> word >> port >> printed_pid && word == "listening") return pid;
-    std::this_thread::sleep_for(10ms);
-  }
+  const bool listening = test::eventually(
+      [&] {
+        std::ifstream in(out);
+        std::string word;
+        int printed_pid = 0;
+        return in >> word >> port >> printed_pid && word == "listening";
+      },
+      20s);
+  if (listening) return pid;
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   return -1;
