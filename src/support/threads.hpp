@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <source_location>
 
 namespace tp::detail {
 
@@ -12,13 +11,18 @@ void mark_io_thread();
 /// True on an I/O thread of any peer: a blocking call here would stall a loop.
 [[nodiscard]] bool on_io_thread();
 
+// The caller's name and place come from the compiler builtins (std::source_location is not
+// available to clang 14 with libstdc++ 12, which the fuzz build uses).
 #ifdef NDEBUG
 inline void assert_in_loop(const boost::asio::io_context& /*loop*/,
-                           std::source_location /*where*/ = std::source_location::current()) {}
+                           const char* /*function*/ = __builtin_FUNCTION(),
+                           const char* /*file*/ = __builtin_FILE(),
+                           int /*line*/ = __builtin_LINE()) {}
 #else
 /// Debug and sanitizer builds: aborts, naming the caller, unless it runs on `loop`'s thread.
 void assert_in_loop(const boost::asio::io_context& loop,
-                    std::source_location where = std::source_location::current());
+                    const char* function = __builtin_FUNCTION(),
+                    const char* file = __builtin_FILE(), int line = __builtin_LINE());
 #endif
 
 }  // namespace tp::detail
