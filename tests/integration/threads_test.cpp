@@ -64,7 +64,8 @@ class ThreadProbe final : public Plugin {
 
  private:
   Status seen(Session& s, const std::string& hook) {
-    const auto* loop = io_executor(s).target<boost::asio::io_context::executor_type>();
+    const auto executor = io_executor(s);  // target() points into it: keep it alive
+    const auto* loop = executor.target<boost::asio::io_context::executor_type>();
     const bool on_loop = loop && loop->running_in_this_thread();
     std::lock_guard lock(mutex_);
     hooks_.insert(hook);
