@@ -134,15 +134,6 @@ DecodeResult run_parser(Parser& parser, std::uint32_t size_limit, std::string_vi
 
 }  // namespace
 
-bool looks_like_http(std::string_view first) noexcept {
-  for (std::string_view method :
-       {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
-    const std::size_t n = std::min(method.size(), first.size());
-    if (n >= 4 && first.substr(0, n) == method.substr(0, n)) return true;
-  }
-  return false;
-}
-
 HttpProto::HttpProto(RawProtoOptions options) : options_(std::move(options)) {}
 
 Status HttpProto::encode(Message& msg, std::string& out) const {
@@ -224,13 +215,15 @@ DecodeResult HttpProto::decode(std::string_view bytes, Message& out) const {
 }
 
 Probe HttpProto::probe(std::string_view first) const {
-  if (looks_like_http(first)) return Probe::kYes;
-  if (first.size() >= 4) return Probe::kNo;
+  // A request line's method and its space: decided on the whole token only, so that the answer
+  // never depends on how many bytes the first read happened to get.
+  bool maybe = false;
   for (std::string_view method :
        {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
-    if (method.starts_with(first)) return Probe::kNeedMore;
+    if (first.starts_with(method)) return Probe::kYes;
+    if (method.starts_with(first)) maybe = true;
   }
-  return Probe::kNo;
+  return maybe ? Probe::kNeedMore : Probe::kNo;
 }
 
 }  // namespace tp

@@ -34,7 +34,4 @@ class HttpProto final : public Proto {
   RawProtoOptions options_;
 };
 
-/// True when `first` (a connection's first bytes) starts like an HTTP/1.x request.
-bool looks_like_http(std::string_view first) noexcept;
-
 }  // namespace tp

@@ -58,6 +58,9 @@ TEST(ProtoDetector, WalksTheRegistryInOrder) {
     EXPECT_EQ(found->name(), name);
     EXPECT_EQ(detector.detect(std::string_view(frame).substr(0, 3)), nullptr) << name;
   }
+  // HTTP is decided on the whole method and its space, whatever the first read got (fuzz_detect).
+  EXPECT_EQ(detector.detect("POST"), nullptr);
+  EXPECT_EQ(detector.detect("POST\xff\x7fmath"), &fallback);
   ASSERT_NE(detector.detect("HI! there"), nullptr);
   EXPECT_EQ(detector.detect("HI! there")->name(), "greeting");
   EXPECT_EQ(detector.detect("\x7f\x7f\x7f\x7f\x7f\x7f"), &fallback);  // nobody's: the fallback
