@@ -29,7 +29,7 @@ namespace asio = boost::asio;
 using detail::Endpoint;
 using detail::PeerCore;
 using detail::SessionImpl;
-using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+using Acceptor = detail::Listener::Acceptor;
 
 namespace {
 

@@ -150,6 +150,8 @@ void SessionImpl::handle_first_message(Message& first) {
     st = hook(*this, first, answer);
   } catch (const std::exception& e) {
     st = Status::from_code(code::kInternalServerError, e.what());
+  } catch (...) {
+    st = Status::from_code(code::kInternalServerError, "unknown exception");
   }
   if (answer) queue_raw(*answer);
   if (ready_after_first_) {
@@ -273,6 +275,8 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
   } catch (const std::exception& e) {
     // A throwing handler never calls done.
     done(Status::from_code(code::kInternalServerError, e.what()));
+  } catch (...) {
+    done(Status::from_code(code::kInternalServerError, "unknown exception"));
   }
 }
 

@@ -12,10 +12,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-asio::io_context& loop_of(Connection::Socket& socket) {
-  return static_cast<asio::io_context&>(socket.get_executor().context());
-}
-
 // The host part of "host:port" or "[v6]:port"; empty for a Unix socket path.
 std::string host_of(const std::string& addr) {
   if (addr.empty() || addr.front() == '/') return {};
@@ -33,8 +29,8 @@ SessionImpl::SessionImpl(std::shared_ptr<SessionHost> host, Socket socket,
       plugins_(host_->plugins()),
       routes_(host_->routes()),
       log_(host_->logger()),
-      ioc_(&loop_of(socket)),
       conn_(std::move(socket), host_->read_budget(), *this),
+      ioc_(&conn_.context()),
       dialed_to_(std::move(dialed_to)),
       proto_(&host_->proto()),
       detect_proto_(!dialed_to_ && cfg_.detect_protocol) {

@@ -124,8 +124,8 @@ class SessionImpl final : public Session,
   const Plugins& plugins_;
   const RouteTable& routes_;
   spdlog::logger& log_;
-  boost::asio::io_context* ioc_;  // the thread this session lives on
   Connection conn_;
+  boost::asio::io_context* ioc_;  // the thread this session lives on (the connection's)
   std::function<void(Status)> ready_fn_;
   std::optional<Endpoint> dialed_to_;
   const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection

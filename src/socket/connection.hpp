@@ -57,8 +57,6 @@ class Connection {
   /// The remote and local address texts ("ip:port" or a Unix path).
   [[nodiscard]] std::string remote_text() const;
   [[nodiscard]] std::string local_text() const;
-  /// False once closed (until replace() gives it a new socket).
-  [[nodiscard]] bool is_open() const { return open_; }
   /// True when no read or write of an earlier socket is still to complete.
   [[nodiscard]] bool quiet() const { return !reading_ && !write_in_flight_; }
 
