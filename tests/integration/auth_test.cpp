@@ -1,6 +1,11 @@
 // The auth plugin against Go's captured bytes (connections B, C and D of the vectors) and
 // between two of our peers.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
 
 #include "integration/math_peer.hpp"
 #include "integration/raw_client.hpp"
@@ -82,6 +87,32 @@ TEST(Auth, BearerAndCheckerBetweenOurPeers) {
   auto [anon, ast] = anonymous.dial(srv.addr());
   ASSERT_TRUE(ast.ok());
   EXPECT_EQ(anon->call<int>("/math/add", std::vector{1}).into(sum).code(), code::kConnClosed);
+}
+
+TEST(Auth, ABearerGivesUpWhenNoAuthReplyComes) {
+  // A server that accepts and reads but never answers the AUTH_CALL.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  // The dial's own deadline is far away: only the bearer's 300 ms bound can end it in time.
+  Peer client({.dial_timeout = std::chrono::seconds(60)},
+              {std::make_shared<plugin::AuthBearer>("s3cret", codec_id::kJson,
+                                                    std::chrono::milliseconds(300))});
+  auto dialing = std::async(std::launch::async, [&] {
+    return client.dial("127.0.0.1:" + std::to_string(ntohs(addr.sin_port))).status;
+  });
+  const int silent = ::accept(listener, nullptr, nullptr);
+  ASSERT_EQ(dialing.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const Status st = dialing.get();
+  EXPECT_EQ(st.code(), code::kDialFailed);
+  EXPECT_NE(st.cause().find("no first message"), std::string::npos) << st.cause();
+  ::close(silent);
+  ::close(listener);
 }
 
 }  // namespace
