@@ -6,6 +6,7 @@
 
 #include "support/logger.hpp"
 #include "teleport/call_options.hpp"
+#include "teleport/peer.hpp"
 #include "teleport/session.hpp"
 
 namespace tp {
@@ -49,6 +50,38 @@ std::uint8_t Ctx::reply_body_codec() const {
   return input_.body_codec;
 }
 
-spdlog::logger& Ctx::logger() const { return *detail::teleport_logger(); }
+spdlog::logger& Ctx::logger() const { return session_.peer().logger(); }
+
+Peer& Ctx::peer() const { return session_.peer(); }
+
+Status CancelSignal::reason() const {
+  std::lock_guard lock(mutex_);
+  return why_;
+}
+
+void CancelSignal::on_cancel(std::function<void(const Status&)> fn) {
+  Status why;
+  {
+    std::lock_guard lock(mutex_);
+    if (!cancelled_.load(std::memory_order_relaxed)) {
+      fns_.push_back(std::move(fn));
+      return;
+    }
+    why = why_;
+  }
+  fn(why);
+}
+
+void CancelSignal::cancel(const Status& why) {
+  std::vector<std::function<void(const Status&)>> fns;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_.load(std::memory_order_relaxed)) return;
+    why_ = why;
+    cancelled_.store(true, std::memory_order_release);
+    fns.swap(fns_);
+  }
+  for (auto& fn : fns) fn(why);
+}
 
 }  // namespace tp

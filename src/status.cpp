@@ -35,6 +35,8 @@ std::string_view code_text(std::int32_t code) noexcept {
       return "Internal Server Error";
     case code::kBadGateway:
       return "Bad Gateway";
+    case code::kReplyDecodeFailed:
+      return "Reply Decode Failed";
     default:
       return "Unknown Error";
   }

@@ -10,6 +10,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 
 #include "teleport/router.hpp"
@@ -33,7 +35,8 @@ struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A)>
 }  // namespace detail
 
 /// Adds a coroutine call handler `fn(Ctx&, const Arg&) -> boost::asio::awaitable<Result<R>>` to
-/// `group`: it runs on the session's I/O thread and never blocks it while it co_awaits.
+/// `group`: it runs on the session's I/O thread and never blocks it while it co_awaits. When the
+/// caller gives up (ctx.cancelled()), the operation it awaits gets a terminal cancellation.
 template <class F>
 Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions opts = {}) {
   using Arg = typename detail::coro_traits<F>::arg;
@@ -45,26 +48,34 @@ Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions o
           done(std::move(st));
           return;
         }
+        // The signal fires on the I/O thread, where the coroutine runs.
+        auto cancel = std::make_shared<boost::asio::cancellation_signal>();
+        ctx.on_cancel(
+            [cancel](const Status&) { cancel->emit(boost::asio::cancellation_type::terminal); });
         boost::asio::co_spawn(
             io_executor(ctx.session()), fn(ctx, *arg),
-            [&ctx, arg, done = std::move(done)](std::exception_ptr error, auto result) {
-              if (error) {
-                try {
-                  std::rethrow_exception(error);
-                } catch (const std::exception& e) {
-                  done(Status::from_code(code::kInternalServerError, e.what()));
-                } catch (...) {
-                  done(Status::from_code(code::kInternalServerError, "unknown exception"));
-                }
-                return;
-              }
-              done(result.status.ok() ? ctx.set_reply(result.value) : result.status);
-            });
+            boost::asio::bind_cancellation_slot(
+                cancel->slot(),
+                [&ctx, arg, cancel, done = std::move(done)](std::exception_ptr error, auto result) {
+                  if (error) {
+                    try {
+                      std::rethrow_exception(error);
+                    } catch (const std::exception& e) {
+                      done(Status::from_code(code::kInternalServerError, e.what()));
+                    } catch (...) {
+                      done(Status::from_code(code::kInternalServerError, "unknown exception"));
+                    }
+                    return;
+                  }
+                  done(result.status.ok() ? ctx.set_reply(result.value) : result.status);
+                }));
       },
       std::move(opts));
 }
 
-/// Calls `sm` with `arg`; completes with (Status, Out) on the token's executor.
+/// Calls `sm` with `arg`; completes with (Status, Out) on the token's executor: `auto [st, sum] =
+/// co_await tp::async_call<int>(s, "/math/add", xs, {}, use_awaitable)` (a std::tuple<Status,
+/// Out>).
 template <class Out, class Arg, class CompletionToken>
 auto async_call(Session& session, std::string sm, const Arg& arg, CallOptions opts,
                 CompletionToken&& token) {
@@ -75,7 +86,7 @@ auto async_call(Session& session, std::string sm, const Arg& arg, CallOptions op
         auto work = std::make_shared<boost::asio::executor_work_guard<
             boost::asio::associated_executor_t<decltype(handler)>>>(
             boost::asio::get_associated_executor(*shared));
-        session.async_call<Arg, Out>(
+        session.template async_call<Out, Arg>(
             std::move(sm), arg,
             [shared, work](Status st, Out out) {
               boost::asio::dispatch(work->get_executor(), [shared, work, st = std::move(st),

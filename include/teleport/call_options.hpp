@@ -12,13 +12,13 @@ namespace tp {
 
 /// Options of one call or push.
 struct CallOptions {
-  Meta meta;                               ///< meta pairs to send (added in order)
-  std::optional<std::uint8_t> body_codec;  ///< body codec (default: the peer's)
+  Meta meta{};                               ///< meta pairs to send (added in order)
+  std::optional<std::uint8_t> body_codec{};  ///< body codec (default: the peer's)
   std::optional<std::uint8_t>
-      accept_body_codec;                 ///< ask the replier for this codec (X-Accept-Body-Codec)
-  XferPipe xfer_pipe;                    ///< transfer filters for this message
+      accept_body_codec{};               ///< ask the replier for this codec (X-Accept-Body-Codec)
+  XferPipe xfer_pipe{};                  ///< transfer filters for this message
   std::chrono::milliseconds timeout{0};  ///< call deadline; 0: the peer's default context age
-  std::string real_ip;                   ///< sent as X-Real-IP when set
+  std::string real_ip{};                 ///< sent as X-Real-IP when set
 };
 
 /// Meta key carrying the codec a caller wants its reply in (decimal codec id).

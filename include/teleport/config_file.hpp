@@ -14,6 +14,7 @@ namespace tp {
 /// raw_version (7 or 5), name_style (http or rpc), io_threads, worker_threads, blocking_handlers,
 /// no_delay, keepalive_period, read_buffer_size, write_buffer_size. Durations are Go-style text
 /// ("1m30s", "100ms") or integer milliseconds. An unknown key or a bad value is a 400 naming it.
+/// In the config component (teleport::config).
 Status load_peer_config(const std::string& path, PeerConfig& out);
 
 }  // namespace tp

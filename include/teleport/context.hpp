@@ -1,9 +1,14 @@
 // Ctx: what a handler sees of the message it handles and the reply it builds.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
@@ -15,6 +20,29 @@ class logger;
 namespace tp {
 
 class Session;
+class Peer;
+
+/// Tells a running handler that its caller gave up: the session closed (102) or the call's
+/// context age passed (408). Shared by the session and the handler's Ctx. Thread-safe.
+class CancelSignal {
+ public:
+  /// True once cancel() has run.
+  [[nodiscard]] bool cancelled() const noexcept {
+    return cancelled_.load(std::memory_order_acquire);
+  }
+  /// Why: the status cancel() was given (OK while not cancelled).
+  [[nodiscard]] Status reason() const;
+  /// Runs `fn(why)` once on cancel(), or at once (on this thread) if it has already run.
+  void on_cancel(std::function<void(const Status&)> fn);
+  /// Cancels with `why` and runs the callbacks, on this thread; later calls do nothing.
+  void cancel(const Status& why);
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mutex_;
+  Status why_;
+  std::vector<std::function<void(const Status&)>> fns_;
+};
 
 /// A handler's view of one incoming call or push. Used on the thread that runs the handler: the
 /// session's I/O thread, or a worker for blocking routes; an async handler's lives until done().
@@ -27,6 +55,23 @@ class Ctx {
 
   /// The session the message arrived on.
   [[nodiscard]] Session& session() const noexcept { return session_; }
+  /// The peer that owns the session (Go's ctx.Peer()).
+  [[nodiscard]] Peer& peer() const;
+
+  /// True once the caller gave up: the session closed or the call outlived the peer's
+  /// default_context_age. Handlers that outlive the I/O thread's dispatch (async, blocking and
+  /// coroutine ones) see it change; an inline handler runs before anything can cancel it.
+  [[nodiscard]] bool cancelled() const noexcept { return cancel_ && cancel_->cancelled(); }
+  /// Runs `fn(why)` once when the caller gives up (on the session's I/O thread), or at once if it
+  /// has. Never runs for an inline handler. Coroutine handlers also get an Asio cancellation
+  /// (terminal) of the operation they await.
+  void on_cancel(std::function<void(const Status&)> fn) {
+    if (cancel_) cancel_->on_cancel(std::move(fn));
+  }
+  /// For the framework: the signal of a handler that outlives the dispatch.
+  void set_cancel_signal(std::shared_ptr<CancelSignal> signal) noexcept {
+    cancel_ = std::move(signal);
+  }
   /// The incoming message.
   [[nodiscard]] const Message& input() const noexcept { return input_; }
   /// The incoming message, for plugins that rewrite it before the handler (e.g. decryption).
@@ -57,7 +102,7 @@ class Ctx {
   [[nodiscard]] std::uint8_t reply_body_codec() const;
   /// Chooses the reply's body codec.
   void set_reply_body_codec(std::uint8_t codec) { reply_codec_ = codec; }
-  /// The peer's logger (spdlog).
+  /// The peer's logger (spdlog; PeerConfig::logger or tp::default_logger()).
   [[nodiscard]] spdlog::logger& logger() const;
   /// Chooses the reply's transfer pipe (default: the call's).
   void set_reply_xfer_pipe(XferPipe pipe) { reply_.xfer_pipe = std::move(pipe); }
@@ -86,6 +131,7 @@ class Ctx {
   Message& input_;
   Message& reply_;
   std::optional<std::uint8_t> reply_codec_;
+  std::shared_ptr<CancelSignal> cancel_;
 };
 
 /// The context of a call handler.

@@ -51,9 +51,9 @@ enum class Delivery {
 
 /// A message to publish.
 struct OutMessage {
-  std::string topic;                           ///< optional topic
-  std::string payload;                         ///< the bytes
-  std::string custom;                          ///< optional application bytes sent alongside
+  std::string topic{};                         ///< optional topic
+  std::string payload{};                       ///< the bytes
+  std::string custom{};                        ///< optional application bytes sent alongside
   Delivery delivery = Delivery::kAtLeastOnce;  ///< delivery level
   std::chrono::milliseconds timeout{0};        ///< give up unacknowledged after this (0: never)
 };
@@ -242,10 +242,10 @@ class DedupStore {
 
 /// Settings shared by both ends.
 struct MuxOptions {
-  std::size_t max_streams = 1024;     ///< open streams per connection (the default one aside)
-  std::uint32_t window = 256 * 1024;  ///< bytes a stream's reader buffers before the writer waits
-  std::shared_ptr<DedupStore> dedup;  ///< effectively-once memory (default: one per end)
-  MessageHandler on_message;          ///< default-stream messages (default: receive() queue)
+  std::size_t max_streams = 1024;       ///< open streams per connection (the default one aside)
+  std::uint32_t window = 256 * 1024;    ///< bytes a stream's reader buffers before the writer waits
+  std::shared_ptr<DedupStore> dedup{};  ///< effectively-once memory (default: one per end)
+  MessageHandler on_message{};          ///< default-stream messages (default: receive() queue)
   /// Server end: how long a disconnected client's endpoint waits for the client to reconnect and
   /// resume it (its unacknowledged messages are then re-sent). After that the endpoint is closed
   /// and forgotten (its pending messages fail with 102); a client coming back later is new.
@@ -283,8 +283,8 @@ class Server {
 /// What a client asks for when it connects.
 struct ClientOptions {
   std::uint64_t client_id = 0;                   ///< the id to ask for (0: let the server choose)
-  Meta meta;                                     ///< sent to the server's id assignment
-  std::vector<std::string> wait_methods;         ///< connect() waits until the server has these
+  Meta meta{};                                   ///< sent to the server's id assignment
+  std::vector<std::string> wait_methods{};       ///< connect() waits until the server has these
   std::chrono::milliseconds wait_timeout{5000};  ///< how long connect() waits for them
 };
 

@@ -32,12 +32,12 @@ using XferPipe = std::vector<std::uint8_t>;
 struct Message {
   std::int32_t seq = 0;           ///< sequence number (per session and side)
   MsgType type = MsgType::kCall;  ///< message type
-  std::string service_method;     ///< URI path with optional query: "/math/add?author=x"
-  Status status;                  ///< status (OK for calls and pushes)
-  Meta meta;                      ///< metadata
+  std::string service_method{};   ///< URI path with optional query: "/math/add?author=x"
+  Status status{};                ///< status (OK for calls and pushes)
+  Meta meta{};                    ///< metadata
   std::uint8_t body_codec = 0;    ///< body codec id (0: none)
-  std::string body;               ///< body bytes as the codec wrote them
-  XferPipe xfer_pipe;             ///< transfer filters applied to the payload
+  std::string body{};             ///< body bytes as the codec wrote them
+  XferPipe xfer_pipe{};           ///< transfer filters applied to the payload
   std::uint32_t size = 0;         ///< frame size on the wire (set by encode and decode)
 
   /// The path part of the service method (before '?'), as parsed by Boost.URL.

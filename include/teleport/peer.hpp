@@ -18,13 +18,17 @@
 #include "teleport/session.hpp"
 #include "teleport/tls.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace tp {
 
 /// A peer's settings (eRPC's PeerConfig fields, plus the C++ ones below them).
 struct PeerConfig {
-  std::string network = "tcp";  ///< tcp, tcp4, tcp6, unix or unixpacket (SOCK_SEQPACKET)
-  std::string listen_address;   ///< "ip:port", ":port" or a Unix socket path; empty: no listener
-  std::string local_ip;         ///< source address of dialed TCP connections (empty: any)
+  std::string network = "tcp";   ///< tcp, tcp4, tcp6, unix or unixpacket (SOCK_SEQPACKET)
+  std::string listen_address{};  ///< "ip:port", ":port" or a Unix socket path; empty: no listener
+  std::string local_ip{};        ///< source address of dialed TCP connections (empty: any)
   std::chrono::milliseconds dial_timeout{5000};  ///< dial deadline
   int redial_times = 0;  ///< reconnect attempts after a dialed session breaks (< 0: unlimited)
   std::chrono::milliseconds redial_interval{100};     ///< wait between redial attempts
@@ -38,7 +42,8 @@ struct PeerConfig {
   bool count_time = false;    ///< log the cost of every call
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
-  std::string proto = "raw";    ///< wire protocol: raw, json, pb, http or thrift
+  std::string proto =
+      "raw";  ///< wire protocol: raw, json, pb, http, thrift (teleport::thrift) or registered
   bool detect_protocol = true;  ///< accepted connections: pick the protocol from the first bytes
   RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5
   NameStyle name_style = NameStyle::kHttp;   ///< how controller names become service methods
@@ -50,8 +55,11 @@ struct PeerConfig {
   std::chrono::seconds keepalive_period{0};  ///< TCP keepalive idle time (0: keepalive off)
   int read_buffer_size = 0;                  ///< SO_RCVBUF (0: system default)
   int write_buffer_size = 0;                 ///< SO_SNDBUF (0: system default)
-  std::function<void(int fd)> control_fd;    ///< called with each new connection's descriptor
-  std::optional<TlsConfig> tls;  ///< TLS on every connection this peer accepts and dials
+  std::function<void(int fd)> control_fd{};  ///< called with each new connection's descriptor
+  std::optional<TlsConfig> tls{};  ///< TLS on every connection this peer accepts and dials
+  /// Where this peer logs (null: tp::default_logger(), see teleport/logging.hpp); its level is
+  /// the logger's own (`logger->set_level(...)`).
+  std::shared_ptr<spdlog::logger> logger{};
 
   // Limits against slow, greedy or hostile peers (0 turns a limit off).
   /// Bytes all sessions together may hold in incoming frames and decompressed bodies; a session
@@ -144,6 +152,8 @@ class Peer {
                          int signal = SIGUSR2);
   /// The settings.
   [[nodiscard]] const PeerConfig& config() const noexcept;
+  /// The logger this peer writes to (PeerConfig::logger or tp::default_logger()).
+  [[nodiscard]] spdlog::logger& logger() const noexcept;
 
   struct Impl;
 

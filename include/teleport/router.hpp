@@ -38,7 +38,7 @@ std::string map_service_method(std::string_view name, NameStyle style);
 
 /// Per-route settings.
 struct RouteOptions {
-  Plugins plugins;        ///< plugins of this route (after the peer's and the sub-route's)
+  Plugins plugins{};      ///< plugins of this route (after the peer's and the sub-route's)
   bool blocking = false;  ///< run the handler on the worker pool, not the I/O thread
 };
 
@@ -48,9 +48,9 @@ using AsyncHandler = std::function<void(Ctx& ctx, std::function<void(Status)> do
 
 /// A registered route.
 struct Route {
-  Handler handler;        ///< the handler (or:)
-  AsyncHandler async;     ///< the handler of a call that completes later
-  Plugins plugins;        ///< sub-route and route plugins, in order
+  Handler handler{};      ///< the handler (or:)
+  AsyncHandler async{};   ///< the handler of a call that completes later
+  Plugins plugins{};      ///< sub-route and route plugins, in order
   bool blocking = false;  ///< run on the worker pool
 };
 

@@ -3,6 +3,7 @@
 
 #include <any>
 #include <chrono>
+#include <concepts>
 #include <functional>
 #include <future>
 #include <map>
@@ -17,6 +18,21 @@
 #include "teleport/status.hpp"
 
 namespace tp {
+
+class Peer;
+
+/// Why a session closed, as its on_close callbacks see it.
+struct CloseReason {
+  /// Which side ended the connection.
+  enum class Side : std::uint8_t {
+    kLocal,   ///< this process: close(), shutdown, a timeout, bad input, a refused handshake
+    kRemote,  ///< the other side: it closed or reset the connection
+  };
+  Side side = Side::kLocal;  ///< who ended it
+  Status status{};  ///< what happened: code and text (e.g. 102 "closed by the remote peer")
+  /// True when the other side ended the connection.
+  [[nodiscard]] bool remote() const noexcept { return side == Side::kRemote; }
+};
 
 /// Per-session storage of values of any type, by key. Thread-safe.
 class Swap {
@@ -64,8 +80,9 @@ class Session {
 
   /// The session id (default: the remote address).
   [[nodiscard]] virtual std::string id() const = 0;
-  /// Changes the id under which the peer's hub finds the session.
-  virtual void set_id(std::string id) = 0;
+  /// Changes the id under which the peer's hub finds the session. Fails with 1 Invalid Operation
+  /// (and changes nothing) when another open session of the peer has that id.
+  virtual Status set_id(std::string id) = 0;
   /// The remote address ("127.0.0.1:9090" or a Unix path).
   [[nodiscard]] virtual std::string remote_addr() const = 0;
   /// The local address.
@@ -74,8 +91,18 @@ class Session {
   [[nodiscard]] virtual bool health() const = 0;
   /// Closes the connection; pending calls fail with 102 Connection Closed.
   virtual void close() = 0;
-  /// Runs `fn` once when the session closes (at once if it already has), on the I/O thread.
-  virtual void on_close(std::function<void()> fn) = 0;
+  /// Runs `fn` once when the session closes (at once if it already has), on the I/O thread,
+  /// with who closed it and why.
+  virtual void on_close(std::function<void(const CloseReason&)> fn) = 0;
+  /// Runs `fn()` once when the session closes, when the reason does not matter.
+  template <class F>
+  requires std::invocable<F&>
+  void on_close(F fn) {
+    on_close(std::function<void(const CloseReason&)>(
+        [fn = std::move(fn)](const CloseReason&) mutable { fn(); }));
+  }
+  /// The peer that owns this session.
+  [[nodiscard]] virtual Peer& peer() const = 0;
 
   /// Sends a CALL built from `sm`, `body` and `opts`; `done` receives the reply.
   virtual void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
@@ -105,36 +132,43 @@ class Session {
   /// Values the application keeps with this session.
   [[nodiscard]] Swap& swap() noexcept { return swap_; }
 
-  /// Calls `sm` with `arg` and decodes the reply into `out`, with a completion callback.
-  template <class Arg, class Out>
-  void async_call(std::string sm, const Arg& arg, std::function<void(Status, Out)> done,
-                  CallOptions opts = {}) {
+  /// Calls `sm` with `arg` and hands the reply, decoded as `Out`, to `done` on the session's I/O
+  /// thread: `s->async_call<int>("/math/add", xs, [](tp::Status st, int sum) {...})`. `done` may
+  /// be any callable (move-only too) taking `(Status, Out)`, or `(Status, Out, const Message&)`
+  /// to read the reply's meta. A reply body that does not decode is a local 103 Reply Decode
+  /// Failed, not the server's status.
+  template <class Out, class Arg, class F>
+  requires std::invocable<F&, Status, Out> || std::invocable<F&, Status, Out, const Message&>
+  void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
     std::string body;
     if (Status st = marshal(codec, arg, body); !st.ok()) {
-      done(st, Out{});
+      deliver<Out>(done, std::move(st), Out{}, Message{});
       return;
     }
-    call_raw(std::move(sm), codec, std::move(body), std::move(opts),
-             [done = std::move(done)](Message& reply) {
-               Out out{};
-               Status st = reply.status;
-               if (st.ok()) st = unmarshal(reply.body_codec, reply.body, out);
-               done(std::move(st), std::move(out));
-             });
+    // ReplyCallback is a std::function, which needs a copyable callable.
+    auto shared = std::make_shared<F>(std::move(done));
+    call_raw(std::move(sm), codec, std::move(body), std::move(opts), [shared](Message& reply) {
+      Out out{};
+      Status st = reply.status;
+      if (st.ok()) st = decode_reply(reply, out);
+      deliver<Out>(*shared, std::move(st), std::move(out), reply);
+    });
   }
 
   /// Calls `sm` with `arg` and waits for the reply, decoded as `Out`: `s->call<int>("/math/add",
-  /// std::vector{1, 2})`. Refused (1 Invalid Operation) on an I/O thread: use async_call or
-  /// co_await there.
+  /// std::vector{1, 2})`. `reply_meta`, when given, receives the reply's meta. Refused (1 Invalid
+  /// Operation) on an I/O thread: use async_call or co_await there.
   template <class Out, class Arg>
-  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
+  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {},
+                   Meta* reply_meta = nullptr) {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
     std::promise<Result<Out>> promise;
     auto done = promise.get_future();
-    async_call<Arg, Out>(
+    async_call<Out>(
         std::move(sm), arg,
-        [&](Status st, Out value) {
+        [&](Status st, Out value, const Message& reply) {
+          if (reply_meta) *reply_meta = reply.meta;
           Result<Out> result(std::move(value));
           result.status = std::move(st);
           promise.set_value(std::move(result));
@@ -154,6 +188,22 @@ class Session {
 
  protected:
   Session() = default;
+  /// Decodes a successful reply's body into `out`; failure is the local 103, with the cause.
+  template <class Out>
+  static Status decode_reply(const Message& reply, Out& out) {
+    Status st = unmarshal(reply.body_codec, reply.body, out);
+    if (st.ok()) return st;
+    return Status::from_code(code::kReplyDecodeFailed, st.has_cause() ? st.cause() : st.msg());
+  }
+  /// Calls `done` with the arguments it takes.
+  template <class Out, class F>
+  static void deliver(F& done, Status st, Out out, const Message& reply) {
+    if constexpr (std::invocable<F&, Status, Out, const Message&>) {
+      done(std::move(st), std::move(out), reply);
+    } else {
+      done(std::move(st), std::move(out));
+    }
+  }
   /// 1 Invalid Operation when the caller is an I/O thread of any peer: waiting there would stall
   /// a loop (or deadlock, on the session's own).
   [[nodiscard]] virtual Status check_blocking_allowed() const = 0;

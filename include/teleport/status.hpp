@@ -14,6 +14,9 @@ inline constexpr std::int32_t kOK = 0;
 inline constexpr std::int32_t kInvalidOp = 1;
 inline constexpr std::int32_t kWrongConn = 100;
 inline constexpr std::int32_t kConnClosed = 102;
+/// Ours, never sent: a reply arrived but its body does not decode into the caller's type (a
+/// mismatch on this side, unlike a 400 the remote side sends).
+inline constexpr std::int32_t kReplyDecodeFailed = 103;
 inline constexpr std::int32_t kWriteFailed = 104;
 inline constexpr std::int32_t kDialFailed = 105;
 inline constexpr std::int32_t kBadMessage = 400;
@@ -97,8 +100,8 @@ struct [[nodiscard]] Result {
     return std::move(status);
   }
 
-  T value{};      ///< the value (meaningful when status is OK)
-  Status status;  ///< OK, or why it failed
+  T value{};        ///< the value (meaningful when status is OK)
+  Status status{};  ///< OK, or why it failed
 };
 
 }  // namespace tp

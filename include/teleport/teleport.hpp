@@ -4,6 +4,7 @@
 #include "teleport/codec/codec.hpp"
 #include "teleport/codec/marshal.hpp"
 #include "teleport/context.hpp"
+#include "teleport/logging.hpp"
 #include "teleport/message.hpp"
 #include "teleport/meta.hpp"
 #include "teleport/peer.hpp"

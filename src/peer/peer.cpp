@@ -96,10 +96,12 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
   const bool known_proto = make_proto(config.proto, {}) != nullptr;
   if (impl_->init_status.ok() && !known_proto) {
     impl_->init_status = Status::from_code(
-        code::kWrongConn, "unknown protocol \"" + config.proto +
-                              "\" (want raw, json, pb, http, thrift or a registered one)");
+        code::kWrongConn,
+        "unknown protocol \"" + config.proto +
+            "\" (want raw, json, pb, http, a registered one, or thrift with the teleport::thrift "
+            "component linked)");
   }
-  impl_->core = std::make_shared<PeerCore>(std::move(config), std::move(plugins));
+  impl_->core = std::make_shared<PeerCore>(*this, std::move(config), std::move(plugins));
   if (impl_->init_status.ok() && impl_->core->config().tls) {
     const TlsConfig& tls = *impl_->core->config().tls;
     impl_->init_status = detail::make_tls_context(tls, false, impl_->core->tls_client);
@@ -117,6 +119,8 @@ Router& Peer::router() noexcept { return impl_->core->router; }
 const Plugins& Peer::plugins() const noexcept { return impl_->core->plugins_; }
 
 const PeerConfig& Peer::config() const noexcept { return impl_->core->config(); }
+
+spdlog::logger& Peer::logger() const noexcept { return impl_->core->logger(); }
 
 Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;

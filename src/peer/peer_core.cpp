@@ -43,11 +43,12 @@ RawProtoOptions proto_options(const PeerConfig& cfg) {
 
 }  // namespace
 
-PeerCore::PeerCore(PeerConfig cfg, Plugins plugs)
-    : config_(std::move(cfg)),
+PeerCore::PeerCore(Peer& owner, PeerConfig cfg, Plugins plugs)
+    : owner_(owner),
+      config_(std::move(cfg)),
       plugins_(std::move(plugs)),
       proto_(make_proto(config_.proto, proto_options(config_))),
-      logger_(teleport_logger()),
+      logger_(config_.logger ? config_.logger : teleport_logger()),
       pool(std::make_shared<IoPool>(config_.io_threads)),
       read_budget_(config_.read_budget) {
   if (!proto_) proto_ = std::make_unique<RawProto>(proto_options(config_));
@@ -100,12 +101,16 @@ void PeerCore::session_closed(const std::string& id, const SessionImpl* s) {
   sessions.erase(s);
 }
 
-void PeerCore::session_renamed(const std::string& from, const std::string& to,
-                               const SessionImpl* s) {
+Status PeerCore::session_renamed(const std::string& from, const std::string& to,
+                                 const SessionImpl* s) {
   std::lock_guard lock(hub_mutex);
-  if (!sessions.contains(s)) return;
+  if (auto taken = by_id.find(to); taken != by_id.end() && taken->second != s) {
+    return Status::from_code(code::kInvalidOp, "another session has the id " + to);
+  }
+  if (!sessions.contains(s)) return {};  // closed: nothing to find it under
   if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
   by_id[to] = const_cast<SessionImpl*>(s);
+  return {};
 }
 
 }  // namespace detail

@@ -48,6 +48,7 @@ struct IoPool {
 
 /// Shared state of a peer; outlives neither the Peer nor its last session.
 struct PeerCore final : SessionHost {
+  Peer& owner_;  // the Peer this is the core of (handlers reach it through ctx.peer())
   PeerConfig config_;
   Plugins plugins_;
   Router router;
@@ -67,7 +68,7 @@ struct PeerCore final : SessionHost {
   std::map<std::string, SessionImpl*>
       by_id;  // ids may repeat (many dials to one address): last wins
 
-  PeerCore(PeerConfig cfg, Plugins plugins);
+  PeerCore(Peer& owner, PeerConfig cfg, Plugins plugins);
   ~PeerCore() override;
   /// Adds a session, findable under its id.
   void add_session(const std::shared_ptr<SessionImpl>& s);
@@ -75,6 +76,7 @@ struct PeerCore final : SessionHost {
   [[nodiscard]] std::size_t count_sessions() const;
 
   // SessionHost
+  Peer& peer() override { return owner_; }
   const PeerConfig& config() const override { return config_; }
   const Plugins& plugins() const override { return plugins_; }
   const RouteTable& routes() const override { return router.table(); }
@@ -93,8 +95,8 @@ struct PeerCore final : SessionHost {
   bool threads_gone() const override { return pool->joined; }
   void handler_started() override { ++inflight_calls; }
   void handler_finished() override { --inflight_calls; }
-  void session_renamed(const std::string& from, const std::string& to,
-                       const SessionImpl* s) override;
+  Status session_renamed(const std::string& from, const std::string& to,
+                         const SessionImpl* s) override;
   void session_closed(const std::string& id, const SessionImpl* s) override;
 
  private:

@@ -6,7 +6,6 @@
 #include "teleport/proto/http_proto.hpp"
 #include "teleport/proto/json_proto.hpp"
 #include "teleport/proto/pb_proto.hpp"
-#include "teleport/proto/thrift_proto.hpp"
 
 namespace tp {
 namespace {
@@ -21,12 +20,12 @@ struct Entry {
   ProtoFactory factory;
 };
 
-// The registry, in detection order: HTTP's text and THeader's magic are unambiguous, then the
-// framed protocols by their first payload byte, then what applications register.
+// The registry, in detection order: HTTP's text is unambiguous, then the framed protocols by
+// their first payload byte, then what components (thrift: THeader's magic, which no framed
+// protocol claims) and applications register.
 struct Registry {
   std::mutex mutex;
   std::vector<Entry> entries{{"http", build<HttpProto>},
-                             {"thrift", build<ThriftProto>},
                              {"json", build<JsonProto>},
                              {"pb", build<PbProto>},
                              {"raw", build<RawProto>}};

@@ -47,7 +47,35 @@ struct SessionImpl::CallJob {
   std::unique_ptr<Ctx> ctx;
   const Route* route = nullptr;
   Clock::time_point start;
+  std::shared_ptr<CancelSignal> cancel;            // fired when the caller gives up
+  std::unique_ptr<boost::asio::steady_timer> age;  // the call's context age, when there is one
 };
+
+void SessionImpl::watch(CallJob& job) {
+  job.cancel = std::make_shared<CancelSignal>();
+  job.ctx->set_cancel_signal(job.cancel);
+  running_.insert(job.cancel);
+  const auto age = cfg_.default_context_age;
+  if (job.call.type != MsgType::kCall || age.count() <= 0) return;
+  job.age = std::make_unique<boost::asio::steady_timer>(*ioc_, age);
+  job.age->async_wait([cancel = std::weak_ptr(job.cancel)](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto signal = cancel.lock()) {
+      signal->cancel(Status::from_code(code::kHandleTimeout, "the call outlived its context age"));
+    }
+  });
+}
+
+void SessionImpl::unwatch(CallJob& job) {
+  running_.erase(job.cancel);
+  if (job.age) job.age->cancel();
+}
+
+void SessionImpl::cancel_handlers(const Status& why) {
+  auto running = std::move(running_);
+  running_.clear();
+  for (const auto& signal : running) signal->cancel(why);
+}
 
 void SessionImpl::on_input() { process_input(); }
 
@@ -81,7 +109,7 @@ void SessionImpl::process_input() {
       log_.warn("{}: closing: {}", remote_addr(), r.status.to_string());
       // The stream cannot be resynchronised: close without a reply, as Go does (a dialed session
       // that may redial starts afresh on a new connection; its unanswered calls are re-sent).
-      on_broken(r.status);
+      on_broken(r.status, false);
       return;
     }
     conn_.consume(r.consumed);
@@ -213,8 +241,10 @@ void SessionImpl::handle_call(Message& in) {
     job->route = route;
     job->start = start;
     job->ctx = std::make_unique<Ctx>(*this, job->call, job->reply);
+    watch(*job);
     // Body hooks run here, on the I/O thread, whichever thread runs the handler.
     if (Status hst = run_body_hooks(*job->ctx, *route); !hst.ok()) {
+      unwatch(*job);
       make_error_reply(job->reply, std::move(hst));
       finish_call(job->reply, start, job->call.service_method, &route->plugins);
     } else if (route->async) {
@@ -243,6 +273,7 @@ void SessionImpl::run_on_worker(std::shared_ptr<CallJob> job) {
     const Status st = run_handler(job->route->handler, *job->ctx);
     asio::post(*self->ioc_, [self, job, st]() mutable {
       self->handler_finished();
+      self->unwatch(*job);
       if (job->call.type == MsgType::kCall && !self->closed_) {
         if (st.ok() && job->reply.body.empty())
           job->reply.body_codec = job->ctx->reply_body_codec();
@@ -261,6 +292,7 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
   auto done = [self = shared_from_this(), job](Status result) {
     asio::post(*self->ioc_, [self, job, result = std::move(result)]() mutable {
       self->handler_finished();
+      self->unwatch(*job);
       if (result.ok() && job->reply.body.empty())
         job->reply.body_codec = job->ctx->reply_body_codec();
       if (!result.ok()) make_error_reply(job->reply, std::move(result));
@@ -342,6 +374,7 @@ void SessionImpl::handle_push(Message& push) {
     job->call = std::move(push);
     job->route = route;
     job->ctx = std::make_unique<Ctx>(*this, job->call, job->reply);
+    watch(*job);
     // Counted like a call: a graceful shutdown waits for it and for what it sends.
     run_on_worker(std::move(job));
     return;

@@ -9,7 +9,7 @@ namespace tp::detail {
 
 namespace asio = boost::asio;
 
-void SessionImpl::on_broken(const Status& why) {
+void SessionImpl::on_broken(const Status& why, bool by_remote) {
   assert_in_loop(*ioc_);
   if (closed_ || redialing_) return;
   if (holding_) {
@@ -18,7 +18,7 @@ void SessionImpl::on_broken(const Status& why) {
   }
   // Nobody holds a session whose dial has not returned yet: it ends rather than redials.
   if (!dialed_to_ || cfg_.redial_times == 0 || host_->closing() || ready_fn_) {
-    shutdown(why);
+    shutdown(why, by_remote ? CloseReason::Side::kRemote : CloseReason::Side::kLocal);
     return;
   }
   log_.info("session {} broke ({}); redialing", remote_addr(), why.cause());

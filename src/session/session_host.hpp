@@ -23,6 +23,8 @@ class SessionHost {
  public:
   virtual ~SessionHost() = default;
 
+  /// The peer itself (what handlers reach through ctx.peer()).
+  [[nodiscard]] virtual Peer& peer() = 0;
   /// The peer's settings.
   [[nodiscard]] virtual const PeerConfig& config() const = 0;
   /// The peer's plugins, run before route plugins.
@@ -54,9 +56,10 @@ class SessionHost {
   virtual void handler_started() = 0;
   /// That handler finished.
   virtual void handler_finished() = 0;
-  /// The session `s` changed its id from `from` to `to`.
-  virtual void session_renamed(const std::string& from, const std::string& to,
-                               const SessionImpl* s) = 0;
+  /// The session `s` wants its id changed from `from` to `to`: 1 Invalid Operation if another
+  /// open session has `to`, else the hub finds `s` under `to` from now on.
+  virtual Status session_renamed(const std::string& from, const std::string& to,
+                                 const SessionImpl* s) = 0;
   /// The session `s` (known as `id`) closed.
   virtual void session_closed(const std::string& id, const SessionImpl* s) = 0;
 

@@ -153,13 +153,12 @@ std::string SessionImpl::local_addr() const {
   return local_;
 }
 
-void SessionImpl::set_id(std::string id) {
-  std::string old;
-  {
-    std::lock_guard lock(id_mutex_);
-    old = std::exchange(id_, id);
-  }
-  host_->session_renamed(old, id, this);
+Status SessionImpl::set_id(std::string id) {
+  // The hub decides under its lock; two sessions renamed to one id at once: one wins.
+  if (Status st = host_->session_renamed(this->id(), id, this); !st.ok()) return st;
+  std::lock_guard lock(id_mutex_);
+  id_ = std::move(id);
+  return {};
 }
 
 void SessionImpl::close() {
@@ -169,14 +168,14 @@ void SessionImpl::close() {
   });
 }
 
-void SessionImpl::on_close(std::function<void()> fn) {
+void SessionImpl::on_close(std::function<void(const CloseReason&)> fn) {
   if (host_->threads_gone()) {
-    fn();  // the peer closed every session before its threads ended
+    fn(close_reason_);  // the peer closed every session before its threads ended
     return;
   }
   asio::post(*ioc_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
     if (self->closed_) {
-      fn();
+      fn(self->close_reason_);
     } else {
       self->close_fns_.push_back(std::move(fn));
     }
@@ -213,7 +212,7 @@ void SessionImpl::check_deadlines(Clock::time_point now) {
   if (closed_ || redialing_) return;
   if (const char* why = deadline_passed(now)) {
     log_.info("session {}: {}; closing", remote_addr(), why);
-    on_broken(Status::from_code(code::kConnClosed, why));  // a dialed session redials
+    on_broken(Status::from_code(code::kConnClosed, why), false);  // a dialed session redials
     return;
   }
   const auto idle = cfg_.idle_timeout;
@@ -247,10 +246,11 @@ void SessionImpl::update_busy() {
               std::memory_order_relaxed);
 }
 
-void SessionImpl::shutdown(const Status& why) {
+void SessionImpl::shutdown(const Status& why, CloseReason::Side side) {
   if (closed_) return;
   assert_in_loop(*ioc_);
   auto keep = shared_from_this();  // the hub may hold the last other reference
+  close_reason_ = {side, why};
   closed_ = true;
   // Out of the hub before the socket closes: whoever sees the close sees the session gone.
   host_->session_closed(id(), this);
@@ -267,8 +267,9 @@ void SessionImpl::shutdown(const Status& why) {
   pending_.fail_all(why.cause());
   update_busy();
   (void)run_hooks({&plugins_}, &Plugin::post_disconnect, *this);
+  cancel_handlers(Status::from_code(code::kConnClosed, "the session closed: " + why.cause()));
   auto fns = std::move(close_fns_);
-  for (auto& fn : fns) fn();
+  for (auto& fn : fns) fn(close_reason_);
 }
 
 void SessionImpl::log_message(const char* direction, const Message& msg) const {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_set>
 
 #include "session/pending_calls.hpp"
 #include "session/session_host.hpp"
@@ -43,12 +44,13 @@ class SessionImpl final : public Session,
   [[nodiscard]] bool busy() const { return busy_.load(std::memory_order_relaxed); }
 
   std::string id() const override;
-  void set_id(std::string id) override;
+  Status set_id(std::string id) override;
   std::string remote_addr() const override;
   std::string local_addr() const override;
   bool health() const override { return healthy_; }
   void close() override;
-  void on_close(std::function<void()> fn) override;
+  void on_close(std::function<void(const CloseReason&)> fn) override;
+  Peer& peer() const override { return host_->peer(); }
   void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                 ReplyCallback done) override;
   Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) override;
@@ -72,7 +74,7 @@ class SessionImpl final : public Session,
   std::shared_ptr<void> hold() override { return shared_from_this(); }
   void on_input() override;
   void on_sent() override;
-  void on_broken(const Status& why) override;
+  void on_broken(const Status& why, bool by_remote) override;
 
   // Life (session_impl.cpp).
   void begin();
@@ -82,7 +84,7 @@ class SessionImpl final : public Session,
   void ready(Status st);
   void flush();
   void update_busy();
-  void shutdown(const Status& why);
+  void shutdown(const Status& why, CloseReason::Side side = CloseReason::Side::kLocal);
   void log_message(const char* direction, const Message& msg) const;
   [[nodiscard]] const char* deadline_passed(Clock::time_point now) const;
 
@@ -108,6 +110,10 @@ class SessionImpl final : public Session,
                    const Plugins* route_plugins);
   void send_reply(Message& reply, const Plugins* route_plugins);
   void handle_push(Message& push);
+  void watch(CallJob& job);    // gives the job's Ctx a cancel signal (and a context-age timer)
+  void unwatch(CallJob& job);  // the job's handler is done
+  void cancel_handlers(
+      const Status& why);   // the session closed: every running job's caller gave up
   void handler_started();   // a handler runs on a worker or completes later: shutdown waits
   void handler_finished();  // its end, on the I/O thread
 
@@ -146,9 +152,11 @@ class SessionImpl final : public Session,
   bool partial_ = false;             // bytes of an unfinished frame are held
   bool first_frame_ = false;         // a whole frame has arrived (handshake_timeout is over)
   int handlers_running_ = 0;         // handlers on workers or completing later
+  std::unordered_set<std::shared_ptr<CancelSignal>> running_;  // their cancel signals
   std::int32_t seq_ = 0;
   PendingCalls pending_;
-  std::vector<std::function<void()>> close_fns_;
+  std::vector<std::function<void(const CloseReason&)>> close_fns_;
+  CloseReason close_reason_;  // set by shutdown()
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   std::unique_ptr<boost::asio::steady_timer> redial_timer_;
   bool redialing_ = false;  // no connection: a redial is under way

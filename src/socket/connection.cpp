@@ -1,5 +1,6 @@
 #include "socket/connection.hpp"
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <netinet/tcp.h>
@@ -33,6 +34,18 @@ bool is_seqpacket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
   return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
+}
+
+// The remote side ended the connection: it closed (eof, a TLS stream cut short) or reset it.
+bool closed_by_remote(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+}
+
+Status broken_by(const boost::system::error_code& ec, std::int32_t code) {
+  if (closed_by_remote(ec))
+    return Status::from_code(code, "closed by the remote peer (" + ec.message() + ")");
+  return Status::from_code(code, ec.message());
 }
 
 }  // namespace
@@ -148,7 +161,7 @@ void Connection::read_when_readable() {
     reading_ = false;
     if (generation != generation_) return;
     if (ec) {
-      owner_.on_broken(Status::from_code(code::kConnClosed, ec.message()));
+      owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
       return;
     }
     in_.resize(read_chunk_);
@@ -203,7 +216,7 @@ void Connection::wait_for_budget() {
 
 void Connection::on_read(boost::system::error_code ec, std::size_t n) {
   if (ec) {
-    owner_.on_broken(Status::from_code(code::kConnClosed, ec.message()));
+    owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
     return;
   }
   in_end_ += n;
@@ -275,7 +288,7 @@ void Connection::on_written(boost::system::error_code ec, std::size_t n, unsigne
   if (writing_.capacity() > kKeepBelow) std::string().swap(writing_);
   if (generation != generation_) return;  // an earlier socket's write
   if (ec) {
-    owner_.on_broken(Status::from_code(code::kWriteFailed, ec.message()));
+    owner_.on_broken(broken_by(ec, code::kWriteFailed), closed_by_remote(ec));
     return;
   }
   active_at_ = now();

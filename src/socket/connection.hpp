@@ -36,8 +36,9 @@ class Connection {
     virtual void on_input() = 0;
     /// A write has finished: out() may be flushed again.
     virtual void on_sent() = 0;
-    /// Reading or writing failed, or the remote side closed.
-    virtual void on_broken(const Status& why) = 0;
+    /// Reading or writing failed, or the remote side closed (`by_remote`: it closed or reset
+    /// the connection).
+    virtual void on_broken(const Status& why, bool by_remote) = 0;
 
    protected:
     ~Owner() = default;

@@ -3,13 +3,33 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace tp::detail {
+#include <mutex>
 
-std::shared_ptr<spdlog::logger> teleport_logger() {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
+#include "teleport/logging.hpp"
+
+namespace tp {
+namespace {
+
+std::mutex g_mutex;
+std::shared_ptr<spdlog::logger> g_default;  // set_default_logger()'s, under g_mutex
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> default_logger() {
+  std::lock_guard lock(g_mutex);
+  if (g_default) return g_default;
   if (auto existing = spdlog::get("teleport")) return existing;
   return spdlog::stderr_color_mt("teleport");
 }
 
-}  // namespace tp::detail
+void set_default_logger(std::shared_ptr<spdlog::logger> logger) {
+  std::lock_guard lock(g_mutex);
+  g_default = std::move(logger);
+}
+
+namespace detail {
+
+std::shared_ptr<spdlog::logger> teleport_logger() { return default_logger(); }
+
+}  // namespace detail
+}  // namespace tp

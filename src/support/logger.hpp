@@ -10,7 +10,7 @@ class logger;
 
 namespace tp::detail {
 
-/// The "teleport" logger, created on first use unless the user registered one.
+/// The default logger (tp::default_logger()), for code that has no peer at hand.
 std::shared_ptr<spdlog::logger> teleport_logger();
 
 }  // namespace tp::detail

@@ -9,8 +9,6 @@ std::shared_ptr<XferRegistry> make_stock_registry(GzipFlavor gzip_flavor) {
   // Distinct ids in an empty registry: none can be refused.
   (void)reg->add(make_gzip_filter(xfer_id::kGzip, 5, gzip_flavor));
   (void)reg->add(make_md5_filter());
-  (void)reg->add(make_zstd_filter());
-  (void)reg->add(make_lz4_filter());
   return reg;
 }
 

@@ -19,10 +19,10 @@ namespace tp::geminio {
 /// One run of survive_restarts().
 struct RestartRun {
   Delivery delivery = Delivery::kAtLeastOnce;
-  int count = 0;                      ///< messages published
-  std::shared_ptr<DedupStore> dedup;  ///< the server's (kept across its restarts)
-  PeerConfig client;                  ///< the client peer's settings
-  std::size_t padding = 0;            ///< bytes added to each payload
+  int count = 0;                        ///< messages published
+  std::shared_ptr<DedupStore> dedup{};  ///< the server's (kept across its restarts)
+  PeerConfig client{};                  ///< the client peer's settings
+  std::size_t padding = 0;              ///< bytes added to each payload
 };
 
 /// What a run saw.

@@ -47,7 +47,7 @@ TEST(Session, SwapKeepsValuesOfAnyType) {
   EXPECT_FALSE(sess->swap().get<int>("user"));  // wrong type
   EXPECT_TRUE(sess->swap().erase("user"));
   EXPECT_EQ(sess->swap().size(), 1U);
-  sess->set_id("client-1");
+  ASSERT_TRUE(sess->set_id("client-1").ok());
   EXPECT_EQ(cli.get_session("client-1"), sess);
 }
 
@@ -247,7 +247,7 @@ TEST(Coroutine, HandlersAwaitWithoutBlockingTheThread) {
   auto [sess, st] = cli.dial("127.0.0.1:" + std::to_string(srv.listen_port()));
   ASSERT_TRUE(st.ok());
   std::promise<std::pair<Status, int>> slow;
-  sess->async_call<std::vector<int>, int>("/slow/add", {1, 2, 3}, [&](Status s, int v) {
+  sess->async_call<int, std::vector<int>>("/slow/add", {1, 2, 3}, [&](Status s, int v) {
     slow.set_value({s, v});
   });
   auto slow_reply = slow.get_future();

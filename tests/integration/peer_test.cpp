@@ -167,7 +167,7 @@ TEST(Peer, UnixPacketSocket) {
   std::atomic<int> left{1000};
   std::promise<void> all;
   for (int i = 0; i < 1000; ++i) {
-    sess->async_call<std::vector<int>, int>("/math/add", {i, 1}, [&, i](Status cs, int r) {
+    sess->async_call<int, std::vector<int>>("/math/add", {i, 1}, [&, i](Status cs, int r) {
       if (cs.ok() && r == i + 1) ++right;
       if (--left == 0) all.set_value();
     });
@@ -253,7 +253,7 @@ TEST(Peer, TenThousandConcurrentCallsFromHundredSessions) {
   std::promise<void> all;
   constexpr int kCalls = 10000;
   for (int i = 0; i < kCalls; ++i) {
-    sessions[i % 100]->async_call<std::vector<int>, int>("/math/add", {i, 1},
+    sessions[i % 100]->async_call<int, std::vector<int>>("/math/add", {i, 1},
                                                          [&, i](Status st, int sum) {
                                                            if (st.ok() && sum == i + 1) ++ok;
                                                            if (++answered == kCalls)

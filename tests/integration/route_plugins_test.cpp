@@ -118,7 +118,7 @@ TEST(OverloaderPlugin, RouteQpsLimitAnswersAtOnceAndTheWindowRefills) {
   std::promise<void> all;
   std::atomic<int> left{10};
   for (int i = 0; i < 10; ++i) {
-    s->async_call<std::vector<int>, int>("/math/add", {i}, [&](Status st, int) {
+    s->async_call<int, std::vector<int>>("/math/add", {i}, [&](Status st, int) {
       if (st.ok())
         ++ok;
       else if (st.code() == code::kInternalServerError &&

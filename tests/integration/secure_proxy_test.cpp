@@ -242,7 +242,7 @@ TEST(ProxyPlugin, ManyConcurrentForwardedCallsAllComeBack) {
   std::atomic<int> left{kCalls};
   std::promise<void> all;
   for (int i = 0; i < kCalls; ++i) {
-    s->async_call<std::vector<int>, int>("/math/add", {i, 1}, [&, i](Status st, int sum) {
+    s->async_call<int, std::vector<int>>("/math/add", {i, 1}, [&, i](Status st, int sum) {
       if (st.ok() && sum == i + 1) ++right;
       if (--left == 0) all.set_value();
     });

@@ -20,6 +20,9 @@ Status marshal(const T& value, std::string& out) {
   try {
     out += boost::json::serialize(boost::json::value_from(value));
     return {};
+  } catch (const boost::system::system_error& e) {
+    // Its what() names Boost's source file and line: not for the remote side's eyes.
+    return Status::bad_message("json marshal: " + e.code().message());
   } catch (const std::exception& e) {
     return Status::bad_message(std::string("json marshal: ") + e.what());
   }
@@ -35,6 +38,9 @@ Status unmarshal(std::string_view data, T& value) {
   try {
     value = boost::json::value_to<T>(parsed);
     return {};
+  } catch (const boost::system::system_error& e) {
+    // Its what() names Boost's source file and line: not for the remote side's eyes.
+    return Status::bad_message("json unmarshal: " + e.code().message());
   } catch (const std::exception& e) {
     return Status::bad_message(std::string("json unmarshal: ") + e.what());
   }

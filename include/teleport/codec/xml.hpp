@@ -29,14 +29,19 @@ namespace tp::xml {
 
 /// A parsed element: its name, its text (character data) and its child elements.
 struct Element {
-  std::string name;               ///< tag name
-  std::string text;               ///< the concatenated character data
-  std::vector<Element> children;  ///< child elements in order
+  std::string name{};               ///< tag name
+  std::string text{};               ///< the concatenated character data
+  std::vector<Element> children{};  ///< child elements in order
 };
 
 /// Parses `data` (a sequence of root elements) with pugixml; malformed or too deeply nested
-/// (more than 64 levels) input is a 400 status.
+/// (more than 64 levels) input is a 400 status. Needs the xml component (teleport::xml) linked;
+/// without it every parse is a 400 saying so (writing XML needs nothing).
 Status parse(std::string_view data, std::vector<Element>& roots);
+/// An XML parser (the xml component installs pugixml's when it is linked).
+using Parser = Status (*)(std::string_view data, std::vector<Element>& roots);
+/// Makes `parser` the one parse() uses.
+void set_parser(Parser parser) noexcept;
 /// Appends `text` escaped exactly as Go's xml.EscapeText does.
 void append_escaped(std::string_view text, std::string& out);
 

@@ -21,13 +21,13 @@ namespace tp::plugin {
 
 /// The rules of one field. Each rule applies to the kinds of value named.
 struct FieldRule {
-  bool required = false;      ///< numbers non-zero, text/containers non-empty, optionals set
-  std::optional<double> min;  ///< numbers: smallest allowed value
-  std::optional<double> max;  ///< numbers: largest allowed value
-  std::optional<std::size_t> min_len;  ///< text and containers: fewest elements/bytes
-  std::optional<std::size_t> max_len;  ///< text and containers: most elements/bytes
-  std::string regex;                   ///< text: must match as a whole (ECMAScript)
-  std::vector<std::string> one_of;     ///< text and numbers (as written in JSON): allowed values
+  bool required = false;        ///< numbers non-zero, text/containers non-empty, optionals set
+  std::optional<double> min{};  ///< numbers: smallest allowed value
+  std::optional<double> max{};  ///< numbers: largest allowed value
+  std::optional<std::size_t> min_len{};  ///< text and containers: fewest elements/bytes
+  std::optional<std::size_t> max_len{};  ///< text and containers: most elements/bytes
+  std::string regex{};                   ///< text: must match as a whole (ECMAScript)
+  std::vector<std::string> one_of{};     ///< text and numbers (as written in JSON): allowed values
 };
 
 /// Field name → its rules, checked against a described struct.

@@ -19,7 +19,7 @@ struct OverloadLimits {
   std::int32_t max_connections = 0;              ///< live sessions of the peer
   std::chrono::milliseconds qps_interval{1000};  ///< the window the QPS limits count in
   std::int32_t max_total_qps = 0;                ///< calls + pushes per window, all routes
-  std::map<std::string, std::int32_t, std::less<>> max_route_qps;  ///< path → calls per window
+  std::map<std::string, std::int32_t, std::less<>> max_route_qps{};  ///< path → calls per window
 };
 
 /// Enforces OverloadLimits. Thread-safe; limits can be changed while serving.

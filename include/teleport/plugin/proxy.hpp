@@ -13,9 +13,9 @@ namespace tp::plugin {
 
 /// What the forwarder chooses by.
 struct ProxyLabel {
-  std::string session_id;      ///< the incoming session's id
-  std::string real_ip;         ///< the original client's IP (X-Real-IP, else the remote host)
-  std::string service_method;  ///< the full service method, query included
+  std::string session_id{};      ///< the incoming session's id
+  std::string real_ip{};         ///< the original client's IP (X-Real-IP, else the remote host)
+  std::string service_method{};  ///< the full service method, query included
 };
 
 /// A gateway: installs unknown-call and unknown-push handlers that forward.

@@ -21,7 +21,7 @@ struct DecodeResult {
   };
   Kind kind = Kind::kNeedMore;  ///< what happened
   std::size_t consumed = 0;     ///< bytes of the input the message used (kMessage only)
-  Status status;                ///< why decoding failed (kError only)
+  Status status{};              ///< why decoding failed (kError only)
 };
 
 /// What a protocol makes of a connection's first bytes (protocol detection on a shared port).

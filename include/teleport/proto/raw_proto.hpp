@@ -23,7 +23,7 @@ struct RawProtoOptions {
   RawVersion version = RawVersion::kV7;          ///< protocol generation
   std::uint32_t size_limit = kDefaultSizeLimit;  ///< largest frame accepted or written
   /// Transfer filters by id; null means the process-wide registry for the version.
-  std::shared_ptr<const XferRegistry> filters;
+  std::shared_ptr<const XferRegistry> filters{};
 };
 
 /// The raw protocol: `len(4) nfilters(1) ids seqlen(1) seq type(1) smlen(1) sm [statuslen(2)

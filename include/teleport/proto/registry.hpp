@@ -18,8 +18,9 @@ namespace tp {
 using ProtoFactory = std::function<std::unique_ptr<Proto>(RawProtoOptions options)>;
 
 /// Makes `name` usable as PeerConfig::proto and, if its protocol's probe() answers, detectable
-/// on a shared port by peers built afterwards (after http, thrift, json, pb and raw, in
-/// registration order). Fails with 1 Invalid Operation if the name is taken. Thread-safe.
+/// on a shared port by peers built afterwards (after http, json, pb and raw, in
+/// registration order; the thrift component registers "thrift" when linked). Fails with 1 Invalid
+/// Operation if the name is taken. Thread-safe.
 Status register_proto(std::string name, ProtoFactory factory);
 
 /// The protocol named `name`, or null.

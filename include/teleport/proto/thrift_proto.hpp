@@ -1,8 +1,8 @@
-// ThriftProto ('b'): eRPC's proto/thriftproto binary protocol — a Thrift THeader frame whose
-// payload is a binary-protocol message (name = service method, type CALL/REPLY/ONEWAY, seq id)
-// holding the body as one binary field; status, meta, body codec and transfer pipe travel as
-// THeader info headers Tp-Status, Tp-Meta, Tp-BodyCodec and Tp-XferPipe. Apache Thrift's C++
-// library does the encoding.
+// In the thrift component (teleport::thrift). ThriftProto ('b'): eRPC's proto/thriftproto binary
+// protocol — a Thrift THeader frame whose payload is a binary-protocol message (name = service
+// method, type CALL/REPLY/ONEWAY, seq id) holding the body as one binary field; status, meta, body
+// codec and transfer pipe travel as THeader info headers Tp-Status, Tp-Meta, Tp-BodyCodec and
+// Tp-XferPipe. Apache Thrift's C++ library does the encoding.
 #pragma once
 
 #include "teleport/proto/raw_proto.hpp"

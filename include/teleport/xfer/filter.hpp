@@ -34,7 +34,8 @@ class XferRegistry : public IdRegistry<XferFilter> {
   /// An empty registry.
   XferRegistry() : IdRegistry("xfer filter") {}
 
-  /// The process-wide registry for eRPC v7 peers: 'g' gzip (level 5), 'm' md5, 'z' zstd, 'l' lz4.
+  /// The process-wide registry for eRPC v7 peers: 'g' gzip (level 5), 'm' md5; 'z' zstd and
+  /// 'l' lz4 when the compress component (teleport::compress) is linked.
   static std::shared_ptr<XferRegistry> global();
   /// The process-wide registry for Teleport v5 peers: as global() but with v5's gzip flavour.
   static std::shared_ptr<XferRegistry> global_v5();

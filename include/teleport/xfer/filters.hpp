@@ -27,9 +27,9 @@ std::shared_ptr<const XferFilter> make_gzip_filter(std::uint8_t id = xfer_id::kG
                                                    GzipFlavor flavor = GzipFlavor::kComplete);
 /// An md5 filter: appends the 16-byte MD5 of the payload and checks it on unpack.
 std::shared_ptr<const XferFilter> make_md5_filter(std::uint8_t id = xfer_id::kMd5);
-/// A zstd filter (one zstd frame).
+/// A zstd filter (one zstd frame); in the compress component (teleport::compress).
 std::shared_ptr<const XferFilter> make_zstd_filter(std::uint8_t id = xfer_id::kZstd, int level = 3);
-/// An lz4 filter (one lz4 frame).
+/// An lz4 filter (one lz4 frame); in the compress component (teleport::compress).
 std::shared_ptr<const XferFilter> make_lz4_filter(std::uint8_t id = xfer_id::kLz4);
 
 }  // namespace tp
