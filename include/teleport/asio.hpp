@@ -28,6 +28,7 @@ struct coro_traits : coro_traits<decltype(&F::operator())> {};
 template <class C, class R, class A>
 struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A) const> {
   using arg = std::remove_cvref_t<A>;
+  using reply = R;
 };
 template <class C, class R, class A>
 struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A)>
@@ -40,6 +41,9 @@ struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A)>
 template <class F>
 Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions opts = {}) {
   using Arg = typename detail::coro_traits<F>::arg;
+  if (opts.arg_type.empty()) opts.arg_type = detail::type_name<Arg>();
+  if (opts.reply_type.empty())
+    opts.reply_type = detail::type_name<typename detail::coro_traits<F>::reply>();
   return group.route_call_async(
       std::move(path),
       [fn = std::move(fn)](Ctx& ctx, std::function<void(Status)> done) {

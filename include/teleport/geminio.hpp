@@ -16,6 +16,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "teleport/asio.hpp"
 #include "teleport/peer.hpp"
 
 namespace tp::geminio {
@@ -157,8 +161,41 @@ class Stream {
   /// Publishes on this stream and waits for the acknowledgment (or the timeout: 408). Refused
   /// (1 Invalid Operation) on an I/O thread: use async_publish there.
   Status publish(OutMessage msg);
-  /// Publishes; `done` gets the acknowledgment's status (from an I/O thread).
-  void async_publish(OutMessage msg, std::function<void(Status)> done);
+  /// Publishes; completes with the acknowledgment's status, `void(Status)`, through any Asio
+  /// completion token: a callback, `use_awaitable`, `use_future`.
+  template <class Token>
+  auto async_publish(OutMessage msg, Token&& token) {
+    return boost::asio::async_initiate<Token, void(Status)>(
+        [impl = impl_](auto handler, OutMessage m) {
+          // std::function needs a copyable callable; Asio handlers are move-only.
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto work = std::make_shared<boost::asio::executor_work_guard<
+              boost::asio::associated_executor_t<decltype(handler)>>>(
+              boost::asio::get_associated_executor(*shared));
+          start_publish(impl, std::move(m), [shared, work](Status st) {
+            boost::asio::dispatch(
+                work->get_executor(),
+                [shared, work, st = std::move(st)]() mutable { (*shared)(std::move(st)); });
+          });
+        },
+        token, std::move(msg));
+  }
+  /// Calls `sm` on the remote end in this stream's context, completing with `void(Status, Out)`
+  /// through any Asio completion token (`co_await s.async_call<int>(sm, x, {}, use_awaitable)`).
+  template <class Out, class Arg, class Token>
+  auto async_call(std::string sm, const Arg& arg, CallOptions opts, Token&& token) {
+    auto s = session_for(opts);
+    if (!s) {
+      return boost::asio::async_initiate<Token, void(Status, Out)>(
+          [](auto handler) {
+            auto ex = boost::asio::get_associated_executor(handler);
+            boost::asio::post(ex,
+                              [h = std::move(handler)]() mutable { h(not_connected(), Out{}); });
+          },
+          token);
+    }
+    return tp::async_call<Out>(*s, std::move(sm), arg, std::move(opts), std::forward<Token>(token));
+  }
   /// The next message published to this stream, waiting up to `timeout` (null if none).
   [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout);
   /// Delivers this stream's messages to `handler` instead of receive().
@@ -171,6 +208,8 @@ class Stream {
                           std::vector<boost::asio::const_buffer> buffers, Handler handler);
   std::shared_ptr<Session> session_for(CallOptions& opts) const;
   static Status not_connected();
+  static void start_publish(const std::shared_ptr<detail::StreamImpl>& impl, OutMessage msg,
+                            std::function<void(Status)> done);
   std::shared_ptr<detail::StreamImpl> impl_;
 };
 
@@ -196,6 +235,13 @@ class Endpoint {
   Result<Stream> open_stream(Meta meta = {});
   /// The next stream the remote end opened, waiting up to `timeout` (null if none).
   [[nodiscard]] std::optional<Stream> accept_stream(std::chrono::milliseconds timeout);
+  /// Hands every stream the remote end opens to `fn` (on the connection's I/O thread) instead of
+  /// accept_stream(): no thread per endpoint waits for streams. Streams already waiting go to it
+  /// at once.
+  void on_stream(std::function<void(Stream)> fn);
+  /// Runs `fn(why)` once when this endpoint is gone for good — closed, or its client did not
+  /// come back within MuxOptions::resume_timeout — on an I/O thread (at once if it already is).
+  void on_gone(std::function<void(const Status&)> fn);
   /// The open streams, the default one first.
   [[nodiscard]] std::vector<Stream> list_streams() const;
   /// Publishes on the default stream (see Stream::publish).

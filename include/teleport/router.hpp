@@ -8,6 +8,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "teleport/codec/codec.hpp"
+#include "teleport/codec/type_traits.hpp"
 #include "teleport/context.hpp"
 #include "teleport/plugin.hpp"
 #include "teleport/status.hpp"
@@ -38,8 +41,10 @@ std::string map_service_method(std::string_view name, NameStyle style);
 
 /// Per-route settings.
 struct RouteOptions {
-  Plugins plugins{};      ///< plugins of this route (after the peer's and the sub-route's)
-  bool blocking = false;  ///< run the handler on the worker pool, not the I/O thread
+  Plugins plugins{};         ///< plugins of this route (after the peer's and the sub-route's)
+  bool blocking = false;     ///< run the handler on the worker pool, not the I/O thread
+  std::string arg_type{};    ///< the argument's type as listed by reflection (typed routes: set)
+  std::string reply_type{};  ///< the reply's type as listed by reflection (typed routes: set)
 };
 
 /// A call handler that completes later: it calls `done(status)` exactly once, from any thread;
@@ -48,11 +53,22 @@ using AsyncHandler = std::function<void(Ctx& ctx, std::function<void(Status)> do
 
 /// A registered route.
 struct Route {
-  Handler handler{};      ///< the handler (or:)
-  AsyncHandler async{};   ///< the handler of a call that completes later
-  Plugins plugins{};      ///< sub-route and route plugins, in order
-  bool blocking = false;  ///< run on the worker pool
+  Handler handler{};         ///< the handler (or:)
+  AsyncHandler async{};      ///< the handler of a call that completes later
+  Plugins plugins{};         ///< sub-route and route plugins, in order
+  bool blocking = false;     ///< run on the worker pool
+  std::string arg_type{};    ///< the argument's type, for reflection (empty: unknown)
+  std::string reply_type{};  ///< the reply's type, for reflection (empty: unknown)
 };
+
+/// One route as a listing (and the reflection route, teleport/reflection.hpp) shows it.
+struct RouteInfo {
+  std::string path{};   ///< the service method's path
+  std::string type{};   ///< "call" or "push"
+  std::string arg{};    ///< the argument's type, Go style ("[]int64", "string"), or empty
+  std::string reply{};  ///< the reply's type (calls), or empty
+};
+BOOST_DESCRIBE_STRUCT(RouteInfo, (), (path, type, arg, reply))
 
 /// Base of a controller: its methods reach their context through ctx().
 class CallCtl {
@@ -99,6 +115,40 @@ std::string short_type_name() {
   return name;
 }
 
+/// T named as a Go programmer would read it in a route listing: "int64", "[]string",
+/// "map[string]int32", "bytes"; other types by their C++ name.
+template <class T>
+std::string type_name() {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return "string";
+  } else if constexpr (std::is_same_v<T, Bytes>) {
+    return "bytes";
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return "bool";
+  } else if constexpr (std::is_integral_v<T>) {
+    return (std::is_signed_v<T> ? "int" : "uint") + std::to_string(sizeof(T) * 8);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return "float" + std::to_string(sizeof(T) * 8);
+  } else if constexpr (codec_traits::is_vector<T>::value) {
+    return "[]" + type_name<typename T::value_type>();
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
+    return "map[" + type_name<typename T::key_type>() + "]" + type_name<typename T::mapped_type>();
+  } else {
+    return boost::core::demangle(typeid(T).name());
+  }
+}
+
+/// The reply type of a handler result `Result<R>`.
+template <class T>
+struct result_value;
+template <class R>
+struct result_value<Result<R>> {
+  using type = R;
+};
+
 /// A push handler's result as a status (void means OK).
 template <class F, class... A>
 Status call_push(F&& f, A&&... args) {
@@ -131,6 +181,8 @@ class RouteTable {
   /// Sets the handler of calls (or pushes) to unknown routes (replacing an earlier one; the
   /// earlier one stays valid for calls already using it).
   void set_unknown(MsgType type, Route route);
+  /// Every route (not the unknown-route handlers), calls then pushes, each sorted by path.
+  [[nodiscard]] std::vector<RouteInfo> list() const;
   /// The peer's global plugins (post_reg runs them).
   void set_peer_plugins(const Plugins* plugins) { peer_plugins_ = plugins; }
   /// How controller names map to service methods.
@@ -174,6 +226,9 @@ class RouteGroup {
   template <class F>
   Status route_call_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
+    using Reply = typename detail::result_value<typename detail::handler_traits<F>::result>::type;
+    if (opts.arg_type.empty()) opts.arg_type = detail::type_name<Arg>();
+    if (opts.reply_type.empty()) opts.reply_type = detail::type_name<Reply>();
     return route_call(
         std::move(path),
         [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
@@ -190,6 +245,7 @@ class RouteGroup {
   template <class F>
   Status route_push_func(std::string path, F fn, RouteOptions opts = {}) {
     using Arg = typename detail::handler_traits<F>::arg;
+    if (opts.arg_type.empty()) opts.arg_type = detail::type_name<Arg>();
     return route_push(
         std::move(path),
         [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
@@ -249,7 +305,14 @@ class RouteGroup {
         }
       };
       const std::string path = map_service_method(ctl_name + "_" + method.name, table_->style);
-      Status st = add(type, path, std::move(handler), opts);
+      RouteOptions typed = opts;
+      typed.arg_type = detail::type_name<Arg>();
+      if constexpr (!std::is_same_v<typename Traits::result, void> &&
+                    !std::is_same_v<typename Traits::result, Status>) {
+        typed.reply_type =
+            detail::type_name<typename detail::result_value<typename Traits::result>::type>();
+      }
+      Status st = add(type, path, std::move(handler), std::move(typed));
       if (first_error.ok()) first_error = st;
     });
     return first_error;

@@ -98,17 +98,18 @@ Status Stream::publish(OutMessage msg) {
   }
   auto done = std::make_shared<std::promise<Status>>();
   auto result = done->get_future();
-  async_publish(std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
+  start_publish(impl_, std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
   return result.get();
 }
 
-void Stream::async_publish(OutMessage msg, std::function<void(Status)> done) {
-  auto ep = impl_->endpoint.lock();
+void Stream::start_publish(const std::shared_ptr<detail::StreamImpl>& impl, OutMessage msg,
+                           std::function<void(Status)> done) {
+  auto ep = impl->endpoint.lock();
   if (!ep) {
     done(Status::from_code(code::kConnClosed, "stream closed"));
     return;
   }
-  ep->publish(impl_->id, std::move(msg), std::move(done));
+  ep->publish(impl->id, std::move(msg), std::move(done));
 }
 
 std::optional<Inbound> Stream::receive(std::chrono::milliseconds timeout) {
@@ -140,6 +141,12 @@ std::optional<Stream> Endpoint::accept_stream(std::chrono::milliseconds timeout)
   if (!s) return std::nullopt;
   return Stream(s);
 }
+
+void Endpoint::on_stream(std::function<void(Stream)> fn) {
+  impl_->set_stream_handler(std::move(fn));
+}
+
+void Endpoint::on_gone(std::function<void(const Status&)> fn) { impl_->on_gone(std::move(fn)); }
 
 std::vector<Stream> Endpoint::list_streams() const {
   std::vector<Stream> out;
@@ -208,6 +215,7 @@ std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
 }
 
 void Server::close() {
+  mux_->stop_timers();
   peer_->close();
   mux_->close_all();
 }

@@ -90,7 +90,14 @@ void EndpointImpl::resend_unacknowledged() {
 void EndpointImpl::close(const std::string& why) {
   connection_lost(nullptr, why);
   Lock lock(mutex_);
+  if (!closed_) {
+    gone_reason_ = Status::from_code(code::kConnClosed, why);
+    for (auto& fn : gone_fns_)
+      asio::post(executor, [fn = std::move(fn), why = gone_reason_] { fn(why); });
+    gone_fns_.clear();
+  }
   closed_ = true;
+  stream_handler_ = nullptr;  // it often holds the endpoint
   for (auto& [id, p] : outbox_) {
     if (p.timer) p.timer->cancel();
     asio::post(executor, [done = std::move(p.done), why] {

@@ -76,8 +76,29 @@ void EndpointImpl::on_open(std::uint64_t id, Meta meta) {
   auto s = std::make_shared<StreamImpl>(weak_from_this(), id, std::move(meta), opener,
                                         mux->options.window, remote_window_, executor);
   streams_[id] = s;
+  if (stream_handler_) {
+    asio::post(executor, [fn = stream_handler_, s] { fn(Stream(s)); });
+    return;
+  }
   accept_queue_.push_back(s);
   accept_cv_.notify_one();
+}
+
+void EndpointImpl::set_stream_handler(std::function<void(Stream)> fn) {
+  Lock lock(mutex_);
+  if (closed_) return;
+  stream_handler_ = std::move(fn);
+  for (auto& s : accept_queue_) asio::post(executor, [fn = stream_handler_, s] { fn(Stream(s)); });
+  accept_queue_.clear();
+}
+
+void EndpointImpl::on_gone(std::function<void(const Status&)> fn) {
+  Lock lock(mutex_);
+  if (closed_) {
+    asio::post(executor, [fn = std::move(fn), why = gone_reason_] { fn(why); });
+    return;
+  }
+  gone_fns_.push_back(std::move(fn));
 }
 
 void EndpointImpl::on_data(std::uint64_t id, std::string_view bytes) {

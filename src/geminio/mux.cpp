@@ -1,5 +1,6 @@
 #include "geminio/mux.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <future>
 
@@ -306,8 +307,37 @@ Status Mux::post_disconnect(Session& session) {
     ep->close("connection closed");  // the client end gave up reconnecting
   } else {
     ep->connection_lost(&session, "connection lost");  // kept for the client's return
+    forget_later(ep->executor);
   }
   return {};
+}
+
+void Mux::forget_later(const boost::asio::any_io_executor& executor) {
+  // Without it a client that never returns would be forgotten (and its on_gone run) only when
+  // the next client says hello or someone lists the endpoints. The timer lives on its
+  // executor's thread: made, awaited and cancelled there.
+  boost::asio::post(executor, [weak = weak_from_this(), executor] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(executor, self->options.resume_timeout);
+    {
+      std::lock_guard lock(self->mutex);
+      if (self->timers_stopped_) return;
+      std::erase_if(self->forget_timers_, [](const auto& t) { return t.expired(); });
+      self->forget_timers_.push_back(timer);
+    }
+    timer->async_wait([weak, timer](boost::system::error_code ec) {
+      auto mux = weak.lock();
+      if (ec || !mux) return;
+      std::vector<std::shared_ptr<EndpointImpl>> forgotten;
+      {
+        std::lock_guard lock(mux->mutex);
+        forgotten = mux->take_forgotten();
+      }
+      mux->close_forgotten(forgotten);
+    });
+  });
 }
 
 std::vector<std::shared_ptr<EndpointImpl>> Mux::take_forgotten() {
@@ -341,6 +371,21 @@ std::vector<std::shared_ptr<EndpointImpl>> Mux::endpoints() {
   }
   close_forgotten(forgotten);
   return out;
+}
+
+void Mux::stop_timers() {
+  std::vector<std::weak_ptr<boost::asio::steady_timer>> timers;
+  {
+    std::lock_guard lock(mutex);
+    timers_stopped_ = true;
+    timers.swap(forget_timers_);
+  }
+  // A timer is only touched on its own thread, so the cancel goes there.
+  for (auto& weak : timers) {
+    if (auto timer = weak.lock()) {
+      boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    }
+  }
 }
 
 void Mux::close_all() {

@@ -103,6 +103,8 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
   // Application calls (any thread).
   std::pair<std::shared_ptr<StreamImpl>, Status> open_stream(Meta meta);
   std::shared_ptr<StreamImpl> accept_stream(std::chrono::milliseconds timeout);
+  void set_stream_handler(std::function<void(Stream)> fn);
+  void on_gone(std::function<void(const Status&)> fn);
   std::vector<std::shared_ptr<StreamImpl>> streams() const;
   void read(const std::shared_ptr<StreamImpl>& s, std::vector<boost::asio::mutable_buffer> b,
             Stream::Handler h);
@@ -149,6 +151,9 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
   std::shared_ptr<StreamImpl> default_stream_;
   std::map<std::uint64_t, std::shared_ptr<StreamImpl>> streams_;  // the default one aside
   std::deque<std::shared_ptr<StreamImpl>> accept_queue_;
+  std::function<void(Stream)> stream_handler_;  // set: streams go to it, not to accept_queue_
+  std::vector<std::function<void(const Status&)>> gone_fns_;
+  Status gone_reason_;  // set by close()
   std::condition_variable accept_cv_;
   std::uint64_t next_stream_id_;
   std::uint64_t next_message_id_ = 0;
@@ -180,6 +185,8 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   /// Every endpoint, after forgetting the clients gone longer than options.resume_timeout.
   std::vector<std::shared_ptr<EndpointImpl>> endpoints();
   void close_all();
+  /// Cancels the forget_later timers and starts no more (before the peer closes).
+  void stop_timers();
 
   const Side side;
   const MuxOptions options;
@@ -207,6 +214,14 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   /// options.resume_timeout (the caller holds `mutex`, and closes them once it has let go).
   std::vector<std::shared_ptr<EndpointImpl>> take_forgotten();
   static void close_forgotten(std::vector<std::shared_ptr<EndpointImpl>>& endpoints);
+  /// Server end: forgets the clients gone too long once resume_timeout has passed, so that their
+  /// endpoints close (and on_gone runs) without waiting for another client's hello.
+  void forget_later(const boost::asio::any_io_executor& executor);
+
+  // Server end: the forget_later timers, cancelled by stop_timers() so that none holds up the
+  // peer's threads when it closes.
+  std::vector<std::weak_ptr<boost::asio::steady_timer>> forget_timers_;
+  bool timers_stopped_ = false;
 
   // Server end: when each disconnected client's connection was lost.
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> lost_at_;

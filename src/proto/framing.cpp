@@ -44,6 +44,24 @@ Status unpack_filters(const XferRegistry& filters, const XferPipe& pipe, std::si
   return {};
 }
 
+std::string oversize_cause(std::string_view bytes, std::uint64_t size, std::uint64_t limit) {
+  const std::string_view head = bytes.substr(0, std::min<std::size_t>(bytes.size(), 64));
+  if (head.starts_with("HTTP/")) {
+    const std::string line(head.substr(0, head.find_first_of("\r\n")));
+    return "this looks like HTTP, not a Teleport frame: the remote side answered \"" + line +
+           "\" (an HTTP server? use the http protocol or its HTTP port)";
+  }
+  for (std::string_view method :
+       {"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH "}) {
+    if (head.starts_with(method)) {
+      return "this looks like an HTTP request, not a Teleport frame (\"" +
+             std::string(head.substr(0, head.find_first_of("\r\n"))) +
+             "\"): enable protocol detection or the http protocol";
+    }
+  }
+  return "frame size " + std::to_string(size) + " exceeds limit " + std::to_string(limit);
+}
+
 Status Framing::pack(const XferPipe& pipe, std::string& payload) const {
   return pack_filters(*filters_, pipe, payload);
 }
@@ -58,8 +76,7 @@ DecodeResult Framing::decode(std::string_view bytes, XferPipe& pipe, std::string
   // The whole frame in bytes, computed without overflow for either length convention.
   const std::uint64_t size = counts_itself_ ? field : std::uint64_t{field} + 4;
   if (size > size_limit_) {
-    return error("frame size " + std::to_string(size) + " exceeds limit " +
-                 std::to_string(size_limit_));
+    return error(oversize_cause(bytes, size, size_limit_));
   }
   if (size < 5)
     return error("frame length " + std::to_string(field) + " below minimum " +

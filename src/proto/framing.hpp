@@ -12,6 +12,10 @@
 
 namespace tp::detail {
 
+/// The cause of a frame whose length field passes the limit. Bytes that are really text (an
+/// HTTP answer: "HTTP" reads as 1,213,486,160) say so instead of quoting a length.
+std::string oversize_cause(std::string_view bytes, std::uint64_t size, std::uint64_t limit);
+
 class Framing {
  public:
   Framing(bool length_counts_itself, std::uint32_t size_limit, const XferRegistry* filters)

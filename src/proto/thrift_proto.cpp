@@ -93,8 +93,7 @@ DecodeResult ThriftProto::decode_within(std::string_view bytes, Message& out,
   if (bytes.size() < 4) return {};
   const std::uint64_t size = std::uint64_t{detail::load_be32(bytes.data())} + 4;
   if (size > options_.size_limit) {
-    return error("frame size " + std::to_string(size) + " exceeds limit " +
-                 std::to_string(options_.size_limit));
+    return error(detail::oversize_cause(bytes, size, options_.size_limit));
   }
   if (bytes.size() < size) return {};
   detail::THeaderFrame parts;

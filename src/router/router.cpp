@@ -104,6 +104,18 @@ void RouteTable::publish(Edit edit) {
   history_.push_back(std::move(next));
 }
 
+std::vector<RouteInfo> RouteTable::list() const {
+  std::vector<RouteInfo> out;
+  const Snapshot& now = current();
+  for (MsgType type : {MsgType::kCall, MsgType::kPush}) {
+    for (const Entry* e : now.of(type)) {
+      out.push_back({e->path, type == MsgType::kCall ? "call" : "push", e->route.arg_type,
+                     e->route.reply_type});
+    }
+  }
+  return out;
+}
+
 Status RouteTable::add(MsgType type, std::string service_method, Route route) {
   {
     std::lock_guard lock(writer_mutex_);
@@ -173,13 +185,15 @@ std::string RouteGroup::service_method_of(std::string_view name) const {
 }
 
 Status RouteGroup::route_call_async(std::string path, AsyncHandler handler, RouteOptions opts) {
-  Route route{nullptr, std::move(handler), plugins_, false};
+  Route route{nullptr, std::move(handler),       plugins_,
+              false,   std::move(opts.arg_type), std::move(opts.reply_type)};
   route.plugins.insert(route.plugins.end(), opts.plugins.begin(), opts.plugins.end());
   return table_->add(MsgType::kCall, service_method_of(path), std::move(route));
 }
 
 Status RouteGroup::add(MsgType type, std::string path, Handler handler, RouteOptions opts) {
-  Route route{std::move(handler), nullptr, plugins_, opts.blocking};
+  Route route{std::move(handler),        nullptr, plugins_, opts.blocking, std::move(opts.arg_type),
+              std::move(opts.reply_type)};
   route.plugins.insert(route.plugins.end(), opts.plugins.begin(), opts.plugins.end());
   return table_->add(type, service_method_of(path), std::move(route));
 }

@@ -10,39 +10,15 @@
 #include <cstdlib>
 
 #include "interop/vectors.hpp"
+#include "tools/cli_run.hpp"
 
 namespace tp {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-// The stdin file of run(); per process, since CTest runs tests in parallel.
-std::string input_path() {
-  return ::testing::TempDir() + "teleport_cli_in_" + std::to_string(::getpid());
-}
-
-// Runs `cmd` through the shell, feeding `input` on stdin; returns exit code and stdout.
-CliRun run(const std::string& cmd, const std::string& input = "") {
-  const std::string in_path = input_path();
-  std::ofstream(in_path, std::ios::binary) << input;
-  CliRun r;
-  FILE* p = ::popen((cmd + " < " + in_path + " 2>" + in_path + ".err").c_str(), "r");
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    r.out.append(buf.data(), n);
-  r.exit_code = WEXITSTATUS(::pclose(p));
-  return r;
-}
-
-std::string stderr_of_last_run() {
-  std::ifstream in(input_path() + ".err");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-const std::string kCli = TELEPORT_CLI;
+using test::CliRun;
+using test::kCli;
+using test::run;
+using test::stderr_of_last_run;
 
 class CliOnVectors : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
@@ -122,7 +98,7 @@ TEST(Cli, ServeAndCallOverLoopback) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "6\n");
   r = run(kCli + " call 127.0.0.1:" + port + " /math/sub '[1]'");
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 6);  // the remote side answered an error status
   EXPECT_EQ(r.out, "{\"status\":{\"code\":404,\"msg\":\"Not Found\",\"cause\":\"\"}}\n");
   r = run(kCli + " call 127.0.0.1:" + port + " /math/add '[1,2]' --meta X-Accept-Body-Codec=115");
   EXPECT_EQ(r.out, "\"3\"\n");

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "message_json.hpp"
 #include "teleport/proto/pb_proto.hpp"
+#include "teleport/proto/registry.hpp"
 
 namespace tp::cli {
 namespace {
@@ -34,18 +35,37 @@ std::string read_all_stdin() {
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 }
 
+// When `bytes` do not decode as `tried`, the protocol they do decode as, if any: a hint that
+// --proto is wrong.
+std::string other_proto_hint(const ProtoOptions& options, std::string_view tried,
+                             std::string_view bytes) {
+  for (const char* name : {"raw", "json", "pb", "thrift", "http"}) {
+    if (name == tried) continue;
+    auto proto = make_proto(name, {.version = options.v5 ? RawVersion::kV5 : RawVersion::kV7,
+                                   .size_limit = options.limit});
+    Message msg;
+    if (proto && proto->decode(bytes, msg).kind == DecodeResult::Kind::kMessage) {
+      return std::string(" (this looks like a ") + name + " frame: try --proto " + name + ")";
+    }
+  }
+  return "";
+}
+
 // Decodes every frame in `bytes`, printing one JSON object per line. Returns the exit code.
-int decode_frames(const Proto& proto, std::string_view bytes) {
+int decode_frames(const ProtoOptions& options, std::string_view bytes) {
+  const auto proto = options.make();
   while (!bytes.empty()) {
     Message msg;
-    const DecodeResult r = proto.decode(bytes, msg);
+    const DecodeResult r = proto->decode(bytes, msg);
     if (r.kind == DecodeResult::Kind::kError) {
-      std::cerr << "teleport decode: " << r.status.to_string() << "\n";
+      std::cerr << "teleport decode: " << r.status.to_string()
+                << other_proto_hint(options, options.proto, bytes) << "\n";
       return 1;
     }
     if (r.kind == DecodeResult::Kind::kNeedMore) {
       std::cerr << "teleport decode: 400 Bad Message: truncated frame: " << bytes.size()
-                << " bytes do not make a whole frame\n";
+                << " bytes do not make a whole frame"
+                << other_proto_hint(options, options.proto, bytes) << "\n";
       return 1;
     }
     std::cout << boost::json::serialize(message_to_json(msg)) << "\n";
@@ -110,8 +130,7 @@ void add_codec_commands(CLI::App& app) {
     } else {
       bytes = read_all_stdin();
     }
-    if (const int rc = decode_frames(*decode_opts->make(), bytes); rc != 0)
-      throw CLI::RuntimeError(rc);
+    if (const int rc = decode_frames(*decode_opts, bytes); rc != 0) throw CLI::RuntimeError(rc);
   });
 
   auto encode_opts = std::make_shared<ProtoOptions>();

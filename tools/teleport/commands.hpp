@@ -7,7 +7,9 @@ namespace tp::cli {
 
 /// `teleport decode` and `teleport encode`: frames to JSON and back.
 void add_codec_commands(CLI::App& app);
-/// `teleport call`, `teleport push` and `teleport serve`: a peer on the command line.
+/// `teleport call`, `push`, `list` and `serve`: a peer on the command line.
 void add_peer_commands(CLI::App& app);
+/// `teleport help`, `teleport completion bash` and `teleport man`: documentation of `app`.
+void add_doc_commands(CLI::App& app);
 
 }  // namespace tp::cli

@@ -1,5 +1,7 @@
 #include "message_json.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "teleport/codec/codec.hpp"
@@ -26,6 +28,21 @@ bool is_printable_utf8(std::string_view s) {
     i += static_cast<std::size_t>(extra) + 1;
   }
   return true;
+}
+
+// The type named `name` (any case), or 0.
+int msg_type_from_name(std::string_view name) {
+  for (int t = 1; t <= 5; ++t) {
+    const std::string_view known = msg_type_name(static_cast<MsgType>(t));
+    if (known.size() == name.size() &&
+        std::equal(known.begin(), known.end(), name.begin(), [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) ==
+                 std::toupper(static_cast<unsigned char>(b));
+        })) {
+      return t;
+    }
+  }
+  return 0;
 }
 
 Status missing(std::string_view field) {
@@ -108,7 +125,18 @@ Status message_from_json(const boost::json::object& obj, Message& out) {
     if (const auto* v = obj.if_contains("seq")) out.seq = v->to_number<std::int32_t>();
     const auto* mtype = obj.if_contains("mtype");
     if (!mtype) return missing("mtype");
-    const auto type = mtype->to_number<int>();
+    int type = 0;
+    if (mtype->is_string()) {
+      // eRPC's names, as decode prints them in mtype_name: "CALL", "REPLY", "PUSH", ...
+      type = msg_type_from_name(mtype->as_string());
+      if (type == 0) {
+        return Status::bad_message("message JSON: unknown mtype \"" +
+                                   std::string(mtype->as_string()) +
+                                   "\" (CALL, REPLY, PUSH, AUTH_CALL or AUTH_REPLY)");
+      }
+    } else {
+      type = mtype->to_number<int>();
+    }
     if (!is_valid_msg_type(static_cast<std::uint8_t>(type)) || type > 255) return missing("mtype");
     out.type = static_cast<MsgType>(type);
     if (const auto* v = obj.if_contains("service_method")) out.service_method = v->as_string();

@@ -1,50 +1,108 @@
+// `teleport call`, `push`, `list` (a client peer for one message) and `serve` (the demo server).
 #include <boost/json.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <future>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "math_service.hpp"
+#include "message_json.hpp"
 #include "teleport/peer.hpp"
+#include "teleport/reflection.hpp"
 
 namespace tp::cli {
 namespace {
 
-struct PeerOptions {
+// TLS settings of either side, from --tls-* options.
+struct TlsOptions {
+  bool on = false;
+  std::string ca, cert, key, server_name;
+  bool insecure = false;
+
+  void add_client(CLI::App& cmd) {
+    cmd.add_flag("--tls", on, "dial with TLS (verifies the server against --tls-ca)");
+    cmd.add_option("--tls-ca", ca, "CA certificates to verify the server with (PEM file)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-cert", cert, "client certificate chain, for mutual TLS (PEM file)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-key", key, "client private key (PEM file)")->check(CLI::ExistingFile);
+    cmd.add_option("--tls-server-name", server_name,
+                   "name to expect in the server's certificate and send as SNI (default: host)");
+    cmd.add_flag("--tls-insecure", insecure, "do not verify the server's certificate");
+  }
+  void add_server(CLI::App& cmd) {
+    cmd.add_option("--tls-cert", cert, "serve TLS with this certificate chain (PEM file)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-key", key, "the certificate's private key (PEM file)")
+        ->check(CLI::ExistingFile);
+    cmd.add_option("--tls-ca", ca, "require client certificates signed by these CAs (PEM file)")
+        ->check(CLI::ExistingFile);
+  }
+  std::optional<TlsConfig> client() const {
+    if (!on && ca.empty() && cert.empty()) return std::nullopt;
+    return TlsConfig{.cert_file = cert,
+                     .key_file = key,
+                     .ca_file = ca,
+                     .verify_peer = !insecure,
+                     .server_name = server_name};
+  }
+  std::optional<TlsConfig> server() const {
+    if (cert.empty()) return std::nullopt;
+    return TlsConfig{.cert_file = cert, .key_file = key, .ca_file = ca, .mutual = !ca.empty()};
+  }
+};
+
+// What every client subcommand (call, push, list) takes.
+struct ClientOptions {
   std::string addr;
-  std::string service_method;
-  std::string body;
   std::string network = "tcp";
   std::string proto = "raw";
-  std::string codec = "json";
-  std::vector<std::string> meta;
   int timeout_ms = 5000;
   bool v5 = false;
+  TlsOptions tls;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_option("--network", network,
-                   "tcp, tcp4, tcp6, unix or unixpacket (ADDR is then a socket path)");
+    cmd.add_option("addr", addr, "host:port, or a socket path with --network unix|unixpacket")
+        ->required();
+    cmd.add_option("--network", network, "tcp (default), tcp4, tcp6, unix or unixpacket")
+        ->check(CLI::IsMember({"tcp", "tcp4", "tcp6", "unix", "unixpacket"}));
     cmd.add_option("--proto", proto, "wire protocol: raw (default), json, pb or thrift")
         ->check(CLI::IsMember({"raw", "json", "pb", "thrift"}));
-    cmd.add_option("--codec", codec, "body codec of the request: json, plain, form, protobuf, xml");
-    cmd.add_option("--meta", meta, "meta pair KEY=VALUE (repeatable)")->allow_extra_args(false);
-    cmd.add_option("--timeout", timeout_ms, "call timeout in milliseconds");
-    cmd.add_flag("--v5", v5, "speak Teleport v5's raw protocol");
+    cmd.add_option("--timeout", timeout_ms, "how long to wait, in milliseconds (default 5000)");
+    cmd.add_flag("--v5", v5, "speak Teleport v5's raw protocol instead of eRPC v7's");
+    tls.add_client(cmd);
   }
   PeerConfig config() const {
     return {.network = network,
+            .dial_timeout = std::chrono::milliseconds(timeout_ms),
             .proto = proto,
             .raw_version = v5 ? RawVersion::kV5 : RawVersion::kV7,
-            .io_threads = 1};
+            .io_threads = 1,
+            .tls = tls.client()};
   }
-  Status call_options(CallOptions& opts) const {
+};
+
+// What a message carries: the service method, the body and its codec, meta.
+struct MessageOptions {
+  std::string service_method;
+  std::string body;
+  std::string codec = "json";
+  std::vector<std::string> meta;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("service_method", service_method, "e.g. /math/add?author=x")->required();
+    // One string: CLI11 would split "[1,2,3]" into a list otherwise.
+    cmd.add_option("body", body, "request body: JSON text for the json codec, else the text");
+    cmd.add_option("--codec", codec, "body codec: json (default), plain, form, protobuf, xml");
+    cmd.add_option("--meta", meta, "meta pair KEY=VALUE (repeatable)")->allow_extra_args(false);
+  }
+  Status call_options(int timeout_ms, CallOptions& opts) const {
     const Codec* c = CodecRegistry::global().find(std::string_view(codec));
     if (!c) return Status::bad_message("unknown codec " + codec);
     opts.body_codec = c->id();
@@ -63,127 +121,200 @@ void print_status(const Status& st) {
   std::cout << boost::json::serialize(boost::json::object{{"status", obj}}) << "\n";
 }
 
-// The body as given on the command line: JSON text for json, the text itself for other codecs.
-Bytes body_bytes(const std::string& body) { return {body.begin(), body.end()}; }
-
-int run_call(const PeerOptions& o, const std::string& addr, const std::string& sm,
-             const std::string& body) {
-  CallOptions opts;
-  if (Status st = o.call_options(opts); !st.ok()) {
-    print_status(st);
-    return 1;
+// The reply body as JSON: parsed when it is JSON, else as a string.
+boost::json::value body_json(const Message& reply) {
+  if (reply.body_codec == codec_id::kJson) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(reply.body, ec);
+    if (!ec) return value;
   }
-  Peer peer(o.config());
-  auto [session, st] = peer.dial(addr);
-  if (!st.ok()) {
-    print_status(st);
-    return 1;
-  }
-  std::promise<Message> done;
-  const std::uint8_t codec = *opts.body_codec;
-  session->call_raw(sm, codec, body, std::move(opts),
-                    [&](Message& reply) { done.set_value(std::move(reply)); });
-  Message reply = done.get_future().get();
-  if (!reply.status.ok()) {
-    print_status(reply.status);
-    return 1;
-  }
-  boost::system::error_code ec;
-  auto value = reply.body_codec == codec_id::kJson ? boost::json::parse(reply.body, ec)
-                                                   : boost::json::value();
-  if (reply.body_codec == codec_id::kJson && !ec) {
-    std::cout << boost::json::serialize(value) << "\n";
-  } else {
-    std::cout << boost::json::serialize(boost::json::value(reply.body)) << "\n";
-  }
-  return 0;
+  return boost::json::value(reply.body);
 }
 
-int run_push(const PeerOptions& o, const std::string& addr, const std::string& sm,
-             const std::string& body) {
+// A status this side produced for a call (no reply came) rather than one the remote side sent.
+bool produced_here(const Status& st) {
+  return st.code() == code::kConnClosed || st.code() == code::kWriteFailed ||
+         st.code() == code::kDialFailed ||
+         (st.code() == code::kHandleTimeout && st.cause() == "call timed out");
+}
+
+// Dials, calls and waits for the reply (or this side's status).
+Status call_once(const ClientOptions& c, const std::string& sm, std::uint8_t codec,
+                 std::string body, CallOptions opts, Message& reply) {
+  Peer peer(c.config());
+  auto dialed = peer.dial(c.addr);
+  if (!dialed.ok()) return dialed.status;
+  std::promise<Message> done;
+  dialed.value->call_raw(sm, codec, std::move(body), std::move(opts),
+                         [&](Message& r) { done.set_value(std::move(r)); });
+  reply = done.get_future().get();
+  return {};
+}
+
+int run_call(const ClientOptions& c, const MessageOptions& m, bool show_meta) {
   CallOptions opts;
-  Status st = o.call_options(opts);
-  Peer peer(o.config());
-  std::shared_ptr<Session> session;
-  if (st.ok()) st = peer.dial(addr).into(session);
-  if (st.ok()) st = session->push(sm, body_bytes(body), opts);
+  if (Status st = m.call_options(c.timeout_ms, opts); !st.ok()) {
+    print_status(st);
+    return exit_code::kBadInput;
+  }
+  Message reply;
+  const std::uint8_t codec = *opts.body_codec;
+  if (Status st = call_once(c, m.service_method, codec, m.body, std::move(opts), reply); !st.ok()) {
+    print_status(st);
+    return exit_code_for(st, false);
+  }
+  if (!reply.status.ok()) {
+    print_status(reply.status);
+    return exit_code_for(reply.status, !produced_here(reply.status));
+  }
+  if (show_meta) {
+    boost::json::array meta;
+    for (const auto& [k, v] : reply.meta.pairs()) meta.push_back(boost::json::array{k, v});
+    std::cout << boost::json::serialize(
+                     boost::json::object{{"meta", std::move(meta)}, {"body", body_json(reply)}})
+              << "\n";
+  } else {
+    std::cout << boost::json::serialize(body_json(reply)) << "\n";
+  }
+  return exit_code::kOk;
+}
+
+int run_push(const ClientOptions& c, const MessageOptions& m) {
+  CallOptions opts;
+  if (Status st = m.call_options(c.timeout_ms, opts); !st.ok()) {
+    print_status(st);
+    return exit_code::kBadInput;
+  }
+  Peer peer(c.config());
+  auto dialed = peer.dial(c.addr);
+  Status st = dialed.status;
+  if (st.ok()) st = dialed.value->push(m.service_method, Bytes(m.body.begin(), m.body.end()), opts);
   if (st.ok()) {
     // Wait until the push has left: the session flushes before it closes.
     std::promise<void> closed;
-    session->on_close([&] { closed.set_value(); });
-    session->close();
+    dialed.value->on_close([&] { closed.set_value(); });
+    dialed.value->close();
     closed.get_future().wait();
   }
   print_status(st);
-  return st.ok() ? 0 : 1;
+  return exit_code_for(st, false);
 }
 
-std::mutex g_serve_mutex;
-std::condition_variable g_serve_cv;
-bool g_serve_stop = false;
+int run_list(const ClientOptions& c) {
+  Message reply;
+  CallOptions opts{.timeout = std::chrono::milliseconds(c.timeout_ms)};
+  if (Status st = call_once(c, std::string(kRoutesPath), codec_id::kJson, "", opts, reply);
+      !st.ok()) {
+    print_status(st);
+    return exit_code_for(st, false);
+  }
+  if (reply.status.code() == code::kNotFound) {
+    std::cerr << "teleport list: " << c.addr << " does not list its routes (404 for " << kRoutesPath
+              << ": the peer has not enabled reflection, tp::serve_routes)\n";
+    return exit_code::kRemoteError;
+  }
+  if (!reply.status.ok()) {
+    print_status(reply.status);
+    return exit_code_for(reply.status, !produced_here(reply.status));
+  }
+  std::vector<RouteInfo> routes;
+  if (Status st = unmarshal(reply.body_codec, reply.body, routes); !st.ok()) {
+    print_status(st);
+    return exit_code::kBadInput;
+  }
+  for (const auto& r : routes) {
+    std::cout << r.type << " " << r.path;
+    if (!r.arg.empty() || !r.reply.empty()) {
+      std::cout << " (" << (r.arg.empty() ? "?" : r.arg);
+      if (r.type == "call") std::cout << " -> " << (r.reply.empty() ? "?" : r.reply);
+      std::cout << ")";
+    }
+    std::cout << "\n";
+  }
+  return exit_code::kOk;
+}
 
-int run_serve(const PeerOptions& o, const std::string& listen) {
-  PeerConfig cfg = o.config();
-  cfg.listen_address = listen;
-  cfg.io_threads = 0;
-  Peer peer(cfg);
+volatile std::sig_atomic_t g_serve_stop = 0;
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:9090";
+  std::string network = "tcp";
+  bool v5 = false;
+  TlsOptions tls;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--listen", listen,
+                   "address to listen on: host:port, :port or a socket path (default "
+                   "127.0.0.1:9090)");
+    cmd.add_option("--network", network, "tcp (default), tcp4, tcp6, unix or unixpacket")
+        ->check(CLI::IsMember({"tcp", "tcp4", "tcp6", "unix", "unixpacket"}));
+    cmd.add_flag("--v5", v5, "answer Teleport v5's raw protocol instead of eRPC v7's");
+    tls.add_server(cmd);
+  }
+};
+
+int run_serve(const ServeOptions& o) {
+  Peer peer(PeerConfig{.network = o.network,
+                       .listen_address = o.listen,
+                       .raw_version = o.v5 ? RawVersion::kV5 : RawVersion::kV7,
+                       .tls = o.tls.server()});
   Status st = demo::register_math(peer);
+  if (st.ok()) st = serve_routes(peer);
   if (st.ok()) st = peer.listen();
   if (!st.ok()) {
     print_status(st);
-    return 1;
+    return exit_code::kBadInput;
   }
-  std::cout << "teleport serve: listening on " << listen << " (port " << peer.listen_port() << ")"
+  std::cout << "teleport serve: listening on " << o.listen << " (port " << peer.listen_port() << ")"
             << std::endl;
-  std::signal(SIGINT, [](int) { g_serve_stop = true; });
-  std::signal(SIGTERM, [](int) { g_serve_stop = true; });
+  std::signal(SIGINT, [](int) { g_serve_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_serve_stop = 1; });
   while (!g_serve_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  peer.close();
-  return 0;
+  peer.shutdown(std::chrono::seconds(5));
+  return exit_code::kOk;
+}
+
+// Runs `fn` as a subcommand's action; its exit code reaches main() through CLI11.
+template <class F>
+void on_run(CLI::App* cmd, F fn) {
+  cmd->callback([fn] {
+    if (const int rc = fn(); rc != 0) throw CLI::RuntimeError(rc);
+  });
 }
 
 }  // namespace
 
-// Adds ADDR SERVICE_METHOD [BODY] positionals (single strings: CLI11 would split "[1,2,3]").
-void add_target(CLI::App& cmd, PeerOptions& o) {
-  cmd.add_option("addr", o.addr, "host:port, or a socket path with --network unix|unixpacket")
-      ->required();
-  cmd.add_option("service_method", o.service_method, "e.g. /math/add?author=x")->required();
-  cmd.add_option("body", o.body,
-                 "request body: JSON text for the json codec, else the text itself");
-  o.add_to(cmd);
-}
-
 void add_peer_commands(CLI::App& app) {
-  auto opts = std::make_shared<PeerOptions>();
   auto* call = app.add_subcommand(
-      "call", "call ADDR SERVICE_METHOD [BODY] and print the reply (or status) as JSON");
-  add_target(*call, *opts);
-  call->callback([=] {
-    if (const int rc = run_call(*opts, opts->addr, opts->service_method, opts->body); rc != 0) {
-      throw CLI::RuntimeError(rc);
-    }
-  });
+      "call", "call ADDR SERVICE_METHOD [BODY] and print the reply body (or status) as JSON");
+  auto call_client = std::make_shared<ClientOptions>();
+  auto call_msg = std::make_shared<MessageOptions>();
+  auto show_meta = std::make_shared<bool>(false);
+  call_client->add_to(*call);
+  call_msg->add_to(*call);
+  call->add_flag("--show-meta", *show_meta, "print {\"meta\": [[key, value]...], \"body\": ...}");
+  on_run(call, [=] { return run_call(*call_client, *call_msg, *show_meta); });
 
-  auto push_opts = std::make_shared<PeerOptions>();
   auto* push = app.add_subcommand("push", "push BODY to ADDR SERVICE_METHOD (one-way)");
-  add_target(*push, *push_opts);
-  push->callback([=] {
-    if (const int rc =
-            run_push(*push_opts, push_opts->addr, push_opts->service_method, push_opts->body);
-        rc != 0) {
-      throw CLI::RuntimeError(rc);
-    }
-  });
+  auto push_client = std::make_shared<ClientOptions>();
+  auto push_msg = std::make_shared<MessageOptions>();
+  push_client->add_to(*push);
+  push_msg->add_to(*push);
+  on_run(push, [=] { return run_push(*push_client, *push_msg); });
 
-  auto serve_opts = std::make_shared<PeerOptions>();
-  auto listen = std::make_shared<std::string>("127.0.0.1:9090");
-  auto* serve = app.add_subcommand("serve", "run the demo server (/math/add) until SIGINT/SIGTERM");
-  serve->add_option("--listen", *listen, "address to listen on (host:port, :port or a unix path)");
+  auto* list =
+      app.add_subcommand("list", "list the routes of the peer at ADDR (it must serve " +
+                                     std::string(kRoutesPath) + ", as `teleport serve` does)");
+  auto list_client = std::make_shared<ClientOptions>();
+  list_client->add_to(*list);
+  on_run(list, [=] { return run_list(*list_client); });
+
+  auto* serve = app.add_subcommand(
+      "serve", "run the demo server (/math/add, " + std::string(kRoutesPath) +
+                   ") until SIGINT/SIGTERM; one port answers raw, JSON, protobuf, HTTP and Thrift");
+  auto serve_opts = std::make_shared<ServeOptions>();
   serve_opts->add_to(*serve);
-  serve->callback([=] {
-    if (const int rc = run_serve(*serve_opts, *listen); rc != 0) throw CLI::RuntimeError(rc);
-  });
+  on_run(serve, [=] { return run_serve(*serve_opts); });
 }
 
 }  // namespace tp::cli
