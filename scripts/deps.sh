@@ -8,6 +8,7 @@ packages=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev libtomlplusplus-dev libpugixml-dev libthrift-dev thrift-compiler
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  doxygen groff-base bsdextrautils openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -22,6 +22,7 @@ namespace tp {
 /// The executor of `session`'s I/O thread (coroutine handlers run there).
 boost::asio::any_io_executor io_executor(Session& session);
 
+/// \cond INTERNAL
 namespace detail {
 template <class F>
 struct coro_traits : coro_traits<decltype(&F::operator())> {};
@@ -34,6 +35,7 @@ template <class C, class R, class A>
 struct coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A)>
     : coro_traits<boost::asio::awaitable<Result<R>> (C::*)(Ctx&, A) const> {};
 }  // namespace detail
+/// \endcond
 
 /// Adds a coroutine call handler `fn(Ctx&, const Arg&) -> boost::asio::awaitable<Result<R>>` to
 /// `group`: it runs on the session's I/O thread and never blocks it while it co_awaits. When the

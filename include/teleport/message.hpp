@@ -45,6 +45,7 @@ struct Message {
   /// The query part of the service method (after '?'), still percent-encoded; empty if none.
   [[nodiscard]] std::string_view query() const;
 
+  /// Every field equal.
   friend bool operator==(const Message&, const Message&) = default;
 };
 

@@ -16,6 +16,7 @@ namespace tp {
 /// Ordered metadata; a key may repeat. Keys are compared byte for byte.
 class Meta {
  public:
+  /// One key and its value.
   using Pair = std::pair<std::string, std::string>;
 
   Meta() = default;
@@ -51,6 +52,7 @@ class Meta {
   /// Parses the wire form; a malformed percent-escape is a 400 status.
   static Status decode(std::string_view text, Meta& out);
 
+  /// The same pairs in the same order.
   friend bool operator==(const Meta&, const Meta&) = default;
 
  private:

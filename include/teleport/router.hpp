@@ -84,6 +84,7 @@ class CallCtl {
 /// Base of a push controller.
 using PushCtl = CallCtl;
 
+/// \cond INTERNAL
 namespace detail {
 template <class F>
 struct handler_traits : handler_traits<decltype(&F::operator())> {};
@@ -160,6 +161,7 @@ Status call_push(F&& f, A&&... args) {
   }
 }
 }  // namespace detail
+/// \endcond
 
 /// The routes of a peer, shared by every RouteGroup of its Router. Routes may be added while the
 /// peer serves: a lookup reads an immutable snapshot without a lock, and a route, once added, is
@@ -275,6 +277,7 @@ class RouteGroup {
   [[nodiscard]] std::string service_method_of(std::string_view name) const;
 
  protected:
+  /// The root group of `table` (what Router is).
   explicit RouteGroup(RouteTable& table) : table_(&table) {}
 
  private:

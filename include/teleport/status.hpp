@@ -9,23 +9,28 @@ namespace tp {
 
 /// Go eRPC's status codes. Application codes should be above 1000.
 namespace code {
-inline constexpr std::int32_t kUnknownError = -1;
-inline constexpr std::int32_t kOK = 0;
-inline constexpr std::int32_t kInvalidOp = 1;
-inline constexpr std::int32_t kWrongConn = 100;
-inline constexpr std::int32_t kConnClosed = 102;
+inline constexpr std::int32_t kUnknownError = -1;  ///< an error with no code of its own
+inline constexpr std::int32_t kOK = 0;             ///< success
+inline constexpr std::int32_t kInvalidOp =
+    1;  ///< the operation is not allowed here (e.g. a blocking call on an I/O thread)
+inline constexpr std::int32_t kWrongConn =
+    100;  ///< the connection is not usable (e.g. an adopted descriptor that is not a socket)
+inline constexpr std::int32_t kConnClosed = 102;  ///< the connection closed before the reply
 /// Ours, never sent: a reply arrived but its body does not decode into the caller's type (a
 /// mismatch on this side, unlike a 400 the remote side sends).
 inline constexpr std::int32_t kReplyDecodeFailed = 103;
-inline constexpr std::int32_t kWriteFailed = 104;
-inline constexpr std::int32_t kDialFailed = 105;
-inline constexpr std::int32_t kBadMessage = 400;
-inline constexpr std::int32_t kUnauthorized = 401;
-inline constexpr std::int32_t kNotFound = 404;
-inline constexpr std::int32_t kMtypeNotAllowed = 405;
-inline constexpr std::int32_t kHandleTimeout = 408;
-inline constexpr std::int32_t kInternalServerError = 500;
-inline constexpr std::int32_t kBadGateway = 502;
+inline constexpr std::int32_t kWriteFailed = 104;  ///< writing to the connection failed
+inline constexpr std::int32_t kDialFailed = 105;   ///< connecting failed
+inline constexpr std::int32_t kBadMessage =
+    400;  ///< a malformed frame or a body that does not decode
+inline constexpr std::int32_t kUnauthorized = 401;  ///< authentication refused
+inline constexpr std::int32_t kNotFound = 404;      ///< no route for the service method
+inline constexpr std::int32_t kMtypeNotAllowed =
+    405;  ///< the route exists for the other message type
+inline constexpr std::int32_t kHandleTimeout =
+    408;  ///< the call outlived its deadline (caller) or context age (handler)
+inline constexpr std::int32_t kInternalServerError = 500;  ///< the handler failed (threw)
+inline constexpr std::int32_t kBadGateway = 502;           ///< a proxy could not reach its backend
 }  // namespace code
 
 /// The text Go eRPC gives a code ("Not Found" for 404, "" for 0, "Unknown Error" otherwise).
@@ -71,6 +76,7 @@ class [[nodiscard]] Status {
   /// Human-readable form: "404 Not Found: cause".
   [[nodiscard]] std::string to_string() const;
 
+  /// Equal code, message and cause.
   friend bool operator==(const Status&, const Status&) = default;
 
  private:

@@ -36,6 +36,7 @@ class AuthChecker final : public Plugin {
  public:
   /// The check function: the token decoded from the AUTH_CALL body with its codec.
   using Check = std::function<Result<std::string>(Session&, const std::string& token)>;
+  /// A checker that accepts a session when `check` returns OK (its value is the auth reply).
   explicit AuthChecker(Check check) : check_(std::move(check)) {}
   std::string_view name() const override { return "auth-checker"; }
   /// Routes the session's first message to the check.
