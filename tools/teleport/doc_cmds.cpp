@@ -139,7 +139,8 @@ void add_doc_commands(CLI::App& app) {
       app.add_subcommand("completion", "print the bash completion script (source it)");
   auto shell = std::make_shared<std::string>("bash");
   completion->add_option("shell", *shell, "the shell (bash)")->check(CLI::IsMember({"bash"}));
-  completion->callback([&app] { std::cout << bash_completion(app); });
+  // The callback keeps `shell`, which the option writes into.
+  completion->callback([&app, shell] { std::cout << bash_completion(app); });
 
   auto* man = app.add_subcommand("man", "print the man page (roff: man -l <(teleport man))");
   man->callback([&app] { std::cout << man_page(app); });
