@@ -29,6 +29,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/teleportConfig.cmake
 # pkg-config: teleport (the core) and teleport-<component> for each component.
 if(TELEPORT_SHARED)
   set(TELEPORT_PC_PRIVATE "Requires.private")
+  set(TELEPORT_PC_LINK_COMPONENT "-Wl,--no-as-needed")  # see teleport_component()
 else()
   set(TELEPORT_PC_PRIVATE "Requires")  # a static archive needs its dependencies on the link line
 endif()
