@@ -25,7 +25,7 @@ for t in "${targets[@]}"; do
   log="build/fuzz/$t.log"
   echo "-- $t (${seconds}s)"
   if ! "build/fuzz/tests/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 \
-      -rss_limit_mb=2048 "$corpus/$t" >"$log" 2>&1; then
+      -rss_limit_mb=2048 -artifact_prefix="build/fuzz/$t-" "$corpus/$t" >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz: $t failed (log: $log)" >&2
     exit 1

@@ -11,12 +11,25 @@ void append_json_string(std::string_view text, std::string& out) {
   out += boost::json::serialize(boost::json::string_view(text));
 }
 
-// Go writes the body raw inside the string, escaping only '"'.
+// Go writes the body raw inside the string, escaping only '"': a body with a backslash or a
+// control character then is not valid JSON (Go's own reader misreads it). We escape those too,
+// as JSON requires, and write every other byte as Go does, so common bodies keep Go's bytes and
+// every frame we write parses.
 void append_raw_body(std::string_view body, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char c : body) {
-    if (c == '"') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
   }
   out += '"';
 }

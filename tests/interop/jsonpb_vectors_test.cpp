@@ -88,5 +88,29 @@ TEST(JsonPbMalformed, BadPayloadsAre400) {
   EXPECT_NE(r.status.cause().find("exceeds limit"), std::string::npos);
 }
 
+// Go escapes only '"' in the body; a body with a backslash or a control character (the fuzzer's
+// "hello\r") must still be written as JSON that parses back to the same bytes.
+TEST(JsonPbBody, BackslashesAndControlCharactersRoundTrip) {
+  const JsonProto proto;
+  Message push;
+  push.seq = 1;
+  push.type = MsgType::kPush;
+  push.service_method = "/push/hello";
+  push.body_codec = 's';  // plain
+  constexpr char kBody[] = "quote \" back\\slash cr\r nl\n nul\0 tab\t end";
+  push.body = std::string(kBody, sizeof kBody - 1);
+  std::string frame;
+  ASSERT_TRUE(proto.encode(push, frame).ok());
+  Message back;
+  const DecodeResult r = proto.decode(frame, back);
+  ASSERT_EQ(r.kind, DecodeResult::Kind::kMessage) << r.status.to_string();
+  EXPECT_EQ(back.body, push.body);
+  // A quote alone keeps Go's bytes: \" inside the string.
+  push.body = R"(["a"])";
+  frame.clear();
+  ASSERT_TRUE(proto.encode(push, frame).ok());
+  EXPECT_NE(frame.find(R"("body":"[\"a\"]")"), std::string::npos) << frame;
+}
+
 }  // namespace
 }  // namespace tp
