@@ -19,6 +19,9 @@ struct CallOptions {
   XferPipe xfer_pipe{};                  ///< transfer filters for this message
   std::chrono::milliseconds timeout{0};  ///< call deadline; 0: the peer's default context age
   std::string real_ip{};                 ///< sent as X-Real-IP when set
+  /// Safe to run twice: a Channel may send it to another backend even after it was written to
+  /// one whose connection then broke (a call never written is always retried).
+  bool idempotent = false;
 };
 
 /// Meta key carrying the codec a caller wants its reply in (decimal codec id).

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "tools/cli_run.hpp"
@@ -206,6 +207,21 @@ TEST(CliManners, PlainWordsForHttpAndForTheWrongProto) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(stderr_of_last_run().find("looks like a raw frame: try --proto raw"), std::string::npos)
       << stderr_of_last_run();
+}
+
+TEST(CliManners, CallsAServiceThroughAChannel) {
+  Server a("", 3), b("", 4);
+  std::set<std::string> answers;
+  for (const char* balance : {"rr", "least", "hash:user"}) {
+    CliRun r = run(kCli + " call list://" + a.addr() + "," + b.addr() +
+                   " '/math/add?user=x' '[1,2]' --balance " + balance);
+    EXPECT_EQ(r.exit_code, 0) << balance << ": " << r.out << stderr_of_last_run();
+    EXPECT_EQ(r.out, "3\n") << balance;
+  }
+  CliRun r = run(kCli + " call list://127.0.0.1:1 /math/add '[1]' --timeout 500");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  r = run(kCli + " call list://127.0.0.1:1 /math/add '[1]' --balance fastest");
+  EXPECT_NE(r.exit_code, 0);
 }
 
 TEST(CliManners, ListShowsTheRoutesWithTheirTypes) {

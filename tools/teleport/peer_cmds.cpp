@@ -13,6 +13,7 @@
 #include "exit_codes.hpp"
 #include "math_service.hpp"
 #include "message_json.hpp"
+#include "teleport/channel.hpp"
 #include "teleport/peer.hpp"
 #include "teleport/reflection.hpp"
 
@@ -65,11 +66,16 @@ struct ClientOptions {
   std::string proto = "raw";
   int timeout_ms = 5000;
   bool v5 = false;
+  std::string balance = "rr";
   TlsOptions tls;
 
   void add_to(CLI::App& cmd) {
-    cmd.add_option("addr", addr, "host:port, or a socket path with --network unix|unixpacket")
+    cmd.add_option("addr", addr,
+                   "host:port, a socket path with --network unix|unixpacket, or a service: "
+                   "list://A,B,... or file:///path (one address per line)")
         ->required();
+    cmd.add_option("--balance", balance,
+                   "with a service target: rr (default), least or hash:KEY (meta or query KEY)");
     cmd.add_option("--network", network, "tcp (default), tcp4, tcp6, unix or unixpacket")
         ->check(CLI::IsMember({"tcp", "tcp4", "tcp6", "unix", "unixpacket"}));
     cmd.add_option("--proto", proto, "wire protocol: raw (default), json, pb or thrift")
@@ -138,10 +144,24 @@ bool produced_here(const Status& st) {
          (st.code() == code::kHandleTimeout && st.cause() == "call timed out");
 }
 
+// A target with a scheme names a service: the call goes through a Channel.
+bool is_service(const std::string& target) { return target.find("://") != std::string::npos; }
+
 // Dials, calls and waits for the reply (or this side's status).
 Status call_once(const ClientOptions& c, const std::string& sm, std::uint8_t codec,
                  std::string body, CallOptions opts, Message& reply) {
   Peer peer(c.config());
+  if (is_service(c.addr)) {
+    Channel channel(
+        peer, c.addr,
+        {.balance = c.balance, .start_timeout = std::chrono::milliseconds(c.timeout_ms)});
+    if (Status st = channel.start(); !st.ok()) return st;
+    std::promise<Message> done;
+    channel.call_raw(sm, codec, std::move(body), std::move(opts),
+                     [&](Message& r) { done.set_value(std::move(r)); });
+    reply = done.get_future().get();
+    return {};
+  }
   auto dialed = peer.dial(c.addr);
   if (!dialed.ok()) return dialed.status;
   std::promise<Message> done;

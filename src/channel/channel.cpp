@@ -1,0 +1,390 @@
+// Channel: sessions to every backend of a target, one dialer thread that connects them and
+// probes ejected ones back with backoff, and calls that move to another backend when the one
+// picked could not take them.
+#include "teleport/channel.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "support/threads.hpp"
+#include "teleport/peer.hpp"
+#include "teleport/session.hpp"
+
+namespace tp {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// The cause a session gives a call it refused before writing anything (see SessionImpl).
+constexpr std::string_view kNotWritten = "session is closed";
+
+bool connection_failure(const Status& st) {
+  return st.code() == code::kConnClosed || st.code() == code::kWriteFailed ||
+         st.code() == code::kDialFailed;
+}
+}  // namespace
+
+struct Channel::Impl : std::enable_shared_from_this<Impl> {
+  struct Entry {
+    Backend backend;
+    std::shared_ptr<Session> session;  // null: not connected (dialing, or ejected)
+    bool wanted = true;                // still named by the resolver
+    bool dialing = false;
+    int in_flight = 0;
+    std::uint64_t calls = 0;
+    std::string last_error;
+    Clock::time_point retry_at{};
+    std::chrono::milliseconds backoff{0};
+  };
+
+  // One call across its attempts.
+  struct CallState {
+    std::string sm;
+    std::uint8_t codec = 0;
+    std::string body;
+    CallOptions opts;
+    std::function<void(Message&)> done;
+    int retries_left = 0;
+    std::set<std::string> tried;
+    std::optional<Clock::time_point> deadline;
+  };
+
+  Impl(Peer& p, std::string t, ChannelOptions o)
+      : peer(p), target(std::move(t)), options(std::move(o)) {}
+
+  Peer& peer;
+  const std::string target;
+  const ChannelOptions options;
+  std::shared_ptr<Balancer> balancer;
+  std::unique_ptr<Resolver> resolver;
+
+  mutable std::mutex mutex;
+  std::condition_variable cv;  // wakes the dialer; start() waits on it for a first connection
+  std::map<std::string, Entry> entries;  // by address
+  bool stopping = false;
+  std::thread dialer;
+
+  void update(std::vector<Backend> backends) {
+    std::lock_guard lock(mutex);
+    std::set<std::string> named;
+    for (auto& b : backends) {
+      named.insert(b.addr);
+      auto [it, added] = entries.try_emplace(b.addr);
+      it->second.backend = std::move(b);
+      it->second.wanted = true;
+      if (added) it->second.retry_at = Clock::now();
+    }
+    for (auto it = entries.begin(); it != entries.end();) {
+      if (named.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      it->second.wanted = false;
+      if (it->second.in_flight == 0 && !it->second.dialing) {
+        if (it->second.session) it->second.session->close();
+        it = entries.erase(it);
+      } else {
+        ++it;  // erased when its last call ends
+      }
+    }
+    cv.notify_all();
+  }
+
+  void dial_loop() {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      std::optional<Clock::time_point> next;
+      std::string due;
+      const auto now = Clock::now();
+      for (auto& [addr, e] : entries) {
+        if (!e.wanted || e.session || e.dialing) continue;
+        if (e.retry_at <= now) {
+          due = addr;
+          break;
+        }
+        if (!next || e.retry_at < *next) next = e.retry_at;
+      }
+      if (due.empty()) {
+        if (next) {
+          cv.wait_until(lock, *next);
+        } else {
+          cv.wait(lock);
+        }
+        continue;
+      }
+      entries[due].dialing = true;
+      lock.unlock();
+      auto dialed = peer.dial(due);
+      lock.lock();
+      connected(due, std::move(dialed), lock);
+    }
+  }
+
+  void connected(const std::string& addr, Result<std::shared_ptr<Session>> dialed,
+                 std::unique_lock<std::mutex>& lock) {
+    auto it = entries.find(addr);
+    if (it == entries.end()) {
+      if (dialed.ok()) dialed.value->close();
+      return;
+    }
+    Entry& e = it->second;
+    e.dialing = false;
+    if (!e.wanted || stopping) {
+      if (dialed.ok()) dialed.value->close();
+      if (!e.wanted && e.in_flight == 0) entries.erase(it);
+      return;
+    }
+    if (!dialed.ok()) {
+      eject(e, dialed.status.to_string());
+      return;
+    }
+    e.session = dialed.value;
+    e.backoff = std::chrono::milliseconds(0);
+    e.last_error.clear();
+    cv.notify_all();
+    // on_close may run at once (the session already closed): not under our lock.
+    auto session = e.session;
+    lock.unlock();
+    session->on_close([weak = weak_from_this(), addr, raw = session.get()](const CloseReason& why) {
+      if (auto self = weak.lock()) self->session_closed(addr, raw, why);
+    });
+    lock.lock();
+  }
+
+  // A backend that failed: no calls until its next dial, which waits longer each time.
+  void eject(Entry& e, std::string why) {
+    e.session.reset();
+    e.last_error = std::move(why);
+    e.backoff = e.backoff.count() == 0 ? options.eject_backoff
+                                       : std::min(e.backoff * 2, options.max_eject_backoff);
+    e.retry_at = Clock::now() + e.backoff;
+    cv.notify_all();
+  }
+
+  void session_closed(const std::string& addr, const Session* session, const CloseReason& why) {
+    std::lock_guard lock(mutex);
+    auto it = entries.find(addr);
+    if (it == entries.end() || it->second.session.get() != session) return;
+    spdlog::logger& log = peer.logger();
+    log.info("channel {}: backend {} ejected: {}", target, addr, why.status.to_string());
+    eject(it->second, why.status.to_string());
+  }
+
+  // The usable backends, except those in `avoid` while others remain.
+  std::vector<std::pair<std::string, std::shared_ptr<Session>>> usable_locked(
+      const std::set<std::string>& avoid, std::vector<Candidate>& candidates) {
+    std::vector<std::pair<std::string, std::shared_ptr<Session>>> out;
+    for (int pass = 0; pass < 2 && out.empty(); ++pass) {
+      for (auto& [addr, e] : entries) {
+        if (!e.wanted || !e.session || !e.session->health()) continue;
+        if (pass == 0 && avoid.contains(addr)) continue;
+        out.emplace_back(addr, e.session);
+        candidates.push_back({&e.backend, e.in_flight});
+      }
+    }
+    return out;
+  }
+
+  Status unavailable_locked() const {
+    std::string why = "no backend of " + target + " is available";
+    for (const auto& [addr, e] : entries) {
+      if (!e.last_error.empty()) why += "; " + addr + ": " + e.last_error;
+    }
+    if (entries.empty()) why += " (the resolver names none)";
+    return Status::from_code(code::kDialFailed, why);
+  }
+
+  void attempt(std::shared_ptr<CallState> call) {
+    if (call->deadline) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*call->deadline - Clock::now());
+      if (left.count() <= 0) {
+        finish(*call, Status::from_code(code::kHandleTimeout, "call timed out"));
+        return;
+      }
+      call->opts.timeout = left;
+    }
+    std::string addr;
+    std::shared_ptr<Session> session;
+    Status unavailable;
+    {
+      std::lock_guard lock(mutex);
+      std::vector<Candidate> candidates;
+      auto usable = usable_locked(call->tried, candidates);
+      if (usable.empty()) {
+        unavailable = unavailable_locked();
+      } else {
+        const std::size_t k =
+            std::min(balancer->pick(candidates, call->sm, call->opts), usable.size() - 1);
+        addr = usable[k].first;
+        session = usable[k].second;
+        Entry& e = entries[addr];
+        ++e.in_flight;
+        ++e.calls;
+      }
+    }
+    if (!session) {
+      finish(*call, std::move(unavailable));  // not under the lock: `done` may call us again
+      return;
+    }
+    // The body stays here for a retry; the session gets a copy.
+    session->call_raw(call->sm, call->codec, call->body, call->opts,
+                      [self = shared_from_this(), call, addr](Message& reply) {
+                        self->answered(call, addr, reply);
+                      });
+  }
+
+  void answered(const std::shared_ptr<CallState>& call, const std::string& addr, Message& reply) {
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = entries.find(addr); it != entries.end()) {
+        --it->second.in_flight;
+        if (!it->second.wanted && it->second.in_flight == 0 && !it->second.dialing) {
+          if (it->second.session) it->second.session->close();
+          entries.erase(it);
+        }
+      }
+    }
+    const Status& st = reply.status;
+    if (connection_failure(st) && call->retries_left > 0) {
+      // Never reached a handler: any call may go elsewhere. Written: only an idempotent one.
+      const bool written = !(st.code() == code::kConnClosed && st.cause() == kNotWritten);
+      if (!written || call->opts.idempotent) {
+        --call->retries_left;
+        call->tried.insert(addr);
+        attempt(call);
+        return;
+      }
+    }
+    call->done(reply);
+  }
+
+  static void finish(CallState& call, Status st) {
+    Message reply;
+    reply.type = MsgType::kReply;
+    reply.status = std::move(st);
+    call.done(reply);
+  }
+};
+
+Channel::Channel(Peer& peer, std::string target, ChannelOptions options)
+    : impl_(std::make_shared<Impl>(peer, std::move(target), std::move(options))) {}
+
+Channel::~Channel() {
+  if (impl_->resolver) impl_->resolver->stop();
+  std::map<std::string, Impl::Entry> entries;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+  }
+  if (impl_->dialer.joinable()) impl_->dialer.join();
+  {
+    std::lock_guard lock(impl_->mutex);
+    entries.swap(impl_->entries);
+  }
+  for (auto& [addr, e] : entries) {
+    if (e.session) e.session->close();
+  }
+}
+
+Status Channel::start() {
+  Impl& impl = *impl_;
+  if (impl.options.balancer) {
+    impl.balancer = impl.options.balancer;
+  } else if (auto b = make_balancer(impl.options.balance)) {
+    impl.balancer = std::move(b);
+  } else {
+    return Status::from_code(code::kInvalidOp,
+                             "unknown balancer " + impl.options.balance + " (rr, least, hash:KEY)");
+  }
+  auto resolver = make_resolver(impl.target);
+  if (!resolver.ok()) return resolver.status;
+  impl.resolver = std::move(resolver.value);
+  impl.dialer = std::thread([&impl] { impl.dial_loop(); });
+  if (Status st = impl.resolver->start([weak = std::weak_ptr(impl_)](std::vector<Backend> b) {
+        if (auto self = weak.lock()) self->update(std::move(b));
+      });
+      !st.ok()) {
+    return st;
+  }
+  std::unique_lock lock(impl.mutex);
+  const bool any = impl.cv.wait_for(lock, impl.options.start_timeout, [&] {
+    for (const auto& [addr, e] : impl.entries) {
+      if (e.session) return true;
+    }
+    return false;
+  });
+  return any ? Status() : impl.unavailable_locked();
+}
+
+void Channel::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
+                       std::function<void(Message& reply)> done) {
+  auto call = std::make_shared<Impl::CallState>();
+  call->sm = std::move(sm);
+  call->codec = codec;
+  call->body = std::move(body);
+  call->retries_left = std::max(0, impl_->options.retry_budget);
+  const auto timeout =
+      opts.timeout.count() > 0 ? opts.timeout : impl_->peer.config().default_context_age;
+  if (timeout.count() > 0) call->deadline = Clock::now() + timeout;
+  call->opts = std::move(opts);
+  call->done = std::move(done);
+  if (!impl_->balancer) {
+    Impl::finish(*call, Status::from_code(code::kInvalidOp, "channel not started"));
+    return;
+  }
+  impl_->attempt(std::move(call));
+}
+
+Status Channel::push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts) {
+  if (!impl_->balancer) return Status::from_code(code::kInvalidOp, "channel not started");
+  std::set<std::string> tried;
+  for (int attempt = 0; attempt <= std::max(0, impl_->options.retry_budget); ++attempt) {
+    std::string addr;
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(impl_->mutex);
+      std::vector<Candidate> candidates;
+      auto usable = impl_->usable_locked(tried, candidates);
+      if (usable.empty()) return impl_->unavailable_locked();
+      const std::size_t k =
+          std::min(impl_->balancer->pick(candidates, sm, opts), usable.size() - 1);
+      addr = usable[k].first;
+      session = usable[k].second;
+      ++impl_->entries[addr].calls;
+    }
+    Status st = session->push_raw(sm, codec, body, opts);
+    if (st.ok() || !connection_failure(st)) return st;
+    tried.insert(addr);  // its session closed before the push was queued: another one
+  }
+  std::lock_guard lock(impl_->mutex);
+  return impl_->unavailable_locked();
+}
+
+std::uint8_t Channel::default_body_codec() const { return impl_->peer.config().default_body_codec; }
+
+std::vector<BackendState> Channel::backends() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<BackendState> out;
+  for (const auto& [addr, e] : impl_->entries) {
+    if (!e.wanted) continue;
+    out.push_back({e.backend, e.session != nullptr, e.in_flight, e.calls, e.last_error});
+  }
+  return out;
+}
+
+Status Channel::check_blocking_allowed() {
+  if (detail::on_io_thread()) {
+    return {code::kInvalidOp, "Invalid Operation",
+            "a blocking call on an I/O thread would stall its loop (use async_call)"};
+  }
+  return {};
+}
+
+}  // namespace tp
