@@ -21,6 +21,7 @@
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
 #include "teleport/status.hpp"
+#include "teleport/typed_call.hpp"
 
 namespace tp {
 
@@ -125,43 +126,25 @@ class Channel {
   /// Sends a PUSH to a backend the balancer picks (another one if that one's session is gone).
   Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts);
 
-  /// Calls `sm` with `arg`; `done(Status, Out)` gets the decoded reply (on an I/O thread).
-  template <class Out, class Arg, class F>
+  /// Calls `sm` with `arg`; `done(Status, Out)` (or `(Status, Out, const Message& reply)`) gets
+  /// the decoded reply on an I/O thread (a body that does not decode: the local 103).
+  template <class Out, class Arg, ReplyHandler<Out> F>
   void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
-    std::string body;
-    if (Status st = marshal(codec, arg, body); !st.ok()) {
-      done(std::move(st), Out{});
-      return;
-    }
-    auto shared = std::make_shared<F>(std::move(done));
-    call_raw(std::move(sm), codec, std::move(body), std::move(opts), [shared](Message& reply) {
-      Out out{};
-      Status st = reply.status;
-      if (st.ok()) {
-        if (Status dec = unmarshal(reply.body_codec, reply.body, out); !dec.ok()) {
-          st = Status::from_code(code::kReplyDecodeFailed,
-                                 dec.has_cause() ? dec.cause() : dec.msg());
-        }
-      }
-      (*shared)(std::move(st), std::move(out));
-    });
+    detail::typed_call<Out>(
+        codec, arg, std::move(done), [&](std::string body, std::function<void(Message&)> cb) {
+          call_raw(std::move(sm), codec, std::move(body), std::move(opts), std::move(cb));
+        });
   }
-  /// Calls `sm` with `arg` and waits for the reply. Refused (1) on an I/O thread.
+  /// Calls `sm` with `arg` and waits for the reply (its meta to `reply_meta` when given).
+  /// Refused (1) on an I/O thread.
   template <class Out, class Arg>
-  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
+  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {},
+                   Meta* reply_meta = nullptr) {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
-    std::promise<Result<Out>> promise;
-    auto done = promise.get_future();
-    async_call<Out>(
-        std::move(sm), arg,
-        [&](Status st, Out value) {
-          Result<Out> r(std::move(value));
-          r.status = std::move(st);
-          promise.set_value(std::move(r));
-        },
-        std::move(opts));
-    return done.get();
+    return detail::wait_for_reply<Out>(
+        [&](auto done) { async_call<Out>(std::move(sm), arg, std::move(done), std::move(opts)); },
+        reply_meta);
   }
   /// Pushes `arg` to `sm` on one backend.
   template <class Arg>

@@ -16,6 +16,7 @@
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
 #include "teleport/status.hpp"
+#include "teleport/typed_call.hpp"
 
 namespace tp {
 
@@ -137,22 +138,11 @@ class Session {
   /// be any callable (move-only too) taking `(Status, Out)`, or `(Status, Out, const Message&)`
   /// to read the reply's meta. A reply body that does not decode is a local 103 Reply Decode
   /// Failed, not the server's status.
-  template <class Out, class Arg, class F>
-  requires std::invocable<F&, Status, Out> || std::invocable<F&, Status, Out, const Message&>
+  template <class Out, class Arg, ReplyHandler<Out> F>
   void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
-    std::string body;
-    if (Status st = marshal(codec, arg, body); !st.ok()) {
-      deliver<Out>(done, std::move(st), Out{}, Message{});
-      return;
-    }
-    // ReplyCallback is a std::function, which needs a copyable callable.
-    auto shared = std::make_shared<F>(std::move(done));
-    call_raw(std::move(sm), codec, std::move(body), std::move(opts), [shared](Message& reply) {
-      Out out{};
-      Status st = reply.status;
-      if (st.ok()) st = decode_reply(reply, out);
-      deliver<Out>(*shared, std::move(st), std::move(out), reply);
+    detail::typed_call<Out>(codec, arg, std::move(done), [&](std::string body, ReplyCallback cb) {
+      call_raw(std::move(sm), codec, std::move(body), std::move(opts), std::move(cb));
     });
   }
 
@@ -163,18 +153,9 @@ class Session {
   Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {},
                    Meta* reply_meta = nullptr) {
     if (Status st = check_blocking_allowed(); !st.ok()) return st;
-    std::promise<Result<Out>> promise;
-    auto done = promise.get_future();
-    async_call<Out>(
-        std::move(sm), arg,
-        [&](Status st, Out value, const Message& reply) {
-          if (reply_meta) *reply_meta = reply.meta;
-          Result<Out> result(std::move(value));
-          result.status = std::move(st);
-          promise.set_value(std::move(result));
-        },
-        std::move(opts));
-    return done.get();
+    return detail::wait_for_reply<Out>(
+        [&](auto done) { async_call<Out>(std::move(sm), arg, std::move(done), std::move(opts)); },
+        reply_meta);
   }
 
   /// Pushes `arg` to `sm` (one-way).
@@ -188,22 +169,6 @@ class Session {
 
  protected:
   Session() = default;
-  /// Decodes a successful reply's body into `out`; failure is the local 103, with the cause.
-  template <class Out>
-  static Status decode_reply(const Message& reply, Out& out) {
-    Status st = unmarshal(reply.body_codec, reply.body, out);
-    if (st.ok()) return st;
-    return Status::from_code(code::kReplyDecodeFailed, st.has_cause() ? st.cause() : st.msg());
-  }
-  /// Calls `done` with the arguments it takes.
-  template <class Out, class F>
-  static void deliver(F& done, Status st, Out out, const Message& reply) {
-    if constexpr (std::invocable<F&, Status, Out, const Message&>) {
-      done(std::move(st), std::move(out), reply);
-    } else {
-      done(std::move(st), std::move(out));
-    }
-  }
   /// 1 Invalid Operation when the caller is an I/O thread of any peer: waiting there would stall
   /// a loop (or deadlock, on the session's own).
   [[nodiscard]] virtual Status check_blocking_allowed() const = 0;
