@@ -13,3 +13,6 @@ find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(pugixml REQUIRED)
+if(TELEPORT_ETCD)
+  find_package(gRPC CONFIG REQUIRED)  # libgrpc++-dev, protobuf-compiler-grpc
+endif()

@@ -121,6 +121,8 @@ class Channel {
 
   /// Sends a CALL to a backend the balancer picks; `done` gets the reply or this side's status,
   /// always exactly once, within opts.timeout (the peer's context age when 0) plus a dial.
+  /// With no backend connected while one is being dialed for the first time, the call waits
+  /// for that dial; with none left to try it fails at once with 105.
   void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                 std::function<void(Message& reply)> done);
   /// Sends a PUSH to a backend the balancer picks (another one if that one's session is gone).

@@ -138,8 +138,13 @@ class Peer {
   /// The number of live sessions.
   [[nodiscard]] std::size_t count_sessions() const;
 
-  /// Stops accepting, lets running handlers finish and their replies flush (at most `timeout`),
-  /// then closes every session and stops the threads. Idempotent.
+  /// Runs `fn` (once, on the thread calling shutdown()) when a graceful shutdown begins, while
+  /// the peer still accepts: the place to deregister from discovery so that clients move away
+  /// before connections are refused.
+  void on_shutdown(std::function<void()> fn);
+  /// Runs the on_shutdown() functions, stops accepting, lets running handlers finish and their
+  /// replies flush (at most `timeout`), then closes every session and stops the threads.
+  /// Idempotent.
   void shutdown(std::chrono::milliseconds timeout);
   /// shutdown() with no grace period.
   void close();

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -68,6 +69,10 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, Entry> entries;  // by address
   bool stopping = false;
   std::thread dialer;
+  // Calls that found no usable backend while one was being dialed for the first time: they wait
+  // for the dial's outcome (or their deadline) instead of failing at once.
+  std::vector<std::shared_ptr<CallState>> parked;
+  bool recheck_parked = false;  // a dial ended or the list changed: parked calls try again
 
   void update(std::vector<Backend> backends) {
     std::lock_guard lock(mutex);
@@ -92,13 +97,54 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
         ++it;  // erased when its last call ends
       }
     }
+    recheck_parked = true;
     cv.notify_all();
+  }
+
+  // A backend being dialed that has not failed yet: a call may wait for it.
+  bool first_dial_pending_locked() const {
+    for (const auto& [addr, e] : entries) {
+      if (e.wanted && !e.session && e.last_error.empty()) return true;
+    }
+    return false;
+  }
+
+  // Takes the parked calls that may go on (all after a dial outcome or a list change, else
+  // those past their deadline), to be tried again outside the lock.
+  std::vector<std::shared_ptr<CallState>> unpark_locked(Clock::time_point now) {
+    std::vector<std::shared_ptr<CallState>> out;
+    if (recheck_parked || stopping) {
+      out.swap(parked);
+      recheck_parked = false;
+      return out;
+    }
+    std::erase_if(parked, [&](const std::shared_ptr<CallState>& c) {
+      if (!c->deadline || *c->deadline > now) return false;
+      out.push_back(c);
+      return true;
+    });
+    return out;
+  }
+
+  // The earliest deadline of a parked call.
+  std::optional<Clock::time_point> parked_deadline_locked() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& c : parked) {
+      if (c->deadline && (!next || *c->deadline < *next)) next = c->deadline;
+    }
+    return next;
   }
 
   void dial_loop() {
     std::unique_lock lock(mutex);
     while (!stopping) {
-      std::optional<Clock::time_point> next;
+      if (auto ready = unpark_locked(Clock::now()); !ready.empty()) {
+        lock.unlock();
+        for (auto& call : ready) attempt(std::move(call));
+        lock.lock();
+        continue;
+      }
+      std::optional<Clock::time_point> next = parked_deadline_locked();
       std::string due;
       const auto now = Clock::now();
       for (auto& [addr, e] : entries) {
@@ -110,6 +156,7 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
         if (!next || e.retry_at < *next) next = e.retry_at;
       }
       if (due.empty()) {
+        if (recheck_parked) continue;
         if (next) {
           cv.wait_until(lock, *next);
         } else {
@@ -122,6 +169,7 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       auto dialed = peer.dial(due);
       lock.lock();
       connected(due, std::move(dialed), lock);
+      recheck_parked = true;
     }
   }
 
@@ -216,6 +264,11 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       std::lock_guard lock(mutex);
       std::vector<Candidate> candidates;
       auto usable = usable_locked(call->tried, candidates);
+      if (usable.empty() && first_dial_pending_locked() && !stopping) {
+        parked.push_back(std::move(call));
+        cv.notify_all();  // the dialer now also waits for this call's deadline
+        return;
+      }
       if (usable.empty()) {
         unavailable = unavailable_locked();
       } else {
@@ -284,9 +337,14 @@ Channel::~Channel() {
     impl_->cv.notify_all();
   }
   if (impl_->dialer.joinable()) impl_->dialer.join();
+  std::vector<std::shared_ptr<Impl::CallState>> parked;
   {
     std::lock_guard lock(impl_->mutex);
     entries.swap(impl_->entries);
+    parked.swap(impl_->parked);
+  }
+  for (auto& call : parked) {
+    Impl::finish(*call, Status::from_code(code::kConnClosed, "the channel closed"));
   }
   for (auto& [addr, e] : entries) {
     if (e.session) e.session->close();

@@ -64,6 +64,7 @@ struct Peer::Impl {
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
+  std::vector<std::function<void()>> shutdown_hooks;  // run once, when shutdown() begins
 
   // Waits for the restart signal: hands the listener to a new copy of the executable, then
   // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
@@ -273,8 +274,19 @@ void Peer::range_sessions(const std::function<bool(const std::shared_ptr<Session
 
 std::size_t Peer::count_sessions() const { return impl_->core->count_sessions(); }
 
+void Peer::on_shutdown(std::function<void()> fn) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->shutdown_hooks.push_back(std::move(fn));
+}
+
 void Peer::shutdown(std::chrono::milliseconds timeout) {
   auto& core = impl_->core;
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lock(impl_->mutex);
+    hooks.swap(impl_->shutdown_hooks);
+  }
+  for (auto& hook : hooks) hook();  // while still accepting: see on_shutdown()
   if (!core->pool->joined && impl_->listener) impl_->listener->close();
   // Let running handlers finish and queued replies leave before the sessions close.
   const auto deadline = std::chrono::steady_clock::now() + timeout;

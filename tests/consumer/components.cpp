@@ -1,6 +1,8 @@
 // The components through their targets: a YAML config file (config), an XML body (xml), a zstd
-// transfer filter (compress) and the Thrift protocol (thrift), each registered by linking it.
+// transfer filter (compress), the Thrift protocol (thrift) and etcd:// targets (etcd), each
+// registered by linking it.
 #include <teleport/config_file.hpp>
+#include <teleport/etcd.hpp>
 #include <teleport/proto/registry.hpp>
 #include <teleport/teleport.hpp>
 
@@ -21,6 +23,7 @@ int main() {
   if (!tp::xml::parse("<a>1</a>", roots).ok() || roots.size() != 1) return 1;
   if (!tp::XferRegistry::global()->find(tp::xfer_id::kZstd)) return 1;
   if (!tp::make_proto("thrift", {})) return 1;
-  std::cout << "consumer_components: config, xml, zstd and thrift all present\n";
+  if (!tp::make_resolver("etcd://127.0.0.1:2379/math").ok()) return 1;  // built, not started
+  std::cout << "consumer_components: config, xml, zstd, thrift and etcd all present\n";
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "support/eventually.hpp"
 #include "teleport/channel.hpp"
@@ -190,6 +191,29 @@ TEST(Channel, NoBackendGivesAStatusNotAHang) {
   EXPECT_EQ(bad_scheme.start().code(), code::kInvalidOp);
   Channel bad_balancer(client, "list://127.0.0.1:1", {.balance = "fastest"});
   EXPECT_EQ(bad_balancer.start().code(), code::kInvalidOp);
+}
+
+// Slows every dial of its peer down, as a far or busy backend would.
+struct SlowDial : Plugin {
+  std::string_view name() const override { return "slow-dial"; }
+  Status post_dial(Session&, bool) override {
+    std::this_thread::sleep_for(300ms);
+    return {};
+  }
+};
+
+// A call made while the only backend is still being dialed waits for that dial, within its
+// timeout, rather than failing at once; a call whose timeout ends first gets 408.
+TEST(Channel, ACallWaitsForAFirstDialInProgress) {
+  auto backends = three();
+  Peer client(PeerConfig{}, {std::make_shared<SlowDial>()});
+  Channel channel(client, "list://" + backends[1]->addr(), {.start_timeout = 0ms});
+  EXPECT_EQ(channel.start().code(), code::kDialFailed);  // not connected yet
+  auto early = channel.call<int>("/who", 0, {.timeout = 50ms});
+  EXPECT_EQ(early.status.code(), code::kHandleTimeout) << early.status.to_string();
+  auto r = channel.call<int>("/who", 0, {.timeout = 5s});
+  ASSERT_TRUE(r.ok()) << r.status.to_string();
+  EXPECT_EQ(r.value, 1);
 }
 
 TEST(Channel, FileResolverFollowsTheFile) {

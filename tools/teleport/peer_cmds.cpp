@@ -14,6 +14,7 @@
 #include "math_service.hpp"
 #include "message_json.hpp"
 #include "teleport/channel.hpp"
+#include "teleport/etcd.hpp"
 #include "teleport/peer.hpp"
 #include "teleport/reflection.hpp"
 
@@ -72,7 +73,8 @@ struct ClientOptions {
   void add_to(CLI::App& cmd) {
     cmd.add_option("addr", addr,
                    "host:port, a socket path with --network unix|unixpacket, or a service: "
-                   "list://A,B,... or file:///path (one address per line)")
+                   "list://A,B,..., file:///path (one address per line) or "
+                   "etcd://HOST:PORT[,HOST:PORT...]/SERVICE")
         ->required();
     cmd.add_option("--balance", balance,
                    "with a service target: rr (default), least or hash:KEY (meta or query KEY)");
@@ -206,6 +208,17 @@ int run_push(const ClientOptions& c, const MessageOptions& m) {
     return exit_code::kBadInput;
   }
   Peer peer(c.config());
+  if (is_service(c.addr)) {
+    Channel channel(
+        peer, c.addr,
+        {.balance = c.balance, .start_timeout = std::chrono::milliseconds(c.timeout_ms)});
+    Status st = channel.start();
+    if (st.ok()) st = channel.push(m.service_method, Bytes(m.body.begin(), m.body.end()), opts);
+    // Returns once every session has written what it queued (or the timeout passed).
+    peer.shutdown(std::chrono::milliseconds(c.timeout_ms));
+    print_status(st);
+    return exit_code_for(st, false);
+  }
   auto dialed = peer.dial(c.addr);
   Status st = dialed.status;
   if (st.ok()) st = dialed.value->push(m.service_method, Bytes(m.body.begin(), m.body.end()), opts);
@@ -261,6 +274,10 @@ struct ServeOptions {
   std::string network = "tcp";
   bool v5 = false;
   TlsOptions tls;
+  std::string register_target;
+  std::string advertise;
+  int weight = 1;
+  int ttl_s = 10;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--listen", listen,
@@ -270,6 +287,16 @@ struct ServeOptions {
         ->check(CLI::IsMember({"tcp", "tcp4", "tcp6", "unix", "unixpacket"}));
     cmd.add_flag("--v5", v5, "answer Teleport v5's raw protocol instead of eRPC v7's");
     tls.add_server(cmd);
+    cmd.add_option("--register", register_target,
+                   "register on etcd while serving: etcd://HOST:PORT[,HOST:PORT...]/SERVICE "
+                   "(deregistered on SIGINT/SIGTERM before the port closes)");
+    cmd.add_option("--advertise", advertise,
+                   "with --register: the address clients dial (default: --listen's host and "
+                   "the bound port; needed when listening on a wildcard address)");
+    cmd.add_option("--weight", weight, "with --register: the backend's weight (default 1)")
+        ->check(CLI::Range(1, 10000));
+    cmd.add_option("--ttl", ttl_s, "with --register: the lease TTL in seconds (default 10)")
+        ->check(CLI::Range(1, 3600));
   }
 };
 
@@ -287,6 +314,21 @@ int run_serve(const ServeOptions& o) {
   }
   std::cout << "teleport serve: listening on " << o.listen << " (port " << peer.listen_port() << ")"
             << std::endl;
+  std::shared_ptr<etcd::Registration> registration;
+  if (!o.register_target.empty()) {
+    auto reg = etcd::register_peer(
+        peer, o.register_target,
+        {.addr = o.advertise, .weight = o.weight, .ttl = std::chrono::seconds(o.ttl_s)});
+    if (!reg.ok()) {
+      print_status(reg.status);
+      if (o.advertise.empty()) {
+        std::cerr << "teleport serve: --advertise HOST:PORT names the address clients dial\n";
+      }
+      return exit_code::kBadInput;
+    }
+    registration = reg.value;
+    std::cout << "teleport serve: registering on " << o.register_target << std::endl;
+  }
   std::signal(SIGINT, [](int) { g_serve_stop = 1; });
   std::signal(SIGTERM, [](int) { g_serve_stop = 1; });
   while (!g_serve_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
