@@ -92,7 +92,14 @@ std::string EtcdClient::endpoints_text() const {
 
 std::unique_ptr<grpc::ClientContext> EtcdClient::begin(bool with_deadline) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  if (with_deadline) ctx->set_deadline(std::chrono::system_clock::now() + op_timeout_);
+  if (with_deadline) {
+    ctx->set_deadline(std::chrono::system_clock::now() + op_timeout_);
+    // Synchronous gRPC makes progress on a connection only while a call waits on it: a call
+    // failing fast while the channel reconnects would leave the reconnection to gRPC's backup
+    // poller (every 5 s), and a member back from a restart unseen for that long. Waiting for
+    // the channel, within the deadline, drives it.
+    ctx->set_wait_for_ready(true);
+  }
   std::lock_guard lock(mutex_);
   if (cancelled_) return nullptr;
   running_.insert(ctx.get());
