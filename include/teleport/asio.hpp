@@ -6,6 +6,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <concepts>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 
+#include "teleport/channel.hpp"
 #include "teleport/router.hpp"
 #include "teleport/session.hpp"
 
@@ -79,11 +81,13 @@ Status route_call_coro(RouteGroup& group, std::string path, F fn, RouteOptions o
       std::move(opts));
 }
 
-/// Calls `sm` with `arg`; completes with (Status, Out) on the token's executor: `auto [st, sum] =
-/// co_await tp::async_call<int>(s, "/math/add", xs, {}, use_awaitable)` (a std::tuple<Status,
-/// Out>).
-template <class Out, class Arg, class CompletionToken>
-auto async_call(Session& session, std::string sm, const Arg& arg, CallOptions opts,
+/// Calls `sm` with `arg` through a Session or a Channel; completes with (Status, Out) on the
+/// token's executor: `std::tuple<Status, int> r = co_await tp::async_call<int>(s, sm, xs, opts,
+/// use_awaitable)`. With GCC 12, keep the arguments in named variables and do not bind the
+/// result with `auto [st, sum] =`: it miscompiles both across a co_await (a bad free).
+template <class Out, class Arg, class Caller, class CompletionToken>
+requires std::derived_from<Caller, Session> || std::same_as<Caller, Channel>
+auto async_call(Caller& session, std::string sm, const Arg& arg, CallOptions opts,
                 CompletionToken&& token) {
   return boost::asio::async_initiate<CompletionToken, void(Status, Out)>(
       [&session](auto handler, std::string sm, const Arg& arg, CallOptions opts) {

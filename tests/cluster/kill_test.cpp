@@ -11,6 +11,7 @@
 #include "support/eventually.hpp"
 #include "teleport/channel.hpp"
 #include "teleport/peer.hpp"
+#include "teleport/plugin/heartbeat.hpp"
 
 namespace tp {
 namespace {
@@ -164,6 +165,53 @@ TEST(EtcdKill, SigkilledBackendIsEjectedAndNoCallHangs) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(etcd.etcdctl("get --prefix /teleport/services/math/").find(servers[1]->addr()),
             std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// A backend frozen by SIGSTOP keeps its connections open: only the heartbeat (pinging with
+// calls) shows it gone. Its lease lapses too; after SIGCONT it registers again and is back.
+TEST(EtcdKill, FrozenBackendIsEjectedByHeartbeatAndComesBack) {
+  test::EtcdCluster etcd;
+  const std::string target = etcd.target("math");
+  const std::string dir = ::testing::TempDir() + "teleport-stop-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  ServerProcess a(target, dir + "/a.log"), b(target, dir + "/b.log");
+  ASSERT_NE(a.port(), 0);
+  ASSERT_NE(b.port(), 0);
+  Peer client({}, {std::make_shared<plugin::Heartbeat>(100ms, true, true)});
+  Channel ch(client, target);
+  ASSERT_TRUE(ch.start().ok());
+  ASSERT_TRUE(test::eventually([&] {
+    auto sa = state_of(ch, a.addr()), sb = state_of(ch, b.addr());
+    return sa && sa->connected && sb && sb->connected;
+  }));
+  Caller idempotent(ch, true);
+  ASSERT_TRUE(test::eventually([&] { return idempotent.calls > 50; }));
+
+  const auto stopped_at = Clock::now();
+  ::kill(a.pid, SIGSTOP);
+  ASSERT_TRUE(test::eventually([&] {
+    auto s = state_of(ch, a.addr());
+    return !s || !s->connected;
+  }));
+  const long long ejected_ms = ms_since(stopped_at);
+  ::kill(a.pid, SIGCONT);
+  const auto continued_at = Clock::now();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        auto s = state_of(ch, a.addr());
+        return s && s->connected;
+      },
+      15s));
+  const long long back_ms = ms_since(continued_at);
+  idempotent.join();
+  std::printf(
+      "SIGSTOP to ejection (heartbeat 100 ms): %lld ms; SIGCONT to connected again: %lld "
+      "ms; %d idempotent calls, %d failed, longest %lld ms\n",
+      ejected_ms, back_ms, idempotent.calls.load(), idempotent.failed.load(),
+      idempotent.longest_ms.load());
+  EXPECT_LT(ejected_ms, 2000);
+  EXPECT_EQ(idempotent.failed, 0) << idempotent.last_failure;
   std::filesystem::remove_all(dir);
 }
 

@@ -1,7 +1,8 @@
-// The heartbeat plugin: pings keep a quiet session open, silence closes it, a ping is answered
-// while every worker is busy.
+// The heartbeat plugin: pings keep a quiet session open, silence closes it (on the answering
+// side, and on a side that pings with calls), a ping is answered while every worker is busy.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <future>
 #include <thread>
 
@@ -34,6 +35,27 @@ TEST(Heartbeat, SilenceForThreeIntervalsCloses) {
   std::promise<void> closed;
   sess->on_close([&] { closed.set_value(); });
   EXPECT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
+}
+
+// Pinging with calls, a side hears the replies: a live peer keeps the session open, a frozen
+// one (it accepted, then never answers: a stopped process, a hung host) is closed after three
+// silent intervals, which is how a Channel ejects it.
+TEST(Heartbeat, CallPingsCloseASessionToAFrozenPeer) {
+  Peer live({.listen_address = "127.0.0.1:0"}, {std::make_shared<plugin::Heartbeat>(50ms, false)});
+  ASSERT_TRUE(live.listen().ok());
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor frozen(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  Peer cli({}, {std::make_shared<plugin::Heartbeat>(50ms, true, true)});
+  auto [to_live, st1] = cli.dial("127.0.0.1:" + std::to_string(live.listen_port()));
+  ASSERT_TRUE(st1.ok());
+  // The kernel completes the connection from the backlog; nobody ever reads or writes it.
+  auto [to_frozen, st2] = cli.dial("127.0.0.1:" + std::to_string(frozen.local_endpoint().port()));
+  ASSERT_TRUE(st2.ok());
+  std::promise<void> closed;
+  to_frozen->on_close([&] { closed.set_value(); });
+  EXPECT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
+  std::this_thread::sleep_for(300ms);  // six intervals
+  EXPECT_TRUE(to_live->health());
 }
 
 TEST(Heartbeat, CallPingAnsweredWhileWorkersAreBusy) {

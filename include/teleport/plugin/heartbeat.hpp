@@ -1,6 +1,7 @@
 // The heartbeat plugin, interoperable with eRPC's plugin/heartbeat: the pinging side sends a PUSH
 // (or CALL) to `/heartbeat` with meta `hb_=<interval seconds>` every interval; the answering side
-// (`ping = false`) closes a session from which nothing has been heard for three intervals. Any
+// (`ping = false`) closes a session from which nothing has been heard for three intervals, and so
+// does a side that pings with calls (whose replies it hears; a frozen peer sends none). Any
 // message counts as a sign of life, and it is noted before decoding, so a session saturated with
 // calls is never mistaken for a silent one.
 #pragma once
@@ -16,7 +17,8 @@
 
 namespace tp::plugin {
 
-/// Pings every session at `interval` (ping side), or closes those silent for 3 intervals.
+/// Pings every session at `interval` (ping side), and closes those silent for 3 intervals
+/// (answering side, or a ping side with `use_call`).
 class Heartbeat final : public Plugin {
  public:
   /// `ping`: send pings (else only answer and watch); `use_call`: ping with a CALL, not a PUSH.

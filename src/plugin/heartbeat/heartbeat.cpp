@@ -69,7 +69,8 @@ void Heartbeat::run() {
         it = sessions_.erase(it);
         continue;
       }
-      if (!ping_ && now - it->second.last_heard > 3 * interval_) {
+      // A pinging side hears back only when it pings with calls: then it watches too.
+      if ((!ping_ || use_call_) && now - it->second.last_heard > 3 * interval_) {
         to_close.push_back(std::move(s));
         it = sessions_.erase(it);
         continue;
