@@ -45,6 +45,8 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
 
   // One call across its attempts.
   struct CallState {
+    std::shared_ptr<Impl> owner;  // kept alive while a session holds the call
+    std::string addr;             // the backend of the current attempt
     std::string sm;
     std::uint8_t codec = 0;
     std::string body;
@@ -67,6 +69,8 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
   mutable std::mutex mutex;
   std::condition_variable cv;  // wakes the dialer; start() waits on it for a first connection
   std::map<std::string, Entry> entries;  // by address
+  std::vector<Entry*> usable;            // scratch of usable_locked()
+  std::vector<Candidate> candidates;     // what the balancer sees of `usable`
   bool stopping = false;
   std::thread dialer;
   // Calls that found no usable backend while one was being dialed for the first time: they wait
@@ -223,19 +227,25 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
     eject(it->second, why.status.to_string());
   }
 
-  // The usable backends, except those in `avoid` while others remain.
-  std::vector<std::pair<std::string, std::shared_ptr<Session>>> usable_locked(
-      const std::set<std::string>& avoid, std::vector<Candidate>& candidates) {
-    std::vector<std::pair<std::string, std::shared_ptr<Session>>> out;
-    for (int pass = 0; pass < 2 && out.empty(); ++pass) {
+  // Fills usable/candidates with the usable backends, except those in `avoid` while others
+  // remain; false when there is none. The vectors are members, reused: no allocation per call.
+  bool usable_locked(const std::set<std::string>& avoid) {
+    usable.clear();
+    candidates.clear();
+    for (int pass = 0; pass < 2 && usable.empty(); ++pass) {
       for (auto& [addr, e] : entries) {
         if (!e.wanted || !e.session || !e.session->health()) continue;
-        if (pass == 0 && avoid.contains(addr)) continue;
-        out.emplace_back(addr, e.session);
+        if (pass == 0 && !avoid.empty() && avoid.contains(addr)) continue;
+        usable.push_back(&e);
         candidates.push_back({&e.backend, e.in_flight});
       }
     }
-    return out;
+    return !usable.empty();
+  }
+
+  // The usable backend the balancer picks among those usable_locked() found.
+  Entry& pick_locked(std::string_view sm, const CallOptions& opts) {
+    return *usable[std::min(balancer->pick(candidates, sm, opts), usable.size() - 1)];
   }
 
   Status unavailable_locked() const {
@@ -257,26 +267,22 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       }
       call->opts.timeout = left;
     }
-    std::string addr;
     std::shared_ptr<Session> session;
     Status unavailable;
     {
       std::lock_guard lock(mutex);
-      std::vector<Candidate> candidates;
-      auto usable = usable_locked(call->tried, candidates);
-      if (usable.empty() && first_dial_pending_locked() && !stopping) {
+      const bool any = usable_locked(call->tried);
+      if (!any && first_dial_pending_locked() && !stopping) {
         parked.push_back(std::move(call));
         cv.notify_all();  // the dialer now also waits for this call's deadline
         return;
       }
-      if (usable.empty()) {
+      if (!any) {
         unavailable = unavailable_locked();
       } else {
-        const std::size_t k =
-            std::min(balancer->pick(candidates, call->sm, call->opts), usable.size() - 1);
-        addr = usable[k].first;
-        session = usable[k].second;
-        Entry& e = entries[addr];
+        Entry& e = pick_locked(call->sm, call->opts);
+        call->addr = e.backend.addr;
+        session = e.session;
         ++e.in_flight;
         ++e.calls;
       }
@@ -285,14 +291,14 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       finish(*call, std::move(unavailable));  // not under the lock: `done` may call us again
       return;
     }
-    // The body stays here for a retry; the session gets a copy.
+    // The body stays here for a retry; the session gets a copy. The callback holds only the
+    // call (it fits std::function's inline storage).
     session->call_raw(call->sm, call->codec, call->body, call->opts,
-                      [self = shared_from_this(), call, addr](Message& reply) {
-                        self->answered(call, addr, reply);
-                      });
+                      [call](Message& reply) { call->owner->answered(call, reply); });
   }
 
-  void answered(const std::shared_ptr<CallState>& call, const std::string& addr, Message& reply) {
+  void answered(const std::shared_ptr<CallState>& call, Message& reply) {
+    const std::string& addr = call->addr;
     {
       std::lock_guard lock(mutex);
       if (auto it = entries.find(addr); it != entries.end()) {
@@ -384,6 +390,7 @@ Status Channel::start() {
 void Channel::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                        std::function<void(Message& reply)> done) {
   auto call = std::make_shared<Impl::CallState>();
+  call->owner = impl_;
   call->sm = std::move(sm);
   call->codec = codec;
   call->body = std::move(body);
@@ -408,14 +415,11 @@ Status Channel::push_raw(std::string sm, std::uint8_t codec, std::string body, C
     std::shared_ptr<Session> session;
     {
       std::lock_guard lock(impl_->mutex);
-      std::vector<Candidate> candidates;
-      auto usable = impl_->usable_locked(tried, candidates);
-      if (usable.empty()) return impl_->unavailable_locked();
-      const std::size_t k =
-          std::min(impl_->balancer->pick(candidates, sm, opts), usable.size() - 1);
-      addr = usable[k].first;
-      session = usable[k].second;
-      ++impl_->entries[addr].calls;
+      if (!impl_->usable_locked(tried)) return impl_->unavailable_locked();
+      Impl::Entry& e = impl_->pick_locked(sm, opts);
+      addr = e.backend.addr;
+      session = e.session;
+      ++e.calls;
     }
     Status st = session->push_raw(sm, codec, body, opts);
     if (st.ok() || !connection_failure(st)) return st;
