@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   doxygen groff-base bsdextrautils openssl
-  libgrpc++-dev protobuf-compiler-grpc etcd-server etcd-client
+  libgrpc++-dev protobuf-compiler-grpc etcd-server etcd-client prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

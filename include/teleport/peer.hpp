@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "teleport/codec/codec.hpp"
+#include "teleport/metrics.hpp"
 #include "teleport/plugin.hpp"
 #include "teleport/proto/pb_proto.hpp"
 #include "teleport/proto/raw_proto.hpp"
@@ -40,6 +41,8 @@ struct PeerConfig {
       0};                     ///< calls slower than this log a warning (0: off)
   bool print_detail = false;  ///< log status, meta and body of every message
   bool count_time = false;    ///< log the cost of every call
+  /// Keep metrics per route and per peer (Peer::metrics()), per I/O thread on the hot path.
+  bool metrics = true;
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
   std::string proto =
@@ -159,6 +162,9 @@ class Peer {
   [[nodiscard]] const PeerConfig& config() const noexcept;
   /// The logger this peer writes to (PeerConfig::logger or tp::default_logger()).
   [[nodiscard]] spdlog::logger& logger() const noexcept;
+  /// The metrics now, merged from every I/O thread (empty routes when PeerConfig::metrics is
+  /// off); tp::to_prometheus() writes them in Prometheus' text format.
+  [[nodiscard]] PeerMetrics metrics() const;
 
   struct Impl;
 

@@ -123,6 +123,15 @@ const PeerConfig& Peer::config() const noexcept { return impl_->core->config(); 
 
 spdlog::logger& Peer::logger() const noexcept { return impl_->core->logger(); }
 
+PeerMetrics Peer::metrics() const {
+  const auto& core = impl_->core;
+  detail::MetricsCollector collector;
+  if (core->config_.metrics) {
+    for (const auto& shard : core->pool->shards) collector.add(*shard);
+  }
+  return collector.finish(static_cast<std::int64_t>(core->count_sessions()));
+}
+
 Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;
   const auto& cfg = impl_->core->config();

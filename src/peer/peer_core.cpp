@@ -17,6 +17,7 @@ IoPool::IoPool(unsigned n) {
   for (unsigned i = 0; i < n; ++i) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
     guards.emplace_back(contexts.back()->get_executor());
+    shards.push_back(std::make_unique<MetricsShard>());
   }
   for (auto& ctx : contexts) {
     threads.emplace_back([c = ctx.get()] {
@@ -62,7 +63,7 @@ PeerCore::PeerCore(Peer& owner, PeerConfig cfg, Plugins plugs)
   }
   deadline_period_ = std::max(deadline_period_, std::chrono::milliseconds(20));
   router.table().style = config_.name_style;
-  timed_ = config_.count_time || config_.slow_call_threshold.count() > 0 ||
+  timed_ = config_.metrics || config_.count_time || config_.slow_call_threshold.count() > 0 ||
            config_.default_context_age.count() > 0;
   router.table().set_peer_plugins(&plugins_);
 }
@@ -111,6 +112,14 @@ Status PeerCore::session_renamed(const std::string& from, const std::string& to,
   if (auto it = by_id.find(from); it != by_id.end() && it->second == s) by_id.erase(it);
   by_id[to] = const_cast<SessionImpl*>(s);
   return {};
+}
+
+MetricsShard* PeerCore::metrics(boost::asio::io_context& loop) {
+  if (!config_.metrics) return nullptr;
+  for (std::size_t i = 0; i < pool->contexts.size(); ++i) {
+    if (pool->contexts[i].get() == &loop) return pool->shards[i].get();
+  }
+  return nullptr;
 }
 
 }  // namespace detail

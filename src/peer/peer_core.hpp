@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metrics/shard.hpp"
 #include "session/session_host.hpp"
 #include "socket/read_budget.hpp"
 #include "teleport/peer.hpp"
@@ -35,6 +36,7 @@ struct IoPool {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
   std::vector<Guard> guards;
   std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<MetricsShard>> shards;  // one per context, same order
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stopped{false};  // closing: no new sessions, calls or pushes
   std::atomic<bool> joined{false};   // the threads are gone: nothing may be posted any more
@@ -93,6 +95,7 @@ struct PeerCore final : SessionHost {
   bool timed() const override { return timed_; }
   bool closing() const override { return pool->stopped; }
   bool threads_gone() const override { return pool->joined; }
+  MetricsShard* metrics(boost::asio::io_context& loop) override;
   void handler_started() override { ++inflight_calls; }
   void handler_finished() override { --inflight_calls; }
   Status session_renamed(const std::string& from, const std::string& to,

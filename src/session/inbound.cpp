@@ -46,6 +46,7 @@ struct SessionImpl::CallJob {
   Message reply;
   std::unique_ptr<Ctx> ctx;
   const Route* route = nullptr;
+  RouteCounters* metrics = nullptr;  // the route's handler side (null: metrics off)
   Clock::time_point start;
   std::shared_ptr<CancelSignal> cancel;            // fired when the caller gives up
   std::unique_ptr<boost::asio::steady_timer> age;  // the call's context age, when there is one
@@ -107,6 +108,7 @@ void SessionImpl::process_input() {
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
     if (r.kind == DecodeResult::Kind::kError) {
       log_.warn("{}: closing: {}", remote_addr(), r.status.to_string());
+      if (metrics_) metrics_->malformed.add();
       // The stream cannot be resynchronised: close without a reply, as Go does (a dialed session
       // that may redial starts afresh on a new connection; its unanswered calls are re-sent).
       on_broken(r.status, false);
@@ -216,9 +218,12 @@ void SessionImpl::handle_call(Message& in) {
     st = run_hooks({&plugins_}, &Plugin::post_read_call_header, ctx);  // may reset the method
   }
   const Route* route = nullptr;
+  RouteCounters* metrics = nullptr;
   if (st.ok()) {
     const std::string path = in.path();
     route = routes_.find(MsgType::kCall, path);
+    // Calls to no route count under route "" (a caller cannot add labels at will).
+    if (metrics_) metrics = &metrics_->handler(route, path);
     if (!route) {
       st = Status::from_code(routes_.routed_as_other_type(MsgType::kCall, path)
                                  ? code::kMtypeNotAllowed
@@ -228,9 +233,11 @@ void SessionImpl::handle_call(Message& in) {
       st = run_hooks({&route->plugins}, &Plugin::post_read_call_header, ctx);
     }
   }
+  if (!metrics && metrics_) metrics = &metrics_->handler(nullptr, "");
+  if (metrics) metrics->started.add();
   if (!st.ok()) {
     make_error_reply(reply, std::move(st));
-    finish_call(reply, start, in.service_method, route ? &route->plugins : nullptr);
+    finish_call(reply, start, in.service_method, route ? &route->plugins : nullptr, metrics);
     return;
   }
   if (route->async || route->blocking || cfg_.blocking_handlers) {
@@ -239,6 +246,7 @@ void SessionImpl::handle_call(Message& in) {
     job->call = std::move(in);
     job->reply = reply;
     job->route = route;
+    job->metrics = metrics;
     job->start = start;
     job->ctx = std::make_unique<Ctx>(*this, job->call, job->reply);
     watch(*job);
@@ -246,7 +254,7 @@ void SessionImpl::handle_call(Message& in) {
     if (Status hst = run_body_hooks(*job->ctx, *route); !hst.ok()) {
       unwatch(*job);
       make_error_reply(job->reply, std::move(hst));
-      finish_call(job->reply, start, job->call.service_method, &route->plugins);
+      finish_call(job->reply, start, job->call.service_method, &route->plugins, metrics);
     } else if (route->async) {
       run_async_call(std::move(job));
     } else {
@@ -258,7 +266,7 @@ void SessionImpl::handle_call(Message& in) {
   if (st.ok()) st = run_handler(route->handler, ctx);
   if (st.ok() && reply.body.empty()) reply.body_codec = ctx.reply_body_codec();
   if (!st.ok()) make_error_reply(reply, std::move(st));
-  finish_call(reply, start, in.service_method, &route->plugins);
+  finish_call(reply, start, in.service_method, &route->plugins, metrics);
 }
 
 Status SessionImpl::run_body_hooks(Ctx& ctx, const Route& route) {
@@ -278,7 +286,10 @@ void SessionImpl::run_on_worker(std::shared_ptr<CallJob> job) {
         if (st.ok() && job->reply.body.empty())
           job->reply.body_codec = job->ctx->reply_body_codec();
         if (!st.ok()) make_error_reply(job->reply, std::move(st));
-        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
+        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins,
+                          job->metrics);
+      } else if (job->call.type == MsgType::kCall) {
+        if (job->metrics) job->metrics->completed(code::kConnClosed, Clock::now() - job->start);
       } else if (!st.ok()) {
         self->log_.debug("push {} handler: {}", job->call.service_method, st.to_string());
       }
@@ -297,7 +308,10 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
         job->reply.body_codec = job->ctx->reply_body_codec();
       if (!result.ok()) make_error_reply(job->reply, std::move(result));
       if (!self->closed_) {
-        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins);
+        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins,
+                          job->metrics);
+      } else if (job->metrics) {
+        job->metrics->completed(code::kConnClosed, Clock::now() - job->start);
       }
       self->update_busy();
     });
@@ -313,7 +327,7 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
 }
 
 void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std::string& sm,
-                              const Plugins* route_plugins) {
+                              const Plugins* route_plugins, RouteCounters* metrics) {
   assert_in_loop(*ioc_);
   const auto cost = host_->timed() ? Clock::now() - start : Clock::duration();
   if (cfg_.default_context_age.count() > 0 && cost > cfg_.default_context_age) {
@@ -327,7 +341,9 @@ void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std
   if (cfg_.slow_call_threshold.count() > 0 && cost > cfg_.slow_call_threshold) {
     log_.warn("slow call {} from {}: {} us", sm, remote_addr(),
               duration_cast<microseconds>(cost).count());
+    if (metrics_) metrics_->slow_calls.add();
   }
+  if (metrics) metrics->completed(reply.status.code(), cost);
   send_reply(reply, route_plugins);
   flush();
 }
@@ -365,6 +381,7 @@ void SessionImpl::handle_push(Message& push) {
                call_only ? "405 Message Type Not Allowed" : "404 Not Found");
     return;
   }
+  if (metrics_) metrics_->handler(route, path).pushes.add();
   Status st = run_hooks({&route->plugins}, &Plugin::post_read_push_header, ctx);
   if (st.ok()) st = run_hooks({&plugins_, &route->plugins}, &Plugin::pre_read_push_body, ctx);
   if (st.ok()) st = run_hooks({&plugins_, &route->plugins}, &Plugin::post_read_push_body, ctx);

@@ -13,6 +13,13 @@ namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 
+namespace {
+// The path of a service method (what metrics label a route with): without its query.
+std::string_view path_of(std::string_view service_method) {
+  return service_method.substr(0, service_method.find('?'));
+}
+}  // namespace
+
 Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec,
                                    std::string body, CallOptions& opts) const {
   Message m;
@@ -60,6 +67,10 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   if (cfg_.print_detail) log_message("send", call);
   PendingCalls::Call& pending = pending_.add(call.seq, std::move(done));
   pending.start = Clock::now();
+  if (metrics_) {
+    pending.metrics = &metrics_->caller(path_of(call.service_method));
+    pending.metrics->started.add();
+  }
   if (cfg_.count_time || cfg_.slow_call_threshold.count() > 0)
     pending.service_method = call.service_method;
   if (dialed_to_ && cfg_.redial_times != 0) pending.frame.assign(queue, at, std::string::npos);
@@ -91,6 +102,7 @@ void SessionImpl::send_push(Message& push) {
     return;
   }
   if (cfg_.print_detail) log_message("send", push);
+  if (metrics_) metrics_->caller(path_of(push.service_method)).pushes.add();
   (void)run_hooks({&plugins_}, &Plugin::post_write_push, *this, static_cast<const Message&>(push));
   flush();
 }
@@ -140,7 +152,9 @@ void SessionImpl::handle_reply(Message& reply) {
   if (cfg_.slow_call_threshold.count() > 0 && cost > cfg_.slow_call_threshold) {
     log_.warn("slow call {} to {}: {} us", pending->service_method, remote_addr(),
               duration_cast<microseconds>(cost).count());
+    if (metrics_) metrics_->slow_calls.add();
   }
+  if (pending->metrics) pending->metrics->completed(reply.status.code(), cost);
   pending->done(reply);
 }
 

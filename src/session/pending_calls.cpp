@@ -11,6 +11,15 @@ void PendingCalls::fail(ReplyCallback& done, Status st) {
   done(failed);
 }
 
+void PendingCalls::Call::completed(std::int32_t status_code) const {
+  if (metrics) metrics->completed(status_code, Clock::now() - start);
+}
+
+void PendingCalls::fail(Call& call, Status st) {
+  call.completed(st.code());
+  fail(call.done, std::move(st));
+}
+
 PendingCalls::Call& PendingCalls::add(std::int32_t seq, ReplyCallback done) {
   Call& call = calls_[seq];
   call.done = std::move(done);
@@ -26,7 +35,7 @@ void PendingCalls::expire_after(std::int32_t seq, boost::asio::io_context& loop,
     auto alive = owner.lock();
     if (ec || !alive) return;
     auto call = take(seq);
-    if (call) fail(call->done, Status::from_code(code::kHandleTimeout, "call timed out"));
+    if (call) fail(*call, Status::from_code(code::kHandleTimeout, "call timed out"));
   });
 }
 
@@ -44,7 +53,7 @@ void PendingCalls::fail_all(const std::string& why) {
   calls_.clear();
   for (auto& [seq, call] : calls) {
     if (call.timer) call.timer->cancel();
-    fail(call.done, Status::from_code(code::kConnClosed, why));
+    fail(call, Status::from_code(code::kConnClosed, why));
   }
 }
 
@@ -55,6 +64,7 @@ std::string PendingCalls::frames_to_resend(const std::string& why) {
     Call& call = it->second;
     if (call.resent || call.frame.empty()) {
       if (call.timer) call.timer->cancel();
+      call.completed(code::kConnClosed);
       failed.push_back(std::move(call.done));
       it = calls_.erase(it);
       continue;

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "metrics/shard.hpp"
 #include "teleport/session.hpp"
 
 namespace tp::detail {
@@ -28,10 +29,15 @@ class PendingCalls {
     std::string service_method;  // for logs
     std::string frame;           // kept only when the session may redial, to re-send it once
     bool resent = false;
+    RouteCounters* metrics = nullptr;  // the caller side of its route (null: metrics off)
+    /// Records the call's end with `status_code` in its route's metrics.
+    void completed(std::int32_t status_code) const;
   };
 
   /// Completes `done` with a reply that carries only `st`.
   static void fail(ReplyCallback& done, Status st);
+  /// Records the end of `call` and completes it with a reply that carries only `st`.
+  static void fail(Call& call, Status st);
 
   /// Registers the call `seq`; the caller fills the rest of the entry.
   Call& add(std::int32_t seq, ReplyCallback done);

@@ -103,6 +103,7 @@ void SessionImpl::retry_redial(const std::string& why) {
 void SessionImpl::redialed() {
   assert_in_loop(*ioc_);
   log_.info("session {} redialed (attempt {})", remote_addr(), redial_attempt_);
+  if (metrics_) metrics_->redials.add();
   holding_ = false;
   healthy_ = true;
   conn_.out() += held_;  // after what post_dial sent (a handshake goes first)

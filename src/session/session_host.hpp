@@ -18,6 +18,7 @@ class logger;
 namespace tp::detail {
 
 class SessionImpl;
+class MetricsShard;
 
 class SessionHost {
  public:
@@ -51,6 +52,8 @@ class SessionHost {
   [[nodiscard]] virtual bool closing() const = 0;
   /// True once the peer's I/O threads have ended: nothing may be posted to them.
   [[nodiscard]] virtual bool threads_gone() const = 0;
+  /// The metrics of the I/O thread running `loop`; null when metrics are off.
+  [[nodiscard]] virtual MetricsShard* metrics(boost::asio::io_context& loop) = 0;
 
   /// A handler started (it runs on a worker or completes later): graceful shutdown waits.
   virtual void handler_started() = 0;

@@ -31,6 +31,7 @@ SessionImpl::SessionImpl(std::shared_ptr<SessionHost> host, Socket socket,
       log_(host_->logger()),
       conn_(std::move(socket), host_->read_budget(), *this),
       ioc_(&conn_.context()),
+      metrics_(host_->metrics(*ioc_)),
       dialed_to_(std::move(dialed_to)),
       proto_(&host_->proto()),
       detect_proto_(!dialed_to_ && cfg_.detect_protocol) {
@@ -38,6 +39,7 @@ SessionImpl::SessionImpl(std::shared_ptr<SessionHost> host, Socket socket,
   local_ = conn_.local_text();
   id_ = remote_;
   conn_.apply_options(cfg_);
+  if (metrics_) conn_.count_bytes(&metrics_->bytes_in, &metrics_->bytes_out);
 }
 
 SessionImpl::~SessionImpl() = default;
@@ -52,6 +54,7 @@ void SessionImpl::begin() {
     shutdown(Status::from_code(code::kConnClosed, "peer is closing"));
     return;
   }
+  if (metrics_) (dialed_to_ ? metrics_->dialed : metrics_->accepted).add();
   sweeper_ = &asio::use_service<DeadlineSweeper>(*ioc_);
   sweeper_->watch(this, host_->deadline_period());
   conn_.set_clock(sweeper_);
@@ -252,6 +255,9 @@ void SessionImpl::shutdown(const Status& why, CloseReason::Side side) {
   auto keep = shared_from_this();  // the hub may hold the last other reference
   close_reason_ = {side, why};
   closed_ = true;
+  if (metrics_) {
+    (side == CloseReason::Side::kRemote ? metrics_->closed_remote : metrics_->closed_local).add();
+  }
   // Out of the hub before the socket closes: whoever sees the close sees the session gone.
   host_->session_closed(id(), this);
   if (sweeper_) sweeper_->unwatch(this);

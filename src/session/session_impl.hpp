@@ -107,7 +107,7 @@ class SessionImpl final : public Session,
   void run_on_worker(std::shared_ptr<CallJob> job);
   void run_async_call(std::shared_ptr<CallJob> job);
   void finish_call(Message& reply, Clock::time_point start, const std::string& sm,
-                   const Plugins* route_plugins);
+                   const Plugins* route_plugins, RouteCounters* metrics);
   void send_reply(Message& reply, const Plugins* route_plugins);
   void handle_push(Message& push);
   void watch(CallJob& job);    // gives the job's Ctx a cancel signal (and a context-age timer)
@@ -132,6 +132,7 @@ class SessionImpl final : public Session,
   spdlog::logger& log_;
   Connection conn_;
   boost::asio::io_context* ioc_;  // the thread this session lives on (the connection's)
+  MetricsShard* metrics_;         // that thread's metrics (null: off)
   std::function<void(Status)> ready_fn_;
   std::optional<Endpoint> dialed_to_;
   const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection

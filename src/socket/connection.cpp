@@ -220,6 +220,7 @@ void Connection::on_read(boost::system::error_code ec, std::size_t n) {
     return;
   }
   in_end_ += n;
+  if (bytes_in_) bytes_in_->add(n);
   active_at_ = now();
   owner_.on_input();
   read_more();
@@ -277,6 +278,7 @@ void Connection::write_some() {
 
 void Connection::on_written(boost::system::error_code ec, std::size_t n, unsigned generation) {
   written_ += n;
+  if (bytes_out_) bytes_out_->add(n);
   if (!ec && generation == generation_ && written_ < writing_.size()) {
     write_since_ = active_at_ = now();
     write_some();

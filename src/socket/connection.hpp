@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "metrics/shard.hpp"
 #include "socket/deadline_sweeper.hpp"
 #include "socket/read_budget.hpp"
 #include "teleport/status.hpp"
@@ -49,6 +50,11 @@ class Connection {
 
   /// Applies the peer's socket settings (TCP_NODELAY, keepalive, buffer sizes, control_fd).
   void apply_options(const PeerConfig& cfg);
+  /// Adds the bytes read and written to these counters (of the connection's thread).
+  void count_bytes(Counter* in, Counter* out) {
+    bytes_in_ = in;
+    bytes_out_ = out;
+  }
   /// Uses the thread's coarse clock for activity stamps (after it, before the first read).
   void set_clock(const DeadlineSweeper* clock) { clock_ = clock; }
   /// The sweeper's coarse time when there is one, else the real time.
@@ -119,6 +125,8 @@ class Connection {
   void on_written(boost::system::error_code ec, std::size_t n, unsigned generation);
 
   Socket socket_;
+  Counter* bytes_in_ = nullptr;  // metrics (null: off)
+  Counter* bytes_out_ = nullptr;
   // TLS over socket_ (declared after it: destroyed first). Null without TLS; new per socket.
   std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
   boost::asio::io_context* ioc_;
