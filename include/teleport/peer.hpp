@@ -43,6 +43,9 @@ struct PeerConfig {
   bool count_time = false;    ///< log the cost of every call
   /// Keep metrics per route and per peer (Peer::metrics()), per I/O thread on the hot path.
   bool metrics = true;
+  /// Serve GET /metrics (Prometheus text format) on this "IP:PORT" from a thread of its own
+  /// (":PORT" is loopback; name 0.0.0.0 to be reached from elsewhere); empty: off.
+  std::string admin_address{};
 
   std::uint32_t message_size_limit = kDefaultSizeLimit;  ///< largest frame read or written
   std::string proto =
@@ -165,6 +168,8 @@ class Peer {
   /// The metrics now, merged from every I/O thread (empty routes when PeerConfig::metrics is
   /// off); tp::to_prometheus() writes them in Prometheus' text format.
   [[nodiscard]] PeerMetrics metrics() const;
+  /// The admin endpoint's bound port (useful with ":0"); 0 when there is none.
+  [[nodiscard]] std::uint16_t admin_port() const;
 
   struct Impl;
 

@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include "metrics/admin_server.hpp"
 #include "peer/listener.hpp"
 #include "peer/peer_core.hpp"
 #include "peer/restart.hpp"
@@ -65,6 +66,7 @@ struct Peer::Impl {
   std::unique_ptr<asio::signal_set> restart_signals;
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
   std::vector<std::function<void()>> shutdown_hooks;  // run once, when shutdown() begins
+  std::unique_ptr<detail::AdminServer> admin;         // the admin endpoint, when configured
 
   // Waits for the restart signal: hands the listener to a new copy of the executable, then
   // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
@@ -111,6 +113,12 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
   }
   if (impl_->init_status.ok())
     impl_->init_status = run_hooks({&impl_->core->plugins_}, &Plugin::post_new_peer, *this);
+  if (impl_->init_status.ok() && !impl_->core->config().admin_address.empty()) {
+    auto admin = detail::AdminServer::start(impl_->core->config().admin_address,
+                                            [this] { return to_prometheus(metrics()); });
+    impl_->init_status = admin.status;
+    impl_->admin = std::move(admin.value);
+  }
 }
 
 Peer::~Peer() { close(); }
@@ -122,6 +130,8 @@ const Plugins& Peer::plugins() const noexcept { return impl_->core->plugins_; }
 const PeerConfig& Peer::config() const noexcept { return impl_->core->config(); }
 
 spdlog::logger& Peer::logger() const noexcept { return impl_->core->logger(); }
+
+std::uint16_t Peer::admin_port() const { return impl_->admin ? impl_->admin->port() : 0; }
 
 PeerMetrics Peer::metrics() const {
   const auto& core = impl_->core;
@@ -323,6 +333,7 @@ void Peer::close() {
     }
     impl_->closed = true;
   }
+  impl_->admin.reset();  // it reads the metrics: gone before anything it reads
   auto& core = impl_->core;
   core->pool->stopped = true;
   if (impl_->listener) impl_->listener->close();

@@ -209,6 +209,18 @@ TEST(CliManners, PlainWordsForHttpAndForTheWrongProto) {
       << stderr_of_last_run();
 }
 
+// `serve --admin` serves the demo server's metrics over HTTP.
+TEST(CliManners, ServeAdminServesMetrics) {
+  const std::string admin_port = std::to_string(20000 + (::getpid() * 7 + 5) % 20000 + 1);
+  Server server("--admin 127.0.0.1:" + admin_port, 5);
+  ASSERT_EQ(run(kCli + " call " + server.addr() + " /math/add '[1,2]'").out, "3\n");
+  const CliRun metrics = run("curl -s http://127.0.0.1:" + admin_port + "/metrics");
+  EXPECT_NE(
+      metrics.out.find("teleport_calls_total{route=\"/math/add\",side=\"handler\",code=\"0\"}"),
+      std::string::npos)
+      << metrics.out;
+}
+
 TEST(CliManners, CallsAServiceThroughAChannel) {
   Server a("", 3), b("", 4);
   std::set<std::string> answers;

@@ -278,6 +278,7 @@ struct ServeOptions {
   std::string advertise;
   int weight = 1;
   int ttl_s = 10;
+  std::string admin;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--listen", listen,
@@ -297,12 +298,15 @@ struct ServeOptions {
         ->check(CLI::Range(1, 10000));
     cmd.add_option("--ttl", ttl_s, "with --register: the lease TTL in seconds (default 10)")
         ->check(CLI::Range(1, 3600));
+    cmd.add_option("--admin", admin,
+                   "serve GET /metrics (Prometheus text format) on IP:PORT (:PORT is loopback)");
   }
 };
 
 int run_serve(const ServeOptions& o) {
   Peer peer(PeerConfig{.network = o.network,
                        .listen_address = o.listen,
+                       .admin_address = o.admin,
                        .raw_version = o.v5 ? RawVersion::kV5 : RawVersion::kV7,
                        .tls = o.tls.server()});
   Status st = demo::register_math(peer);
@@ -314,6 +318,12 @@ int run_serve(const ServeOptions& o) {
   }
   std::cout << "teleport serve: listening on " << o.listen << " (port " << peer.listen_port() << ")"
             << std::endl;
+  if (!o.admin.empty()) {
+    std::string host = o.admin.substr(0, o.admin.rfind(':'));
+    if (host.empty()) host = "127.0.0.1";
+    std::cout << "teleport serve: metrics at http://" << host << ":" << peer.admin_port()
+              << "/metrics" << std::endl;
+  }
   std::shared_ptr<etcd::Registration> registration;
   if (!o.register_target.empty()) {
     auto reg = etcd::register_peer(

@@ -1,0 +1,152 @@
+// AdminServer: Boost.Beast HTTP/1.1 on its own thread and io_context.
+#include "metrics/admin_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+namespace tp::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;    // a GET needs no more
+constexpr auto kTimeout = std::chrono::seconds(5);  // to send the request, or to take the answer
+constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
+
+http::response<http::string_body> answer(const http::request<http::empty_body>& req,
+                                         const AdminServer::MetricsText& metrics) {
+  http::response<http::string_body> res;
+  res.version(req.version());
+  res.keep_alive(false);
+  res.set(http::field::server, "teleport");
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path != "/metrics") {
+    res.result(http::status::not_found);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "not found: this endpoint serves GET /metrics\n";
+  } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    res.result(http::status::method_not_allowed);
+    res.set(http::field::allow, "GET, HEAD");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "method not allowed: GET only\n";
+  } else {
+    res.result(http::status::ok);
+    res.set(http::field::content_type, kPrometheusType);
+    res.body() = metrics();
+    if (req.method() == http::verb::head) {
+      res.content_length(res.body().size());
+      res.body().clear();
+      return res;
+    }
+  }
+  res.prepare_payload();
+  return res;
+}
+
+asio::awaitable<void> serve(beast::tcp_stream stream, AdminServer::MetricsText metrics) {
+  beast::flat_buffer buffer(kHeaderLimit);
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(0);  // a GET has no body; a request with one is refused
+  stream.expires_after(kTimeout);
+  auto [ec, n] =
+      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    if (ec == http::error::header_limit || ec == http::error::body_limit ||
+        ec == http::error::bad_target || ec == http::error::bad_method ||
+        ec == http::error::bad_version) {
+      http::response<http::string_body> res{ec == http::error::header_limit
+                                                ? http::status::request_header_fields_too_large
+                                                : http::status::bad_request,
+                                            11};
+      res.keep_alive(false);
+      res.body() = ec.message() + "\n";
+      res.prepare_payload();
+      stream.expires_after(kTimeout);
+      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    }
+    co_return;
+  }
+  auto res = answer(parser.get(), metrics);
+  stream.expires_after(kTimeout);  // a reader that does not take the answer is dropped
+  co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, AdminServer::MetricsText metrics) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;  // out of descriptors and the like: the next accept may work
+    asio::co_spawn(acceptor.get_executor(), serve(beast::tcp_stream(std::move(socket)), metrics),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+struct AdminServer::Impl {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+};
+
+Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& address,
+                                                        MetricsText metrics) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::bad_message("admin address '" + address + "': want HOST:PORT");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.empty()) host = "127.0.0.1";  // ":9100": loopback unless a host is named
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(host, ec);
+  unsigned port = 0;
+  try {
+    port = static_cast<unsigned>(std::stoul(address.substr(colon + 1)));
+  } catch (const std::exception&) {
+    port = 70000;
+  }
+  if (ec || port > 65535) {
+    return Status::bad_message("admin address '" + address + "': want IP:PORT");
+  }
+  auto impl = std::make_unique<Impl>();
+  const tcp::endpoint endpoint(ip, static_cast<std::uint16_t>(port));
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::from_code(code::kDialFailed,
+                             "admin endpoint on " + address + ": " + ec.message());
+  }
+  asio::co_spawn(impl->io, accept_loop(impl->acceptor, std::move(metrics)), asio::detached);
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));
+}
+
+AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AdminServer::~AdminServer() {
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::uint16_t AdminServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace tp::detail
