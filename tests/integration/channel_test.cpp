@@ -64,16 +64,19 @@ std::vector<std::unique_ptr<Server>> three(std::atomic<bool>* crash_once = nullp
   return out;
 }
 
+// How many backends `channel` has a session to.
+int connected(const Channel& channel) {
+  int n = 0;
+  for (const auto& b : channel.backends()) n += b.connected;
+  return n;
+}
+
 TEST(Channel, RoundRobinSpreadsCallsEvenly) {
   auto backends = three();
   Peer client;
   Channel channel(client, list_of(backends));
   ASSERT_TRUE(channel.start().ok());
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   std::map<int, int> seen;
   for (int i = 0; i < 30; ++i) {
     auto r = channel.call<int>("/who", 0);
@@ -89,11 +92,7 @@ TEST(Channel, ConsistentHashKeepsAKeyOnOneBackend) {
   Peer client;
   Channel channel(client, list_of(backends), {.balance = "hash:user"});
   ASSERT_TRUE(channel.start().ok());
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   std::set<int> used;
   for (int user = 0; user < 30; ++user) {
     CallOptions opts;
@@ -124,11 +123,7 @@ TEST(Channel, AFailedBackendIsEjectedAndProbedBack) {
   Peer client;
   Channel channel(client, list_of(backends), {.eject_backoff = 50ms, .max_eject_backoff = 200ms});
   ASSERT_TRUE(channel.start().ok());
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   const std::uint16_t port = backends[1]->peer.listen_port();
   backends[1].reset();  // killed: its sessions close
   // Every call still succeeds: on the other two, or retried there when it met the dead one.
@@ -163,19 +158,11 @@ TEST(Channel, OnlyIdempotentCallsAreSentAgainOnceWritten) {
   Peer client;
   Channel channel(client, list_of(backends), {.eject_backoff = 20ms});
   ASSERT_TRUE(channel.start().ok());
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   // Written, then its backend's connection broke: not idempotent, so the caller hears it.
   auto once = channel.call<int>("/crash", 0);
   EXPECT_EQ(once.status.code(), code::kConnClosed) << once.status.to_string();
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   // Idempotent: the same break sends it to another backend, which answers.
   crash_once = true;
   auto again = channel.call<int>("/crash", 0, {.idempotent = true});
@@ -241,11 +228,7 @@ TEST(Channel, CoroutinesAwaitCallsThroughAChannel) {
   Peer client;
   Channel channel(client, list_of(backends));
   ASSERT_TRUE(channel.start().ok());
-  ASSERT_TRUE(test::eventually([&] {
-    int connected = 0;
-    for (const auto& b : channel.backends()) connected += b.connected;
-    return connected == 3;
-  }));
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
   boost::asio::io_context io;
   std::set<int> answered;
   boost::asio::co_spawn(io, ask_each(channel, answered), boost::asio::detached);
