@@ -13,11 +13,13 @@ namespace {
 using tp::bench::BenchmarkMessage;
 
 struct PeerPair {
-  tp::Peer server{{.default_body_codec = tp::codec_id::kProtobuf, .io_threads = 1}};
-  tp::Peer client{{.default_body_codec = tp::codec_id::kProtobuf, .io_threads = 1}};
+  tp::Peer server;
+  tp::Peer client;
   std::shared_ptr<tp::Session> session;
 
-  PeerPair() {
+  explicit PeerPair(bool metrics = true)
+      : server({.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}),
+        client({.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}) {
     const tp::Status st = server.route_call_func(
         "/hello/say", [](tp::Ctx&, const BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
           BenchmarkMessage out = in;
@@ -33,8 +35,9 @@ struct PeerPair {
   }
 };
 
+// Arg: metrics on (1) or off (0) on both peers.
 void BM_CallRoundTrip(benchmark::State& state) {
-  PeerPair pair;
+  PeerPair pair(state.range(0) != 0);
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
   BenchmarkMessage reply;
   (void)pair.session->call<BenchmarkMessage>("/hello/say", request).into(reply);  // warm up buffers
@@ -46,7 +49,7 @@ void BM_CallRoundTrip(benchmark::State& state) {
   state.counters["allocs/call"] = benchmark::Counter(
       static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
 }
-BENCHMARK(BM_CallRoundTrip)->UseRealTime();
+BENCHMARK(BM_CallRoundTrip)->Arg(1)->Arg(0)->ArgName("metrics")->UseRealTime();
 
 // The same with a byte body through the plain codec: the framework's own cost without protobuf.
 void BM_CallRoundTripBytes(benchmark::State& state) {
