@@ -48,6 +48,13 @@ TEST(AdminEndpoint, ServesMetricsAndRefusesTheRest) {
   EXPECT_EQ(status_of("--data-binary hello " + url(server.peer, "/metrics")), "400");
   EXPECT_EQ(run_command("curl -s -I " + url(server.peer, "/metrics") + " | head -1"),
             "HTTP/1.1 200 OK\r\n");
+  // gzip when asked (as Prometheus does); curl --compressed reads it back.
+  const std::string gz = run_command("curl -s -i -H 'Accept-Encoding: gzip' " +
+                                     url(server.peer, "/metrics") + " | tr -d '\\r'");
+  EXPECT_NE(gz.find("Content-Encoding: gzip"), std::string::npos) << gz.substr(0, 300);
+  EXPECT_NE(run_command("curl -s --compressed " + url(server.peer, "/metrics"))
+                .find("teleport_calls_total{route=\"/math/add\""),
+            std::string::npos);
 }
 
 // Readers that connect and never read or send hold up neither the calls nor other readers.

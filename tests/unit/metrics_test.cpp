@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "teleport/metrics.hpp"
+#include "teleport/xfer/filters.hpp"
 
 namespace tp {
 namespace {
@@ -89,6 +90,30 @@ TEST(Prometheus, ExpositionLines) {
         "teleport_received_bytes_total 1234\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
   }
+}
+
+// What a scrape of a busy peer weighs: 100 routes, each with calls on both sides, three status
+// codes and a full histogram.
+TEST(Prometheus, HundredRoutesStayUnder64KiBGzipped) {
+  PeerMetrics m;
+  LatencyHistogram h;
+  for (int us = 1; us < 100000; us *= 2) h.record(std::chrono::microseconds(us));
+  for (int i = 0; i < 100; ++i) {
+    for (const char* side : {"handler", "caller"}) {
+      RouteMetrics r{
+          .route = "/service" + std::to_string(i) + "/method", .side = side, .calls = 30};
+      r.replies_by_code = {{0, 10}, {404, 10}, {500, 10}};
+      r.latency = h.summary(default_latency_buckets());
+      m.routes.push_back(r);
+    }
+  }
+  const std::string text = to_prometheus(m);
+  std::string gzipped;
+  ASSERT_TRUE(make_gzip_filter()->pack(text, gzipped).ok());
+  std::printf("/metrics for 100 routes (both sides): %zu bytes, %zu gzipped (as Prometheus asks)\n",
+              text.size(), gzipped.size());
+  EXPECT_LT(text.size(), 512U * 1024);
+  EXPECT_LT(gzipped.size(), 64U * 1024);
 }
 
 // The real promtool (Debian's prometheus package) lints the exposition.
