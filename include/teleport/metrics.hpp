@@ -80,4 +80,8 @@ struct PeerMetrics {
 /// `route`, `side` and `code`, label values escaped as the format requires.
 std::string to_prometheus(const PeerMetrics& m);
 
+/// `m` as one JSON object: {"sessions":{...},"bytes_in":..,"routes":[{"route","side","calls",
+/// "pushes","replies_by_code":{"0":n,...},"in_flight","latency":{"count","p50",...}}]}.
+std::string to_json(const PeerMetrics& m);
+
 }  // namespace tp

@@ -1,14 +1,11 @@
 // AdminServer: Boost.Beast HTTP/1.1 on its own thread and io_context.
 #include "metrics/admin_server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 #include <thread>
 
 #include "teleport/xfer/filters.hpp"
@@ -34,10 +31,11 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
   res.set(http::field::server, "teleport");
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path != "/metrics") {
+  const bool json = path == "/debug/metrics.json";
+  if (path != "/metrics" && !json) {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "text/plain; charset=utf-8");
-    res.body() = "not found: this endpoint serves GET /metrics\n";
+    res.body() = "not found: this endpoint serves GET /metrics and /debug/metrics.json\n";
   } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
     res.result(http::status::method_not_allowed);
     res.set(http::field::allow, "GET, HEAD");
@@ -45,8 +43,8 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
     res.body() = "method not allowed: GET only\n";
   } else {
     res.result(http::status::ok);
-    res.set(http::field::content_type, kPrometheusType);
-    res.body() = metrics();
+    res.set(http::field::content_type, json ? "application/json" : kPrometheusType);
+    res.body() = json ? to_json(metrics()) : to_prometheus(metrics());
     // Prometheus asks for gzip: a scrape of many routes shrinks about tenfold.
     const auto accept = req[http::field::accept_encoding];
     if (std::string_view(accept.data(), accept.size()).find("gzip") != std::string_view::npos) {
@@ -67,45 +65,59 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
   return res;
 }
 
-asio::awaitable<void> serve(beast::tcp_stream stream, AdminServer::MetricsText metrics) {
-  beast::flat_buffer buffer(kHeaderLimit);
-  http::request_parser<http::empty_body> parser;
-  parser.header_limit(kHeaderLimit);
-  parser.body_limit(0);  // a GET has no body; a request with one is refused
-  stream.expires_after(kTimeout);
-  auto [ec, n] =
-      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    if (ec == http::error::header_limit || ec == http::error::body_limit ||
-        ec == http::error::bad_target || ec == http::error::bad_method ||
-        ec == http::error::bad_version) {
-      http::response<http::string_body> res{ec == http::error::header_limit
-                                                ? http::status::request_header_fields_too_large
-                                                : http::status::bad_request,
-                                            11};
-      res.keep_alive(false);
-      res.body() = ec.message() + "\n";
-      res.prepare_payload();
-      stream.expires_after(kTimeout);
-      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    }
-    co_return;
+// One connection: read a request (within kTimeout), answer, close.
+class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
+ public:
+  AdminConnection(tcp::socket socket, AdminServer::MetricsText metrics)
+      : stream_(std::move(socket)), buffer_(kHeaderLimit), metrics_(std::move(metrics)) {
+    parser_.header_limit(kHeaderLimit);
+    parser_.body_limit(0);  // a GET has no body; a request with one is refused
   }
-  auto res = answer(parser.get(), metrics);
-  stream.expires_after(kTimeout);  // a reader that does not take the answer is dropped
-  co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-}
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, AdminServer::MetricsText metrics) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;  // out of descriptors and the like: the next accept may work
-    asio::co_spawn(acceptor.get_executor(), serve(beast::tcp_stream(std::move(socket)), metrics),
-                   asio::detached);
+  void start() {
+    stream_.expires_after(kTimeout);
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
+
+ private:
+  void on_read(beast::error_code ec) {
+    if (!ec) {
+      res_ = answer(parser_.get(), metrics_);
+    } else if (ec == http::error::header_limit || ec == http::error::body_limit ||
+               ec == http::error::bad_target || ec == http::error::bad_method ||
+               ec == http::error::bad_version) {
+      res_ = {ec == http::error::header_limit ? http::status::request_header_fields_too_large
+                                              : http::status::bad_request,
+              11};
+      res_.keep_alive(false);
+      res_.body() = ec.message() + "\n";
+      res_.prepare_payload();
+    } else {
+      return;  // timed out or gone: nothing to answer
+    }
+    stream_.expires_after(kTimeout);  // a reader that does not take the answer is dropped
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request_parser<http::empty_body> parser_;
+  http::response<http::string_body> res_;
+  AdminServer::MetricsText metrics_;
+};
+
+void accept_next(tcp::acceptor& acceptor, AdminServer::MetricsText metrics) {
+  acceptor.async_accept([&acceptor, metrics](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    // Other errors (out of descriptors and the like): the next accept may work.
+    if (!ec) std::make_shared<AdminConnection>(std::move(socket), metrics)->start();
+    accept_next(acceptor, metrics);
+  });
 }
 
 }  // namespace
@@ -146,7 +158,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& addre
     return Status::from_code(code::kDialFailed,
                              "admin endpoint on " + address + ": " + ec.message());
   }
-  asio::co_spawn(impl->io, accept_loop(impl->acceptor, std::move(metrics)), asio::detached);
+  accept_next(impl->acceptor, std::move(metrics));
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));

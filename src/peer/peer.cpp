@@ -115,7 +115,7 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
     impl_->init_status = run_hooks({&impl_->core->plugins_}, &Plugin::post_new_peer, *this);
   if (impl_->init_status.ok() && !impl_->core->config().admin_address.empty()) {
     auto admin = detail::AdminServer::start(impl_->core->config().admin_address,
-                                            [this] { return to_prometheus(metrics()); });
+                                            [this] { return metrics(); });
     impl_->init_status = admin.status;
     impl_->admin = std::move(admin.value);
   }

@@ -36,6 +36,10 @@ TEST(AdminEndpoint, ServesMetricsAndRefusesTheRest) {
   EXPECT_NE(page.find("teleport_calls_total{route=\"/math/add\",side=\"handler\",code=\"0\"} 5"),
             std::string::npos)
       << page;
+  const std::string json = run_command("curl -s " + url(server.peer, "/debug/metrics.json"));
+  EXPECT_NE(json.find("{\"route\":\"/math/add\",\"side\":\"handler\",\"calls\":5,"),
+            std::string::npos)
+      << json;
   auto status_of = [&](const std::string& args) {
     return run_command("curl -s -o /dev/null -w '%{http_code}' " + args);
   };

@@ -219,6 +219,13 @@ TEST(CliManners, ServeAdminServesMetrics) {
       metrics.out.find("teleport_calls_total{route=\"/math/add\",side=\"handler\",code=\"0\"}"),
       std::string::npos)
       << metrics.out;
+  // `teleport stats` reads the same through /debug/metrics.json.
+  const CliRun stats = run(kCli + " stats 127.0.0.1:" + admin_port);
+  EXPECT_EQ(stats.exit_code, 0);
+  EXPECT_NE(stats.out.find("/math/add"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("handler"), std::string::npos) << stats.out;
+  EXPECT_NE(stats.out.find("P99 ms"), std::string::npos) << stats.out;
+  EXPECT_EQ(run(kCli + " stats 127.0.0.1:1").exit_code, 3);  // nobody there
 }
 
 TEST(CliManners, CallsAServiceThroughAChannel) {
