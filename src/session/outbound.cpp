@@ -13,13 +13,6 @@ namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 
-namespace {
-// The path of a service method (what metrics label a route with): without its query.
-std::string_view path_of(std::string_view service_method) {
-  return service_method.substr(0, service_method.find('?'));
-}
-}  // namespace
-
 Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec,
                                    std::string body, CallOptions& opts) const {
   Message m;
@@ -68,7 +61,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   PendingCalls::Call& pending = pending_.add(call.seq, std::move(done));
   pending.start = Clock::now();
   if (metrics_) {
-    pending.metrics = &metrics_->caller(path_of(call.service_method));
+    pending.metrics = &metrics_->caller(call.path());
     pending.metrics->started.add();
   }
   if (cfg_.count_time || cfg_.slow_call_threshold.count() > 0)
@@ -102,7 +95,7 @@ void SessionImpl::send_push(Message& push) {
     return;
   }
   if (cfg_.print_detail) log_message("send", push);
-  if (metrics_) metrics_->caller(path_of(push.service_method)).pushes.add();
+  if (metrics_) metrics_->caller(push.path()).pushes.add();
   (void)run_hooks({&plugins_}, &Plugin::post_write_push, *this, static_cast<const Message&>(push));
   flush();
 }
