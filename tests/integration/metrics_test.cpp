@@ -84,6 +84,33 @@ TEST(Metrics, MalformedFramesAndTimeoutsAreCounted) {
   EXPECT_EQ(find(silent.metrics(), "/hang", "handler")->in_flight, 1);
 }
 
+// The bounds on what one thread keeps: 1000 caller-side paths (then "(other)"), 12 status codes
+// per route (then -1).
+TEST(Metrics, RoutesAndCodesAreBounded) {
+  Peer server({.listen_address = "127.0.0.1:0", .io_threads = 1});
+  ASSERT_TRUE(server
+                  .route_call_func("/code",
+                                   [](Ctx&, const int& c) -> Result<int> {
+                                     if (c == 0) return 0;
+                                     return Status(1000 + c, "chosen");
+                                   })
+                  .ok());
+  ASSERT_TRUE(server.listen().ok());
+  Peer client({.io_threads = 1});
+  auto [sess, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  ASSERT_TRUE(st.ok());
+  for (int c = 0; c < 15; ++c) (void)sess->call<int>("/code", c);
+  const auto codes = find(server.metrics(), "/code", "handler")->replies_by_code;
+  EXPECT_EQ(codes.size(), 13U);  // 12 kept, the rest under -1
+  EXPECT_EQ(codes.at(-1), 3U);
+  for (int i = 0; i < 1005; ++i) (void)sess->call<int>("/p" + std::to_string(i), 0);
+  const PeerMetrics c = client.metrics();
+  std::size_t caller_routes = 0;
+  for (const auto& r : c.routes) caller_routes += r.side == "caller";
+  EXPECT_EQ(caller_routes, 1001U);  // "/code", 999 of the paths, then "(other)"
+  EXPECT_EQ(find(c, "(other)", "caller")->calls, 6U);
+}
+
 TEST(Metrics, OffMeansNoRoutes) {
   test::MathServer server({.listen_address = "127.0.0.1:0", .metrics = false});
   Peer client({.metrics = false});
