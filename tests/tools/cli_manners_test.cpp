@@ -62,34 +62,7 @@ class RawListener {
   std::thread thread_;
 };
 
-// `teleport serve` in the background on a port of its own (`n` tells two in one test apart),
-// stopped at the end. `extra` flags go to serve, `probe` to the call that waits for it.
-class Server {
- public:
-  explicit Server(const std::string& extra = "", int n = 0, const std::string& probe = "") {
-    port_ = std::to_string(20000 + (::getpid() * 7 + n) % 20000);
-    pid_file_ = ::testing::TempDir() + "manners-serve-" + std::to_string(::getpid()) + "-" +
-                std::to_string(n) + ".pid";
-    (void)std::system((kCli + " serve --listen 127.0.0.1:" + port_ + " " + extra +
-                       " > /dev/null 2>&1 & echo $! > " + pid_file_)
-                          .c_str());
-    for (int i = 0; i < 100; ++i) {
-      if (run(kCli + " call " + addr() + " /math/add '[1]' " + probe).exit_code == 0) return;
-      ::usleep(50 * 1000);
-    }
-  }
-  // Waits until it has gone, so that the next test's server can have the port.
-  ~Server() {
-    (void)std::system(("pid=$(cat " + pid_file_ +
-                       "); kill -INT $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done")
-                          .c_str());
-  }
-  std::string addr() const { return "127.0.0.1:" + port_; }
-
- private:
-  std::string port_;
-  std::string pid_file_;
-};
+using Server = test::BackgroundServe;
 
 TEST(CliManners, HelpAndVersion) {
   CliRun r = run(kCli + " --version");
@@ -145,7 +118,7 @@ TEST(CliManners, ShowMetaAndV5) {
   const auto obj = boost::json::parse(r.out).as_object();
   EXPECT_TRUE(obj.at("meta").is_array());
   EXPECT_EQ(obj.at("body"), "3");
-  Server v5("--v5", 1, "--v5");
+  Server v5("--v5", 1);
   r = run(kCli + " call " + v5.addr() + " /math/add '[4,5]' --v5");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "9\n");
@@ -164,8 +137,7 @@ TEST(CliManners, CallsOverTls) {
       "; openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
       "-out server.pem -days 1 -extfile ext.cnf 2>/dev/null";
   ASSERT_EQ(std::system(make.c_str()), 0);
-  Server server("--tls-cert " + dir + "/server.pem --tls-key " + dir + "/server.key", 2,
-                "--tls --tls-insecure");
+  Server server("--tls-cert " + dir + "/server.pem --tls-key " + dir + "/server.key", 2);
   CliRun r =
       run(kCli + " call " + server.addr() + " /math/add '[2,3]' --tls --tls-ca " + dir + "/ca.pem");
   EXPECT_EQ(r.exit_code, 0) << r.out << stderr_of_last_run();
@@ -211,16 +183,15 @@ TEST(CliManners, PlainWordsForHttpAndForTheWrongProto) {
 
 // `serve --admin` serves the demo server's metrics over HTTP.
 TEST(CliManners, ServeAdminServesMetrics) {
-  const std::string admin_port = std::to_string(20000 + (::getpid() * 7 + 5) % 20000 + 1);
-  Server server("--admin 127.0.0.1:" + admin_port, 5);
+  Server server("--admin 127.0.0.1:0", 5);
   ASSERT_EQ(run(kCli + " call " + server.addr() + " /math/add '[1,2]'").out, "3\n");
-  const CliRun metrics = run("curl -s http://127.0.0.1:" + admin_port + "/metrics");
+  const CliRun metrics = run("curl -s http://" + server.admin_addr() + "/metrics");
   EXPECT_NE(
       metrics.out.find("teleport_calls_total{route=\"/math/add\",side=\"handler\",code=\"0\"}"),
       std::string::npos)
       << metrics.out;
   // `teleport stats` reads the same through /debug/metrics.json.
-  const CliRun stats = run(kCli + " stats 127.0.0.1:" + admin_port);
+  const CliRun stats = run(kCli + " stats " + server.admin_addr());
   EXPECT_EQ(stats.exit_code, 0);
   EXPECT_NE(stats.out.find("/math/add"), std::string::npos) << stats.out;
   EXPECT_NE(stats.out.find("handler"), std::string::npos) << stats.out;

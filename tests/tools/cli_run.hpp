@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -45,5 +46,62 @@ inline std::string stderr_of_last_run() {
 
 /// The tool under test.
 inline const std::string kCli = TELEPORT_CLI;
+
+/// `teleport serve` in the background on a port the kernel picks (fixed ports collide with other
+/// tests and with ephemeral ports), stopped at the end. Reads the ports from what serve prints.
+class BackgroundServe {
+ public:
+  /// Starts serve with `extra` flags (e.g. "--v5", "--admin 127.0.0.1:0"); `n` tells two apart.
+  explicit BackgroundServe(const std::string& extra = "", int n = 0) {
+    const std::string base =
+        ::testing::TempDir() + "serve-" + std::to_string(::getpid()) + "-" + std::to_string(n);
+    pid_file_ = base + ".pid";
+    const std::string out_file = base + ".out";
+    (void)std::system((kCli + " serve --listen 127.0.0.1:0 " + extra + " > " + out_file +
+                       " 2>&1 & echo $! > " + pid_file_)
+                          .c_str());
+    for (int i = 0; i < 200 && (port_.empty() || (wants_admin(extra) && admin_port_.empty()));
+         ++i) {
+      ::usleep(25 * 1000);
+      std::ifstream in(out_file);
+      const std::string out{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      port_ = number_after(out, "(port ", ')');
+      admin_port_ = number_after(out, "metrics at http://", '/');
+    }
+    EXPECT_FALSE(port_.empty()) << "teleport serve " << extra << " did not start";
+  }
+  /// Waits until it has gone.
+  ~BackgroundServe() {
+    (void)std::system(("pid=$(cat " + pid_file_ +
+                       "); kill -INT $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done")
+                          .c_str());
+  }
+  BackgroundServe(const BackgroundServe&) = delete;
+  BackgroundServe& operator=(const BackgroundServe&) = delete;
+
+  /// "127.0.0.1:PORT" of the peer.
+  std::string addr() const { return "127.0.0.1:" + port_; }
+  /// "127.0.0.1:PORT" of its admin endpoint (with --admin).
+  std::string admin_addr() const { return "127.0.0.1:" + admin_port_; }
+
+ private:
+  static bool wants_admin(const std::string& extra) {
+    return extra.find("--admin") != std::string::npos;
+  }
+  // The port after `marker` up to `end` ("metrics at http://127.0.0.1:PORT/" gives PORT).
+  static std::string number_after(const std::string& out, const std::string& marker, char end) {
+    const auto at = out.find(marker);
+    if (at == std::string::npos) return "";
+    const auto stop = out.find(end, at + marker.size());
+    if (stop == std::string::npos) return "";
+    std::string field = out.substr(at + marker.size(), stop - at - marker.size());
+    if (const auto colon = field.rfind(':'); colon != std::string::npos) field.erase(0, colon + 1);
+    return field;
+  }
+
+  std::string pid_file_;
+  std::string port_;
+  std::string admin_port_;
+};
 
 }  // namespace tp::test

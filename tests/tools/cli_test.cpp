@@ -85,26 +85,18 @@ TEST(Cli, EncodeFromHandWrittenJson) {
 }
 
 TEST(Cli, ServeAndCallOverLoopback) {
-  const std::string port = std::to_string(20000 + ::getpid() % 20000);
-  std::system((kCli + " serve --listen 127.0.0.1:" + port + " > /dev/null 2>&1 & echo $! > " +
-               ::testing::TempDir() + "serve.pid")
-                  .c_str());
-  CliRun r;
-  for (int i = 0; i < 50; ++i) {  // until the server listens
-    r = run(kCli + " call 127.0.0.1:" + port + " '/math/add?author=test' '[1,2,3]'");
-    if (r.exit_code == 0) break;
-    ::usleep(100 * 1000);
-  }
+  test::BackgroundServe server;
+  const std::string addr = server.addr();
+  CliRun r = run(kCli + " call " + addr + " '/math/add?author=test' '[1,2,3]'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "6\n");
-  r = run(kCli + " call 127.0.0.1:" + port + " /math/sub '[1]'");
+  r = run(kCli + " call " + addr + " /math/sub '[1]'");
   EXPECT_EQ(r.exit_code, 6);  // the remote side answered an error status
   EXPECT_EQ(r.out, "{\"status\":{\"code\":404,\"msg\":\"Not Found\",\"cause\":\"\"}}\n");
-  r = run(kCli + " call 127.0.0.1:" + port + " /math/add '[1,2]' --meta X-Accept-Body-Codec=115");
+  r = run(kCli + " call " + addr + " /math/add '[1,2]' --meta X-Accept-Body-Codec=115");
   EXPECT_EQ(r.out, "\"3\"\n");
-  r = run(kCli + " push 127.0.0.1:" + port + " /chat/say '\"hi\"'");
+  r = run(kCli + " push " + addr + " /chat/say '\"hi\"'");
   EXPECT_EQ(r.exit_code, 0);
-  std::system(("kill -INT $(cat " + ::testing::TempDir() + "serve.pid)").c_str());
 }
 
 }  // namespace
