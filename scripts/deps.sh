@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   doxygen groff-base bsdextrautils openssl
   libgrpc++-dev protobuf-compiler-grpc etcd-server etcd-client prometheus
+  chromium fonts-liberation fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

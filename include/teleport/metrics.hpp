@@ -32,6 +32,8 @@ class LatencyHistogram {
  public:
   /// The number of buckets: 161 with finite upper bounds (1 µs to 100 s), then one for the rest.
   static constexpr std::size_t kBuckets = 162;
+  /// Samples per bucket, as read at one moment.
+  using Counts = std::array<std::uint64_t, kBuckets>;
   /// Adds one sample (from the writer thread only).
   void record(std::chrono::nanoseconds latency) noexcept;
   /// Reads the distribution (from any thread); `le_seconds` are the Prometheus bucket bounds
@@ -41,6 +43,11 @@ class LatencyHistogram {
   void merge_into(LatencyHistogram& total) const noexcept;
   /// The upper bound of bucket `i` in nanoseconds (UINT64_MAX for the last one).
   static std::uint64_t bound_ns(std::size_t i) noexcept;
+  /// The samples per bucket now (from any thread).
+  [[nodiscard]] Counts counts() const noexcept;
+  /// The `q` quantile (0..1) of `counts` in seconds: the upper bound of the bucket that holds
+  /// the sample of rank ceil(q * total) (100 s for the overflow bucket); 0 without samples.
+  static double quantile(const Counts& counts, double q) noexcept;
 
  private:
   std::array<std::atomic<std::uint64_t>, kBuckets> counts_{};
@@ -76,6 +83,31 @@ struct PeerMetrics {
   std::vector<RouteMetrics> routes{};  ///< per route and side, sorted by route then side
 };
 
+/// One open session, as the admin page lists it.
+struct SessionInfo {
+  std::string id{};                    ///< its id (the remote address unless renamed)
+  std::string remote{};                ///< remote address
+  std::string local{};                 ///< local address
+  bool dialed = false;                 ///< this peer dialed it (else accepted it)
+  double age_seconds = 0;              ///< since it opened
+  std::uint64_t calls_waiting = 0;     ///< calls it sent that wait for replies
+  std::uint64_t handlers_running = 0;  ///< handlers of its calls running on workers or async
+  std::uint64_t bytes_in = 0;          ///< bytes read on it
+  std::uint64_t bytes_out = 0;         ///< bytes written on it
+};
+
+/// A call that took longer than PeerConfig::slow_call_threshold.
+struct SlowCall {
+  std::chrono::system_clock::time_point at{};  ///< when it ended
+  std::string service_method{};                ///< its service method, query included
+  std::string side{};                          ///< "handler" (served here) or "caller" (sent)
+  std::string remote{};                        ///< the other peer's address
+  double seconds = 0;                          ///< how long it took
+  std::int32_t code = 0;                       ///< the reply's status code
+  /// The call's meta (handler side; the caller side keeps none, to cost nothing per call).
+  std::vector<std::pair<std::string, std::string>> meta{};
+};
+
 /// The Prometheus text exposition (format 0.0.4) of `m`: metric names `teleport_*`, labels
 /// `route`, `side` and `code`, label values escaped as the format requires.
 std::string to_prometheus(const PeerMetrics& m);
@@ -83,5 +115,10 @@ std::string to_prometheus(const PeerMetrics& m);
 /// `m` as one JSON object: {"sessions":{...},"bytes_in":..,"routes":[{"route","side","calls",
 /// "pushes","replies_by_code":{"0":n,...},"in_flight","latency":{"count","p50",...}}]}.
 std::string to_json(const PeerMetrics& m);
+/// `sessions` as a JSON array of objects with SessionInfo's field names.
+std::string to_json(const std::vector<SessionInfo>& sessions);
+/// `calls` as a JSON array of objects with SlowCall's field names (`at` in Unix milliseconds,
+/// `meta` as [[key, value], ...]).
+std::string to_json(const std::vector<SlowCall>& calls);
 
 }  // namespace tp

@@ -168,6 +168,10 @@ class Peer {
   /// The metrics now, merged from every I/O thread (empty routes when PeerConfig::metrics is
   /// off); tp::to_prometheus() writes them in Prometheus' text format.
   [[nodiscard]] PeerMetrics metrics() const;
+  /// The sessions open now, oldest first.
+  [[nodiscard]] std::vector<SessionInfo> sessions() const;
+  /// The last calls slower than slow_call_threshold (up to 32), newest first.
+  [[nodiscard]] std::vector<SlowCall> slow_calls() const;
   /// The admin endpoint's bound port (useful with ":0"); 0 when there is none.
   [[nodiscard]] std::uint16_t admin_port() const;
 

@@ -1,11 +1,15 @@
 // AdminServer: Boost.Beast HTTP/1.1 on its own thread and io_context.
 #include "metrics/admin_server.hpp"
 
+#include "metrics/debug_data.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "teleport/xfer/filters.hpp"
@@ -21,30 +25,41 @@ namespace {
 
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;    // a GET needs no more
 constexpr auto kTimeout = std::chrono::seconds(5);  // to send the request, or to take the answer
-constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr auto kSamplePeriod = std::chrono::seconds(1);  // the charts' resolution
+constexpr std::size_t kSamplesKept = 300;                // five minutes of them
+
+// What the endpoint reads and keeps; lives on the admin thread.
+struct AdminState {
+  AdminSource source;
+  MetricsHistory history{kSamplesKept};
+};
 
 http::response<http::string_body> answer(const http::request<http::empty_body>& req,
-                                         const AdminServer::MetricsText& metrics) {
+                                         const AdminState& state) {
   http::response<http::string_body> res;
   res.version(req.version());
   res.keep_alive(false);
   res.set(http::field::server, "teleport");
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  const bool json = path == "/debug/metrics.json";
-  if (path != "/metrics" && !json) {
+  const bool readable = req.method() == http::verb::get || req.method() == http::verb::head;
+  std::optional<AdminPage> page;
+  if (readable) page = admin_page(path, state.source, state.history);
+  if (readable && !page) {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "text/plain; charset=utf-8");
-    res.body() = "not found: this endpoint serves GET /metrics and /debug/metrics.json\n";
-  } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    res.body() = "not found: this endpoint serves GET " + std::string(kAdminPaths) + "\n";
+  } else if (!readable) {
+    // Every path refuses other methods, known or not: nothing here changes state.
     res.result(http::status::method_not_allowed);
     res.set(http::field::allow, "GET, HEAD");
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     res.body() = "method not allowed: GET only\n";
   } else {
     res.result(http::status::ok);
-    res.set(http::field::content_type, json ? "application/json" : kPrometheusType);
-    res.body() = json ? to_json(metrics()) : to_prometheus(metrics());
+    res.set(http::field::content_type, page->content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(page->body);
     // Prometheus asks for gzip: a scrape of many routes shrinks about tenfold.
     const auto accept = req[http::field::accept_encoding];
     if (std::string_view(accept.data(), accept.size()).find("gzip") != std::string_view::npos) {
@@ -68,8 +83,8 @@ http::response<http::string_body> answer(const http::request<http::empty_body>& 
 // One connection: read a request (within kTimeout), answer, close.
 class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
  public:
-  AdminConnection(tcp::socket socket, AdminServer::MetricsText metrics)
-      : stream_(std::move(socket)), buffer_(kHeaderLimit), metrics_(std::move(metrics)) {
+  AdminConnection(tcp::socket socket, const AdminState& state)
+      : stream_(std::move(socket)), buffer_(kHeaderLimit), state_(state) {
     parser_.header_limit(kHeaderLimit);
     parser_.body_limit(0);  // a GET has no body; a request with one is refused
   }
@@ -84,7 +99,7 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
  private:
   void on_read(beast::error_code ec) {
     if (!ec) {
-      res_ = answer(parser_.get(), metrics_);
+      res_ = answer(parser_.get(), state_);
     } else if (ec == http::error::header_limit || ec == http::error::body_limit ||
                ec == http::error::bad_target || ec == http::error::bad_method ||
                ec == http::error::bad_version) {
@@ -108,28 +123,40 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
   beast::flat_buffer buffer_;
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> res_;
-  AdminServer::MetricsText metrics_;
+  const AdminState& state_;  // the server's, which outlives its io_context's handlers
 };
 
-void accept_next(tcp::acceptor& acceptor, AdminServer::MetricsText metrics) {
-  acceptor.async_accept([&acceptor, metrics](boost::system::error_code ec, tcp::socket socket) {
+void accept_next(tcp::acceptor& acceptor, const AdminState& state) {
+  acceptor.async_accept([&acceptor, &state](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     // Other errors (out of descriptors and the like): the next accept may work.
-    if (!ec) std::make_shared<AdminConnection>(std::move(socket), metrics)->start();
-    accept_next(acceptor, metrics);
+    if (!ec) std::make_shared<AdminConnection>(std::move(socket), state)->start();
+    accept_next(acceptor, state);
+  });
+}
+
+// Samples the history once a period, on the admin thread (the I/O threads never wait for it).
+void sample_every_period(asio::steady_timer& timer, AdminState& state) {
+  state.history.sample(state.source.latency_totals(), std::chrono::system_clock::now());
+  timer.expires_after(kSamplePeriod);
+  timer.async_wait([&timer, &state](boost::system::error_code ec) {
+    if (!ec) sample_every_period(timer, state);
   });
 }
 
 }  // namespace
 
 struct AdminServer::Impl {
+  explicit Impl(AdminSource source) : state{.source = std::move(source)} {}
+  AdminState state;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
+  asio::steady_timer sampler{io};
   std::thread thread;
 };
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& address,
-                                                        MetricsText metrics) {
+                                                        AdminSource source) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) {
     return Status::bad_message("admin address '" + address + "': want HOST:PORT");
@@ -148,7 +175,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& addre
   if (ec || port > 65535) {
     return Status::bad_message("admin address '" + address + "': want IP:PORT");
   }
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(std::move(source));
   const tcp::endpoint endpoint(ip, static_cast<std::uint16_t>(port));
   impl->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -158,7 +185,8 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& addre
     return Status::from_code(code::kDialFailed,
                              "admin endpoint on " + address + ": " + ec.message());
   }
-  accept_next(impl->acceptor, std::move(metrics));
+  accept_next(impl->acceptor, impl->state);
+  sample_every_period(impl->sampler, impl->state);
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));

@@ -56,32 +56,35 @@ void LatencyHistogram::merge_into(LatencyHistogram& total) const noexcept {
       std::memory_order_relaxed);
 }
 
-LatencySummary LatencyHistogram::summary(const std::vector<double>& le_seconds) const {
-  std::array<std::uint64_t, kBuckets> counts{};
-  LatencySummary out;
+LatencyHistogram::Counts LatencyHistogram::counts() const noexcept {
+  Counts counts{};
+  for (std::size_t i = 0; i < kBuckets; ++i) counts[i] = counts_[i].load(std::memory_order_relaxed);
+  return counts;
+}
+
+double LatencyHistogram::quantile(const Counts& counts, double q) noexcept {
+  std::uint64_t total = 0;
+  for (auto n : counts) total += n;
+  if (total == 0) return 0.0;
+  const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+  std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
-    counts[i] = counts_[i].load(std::memory_order_relaxed);
-    out.count += counts[i];
+    seen += counts[i];
+    if (seen >= std::max<std::uint64_t>(rank, 1)) return seconds(kBounds[std::min(i, kFinite - 1)]);
   }
+  return seconds(kBounds[kFinite - 1]);
+}
+
+LatencySummary LatencyHistogram::summary(const std::vector<double>& le_seconds) const {
+  const Counts counts = this->counts();
+  LatencySummary out;
+  for (auto n : counts) out.count += n;
   out.sum_seconds = seconds(sum_ns_.load(std::memory_order_relaxed));
-  // The bound of the bucket holding the sample of rank ceil(q * count) (the top finite bound
-  // for the overflow bucket: "at least 100 s").
-  auto quantile = [&](double q) {
-    if (out.count == 0) return 0.0;
-    const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(out.count)));
-    std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < kBuckets; ++i) {
-      seen += counts[i];
-      if (seen >= std::max<std::uint64_t>(rank, 1))
-        return seconds(kBounds[std::min(i, kFinite - 1)]);
-    }
-    return seconds(kBounds[kFinite - 1]);
-  };
-  out.p50 = quantile(0.5);
-  out.p90 = quantile(0.9);
-  out.p99 = quantile(0.99);
-  out.p999 = quantile(0.999);
-  out.max = quantile(1.0);
+  out.p50 = quantile(counts, 0.5);
+  out.p90 = quantile(counts, 0.9);
+  out.p99 = quantile(counts, 0.99);
+  out.p999 = quantile(counts, 0.999);
+  out.max = quantile(counts, 1.0);
   std::uint64_t cumulative = 0;
   std::size_t i = 0;
   for (double le : le_seconds) {

@@ -1,5 +1,5 @@
 // A peer's metrics as JSON, for tools (`teleport stats`) and the admin endpoint's
-// /debug/metrics.json.
+// /debug/*.json.
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -43,6 +43,40 @@ std::string to_json(const PeerMetrics& m) {
                           {"malformed_frames", m.frames_malformed},
                           {"slow_calls", m.slow_calls},
                           {"routes", std::move(routes)}});
+}
+
+std::string to_json(const std::vector<SessionInfo>& sessions) {
+  boost::json::array out;
+  for (const auto& s : sessions) {
+    out.push_back(boost::json::object{{"id", s.id},
+                                      {"remote", s.remote},
+                                      {"local", s.local},
+                                      {"dialed", s.dialed},
+                                      {"age_seconds", s.age_seconds},
+                                      {"calls_waiting", s.calls_waiting},
+                                      {"handlers_running", s.handlers_running},
+                                      {"bytes_in", s.bytes_in},
+                                      {"bytes_out", s.bytes_out}});
+  }
+  return boost::json::serialize(out);
+}
+
+std::string to_json(const std::vector<SlowCall>& calls) {
+  boost::json::array out;
+  for (const auto& c : calls) {
+    boost::json::array meta;
+    for (const auto& [key, value] : c.meta) meta.push_back(boost::json::array{key, value});
+    const auto at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.at.time_since_epoch());
+    out.push_back(boost::json::object{{"at", at_ms.count()},
+                                      {"service_method", c.service_method},
+                                      {"side", c.side},
+                                      {"remote", c.remote},
+                                      {"seconds", c.seconds},
+                                      {"code", c.code},
+                                      {"meta", std::move(meta)}});
+  }
+  return boost::json::serialize(out);
 }
 
 }  // namespace tp

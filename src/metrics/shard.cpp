@@ -102,6 +102,16 @@ RouteMetrics& MetricsCollector::route(const RouteCounters& r, LatencyHistogram*&
   return m_.routes.emplace_back(RouteMetrics{.route = r.route, .side = r.side});
 }
 
+LatencyHistogram::Counts MetricsCollector::side_total(std::string_view side) const {
+  LatencyHistogram::Counts total{};
+  for (std::size_t i = 0; i < m_.routes.size(); ++i) {
+    if (m_.routes[i].side != side) continue;
+    const auto counts = latencies_[i]->counts();
+    for (std::size_t b = 0; b < total.size(); ++b) total[b] += counts[b];
+  }
+  return total;
+}
+
 PeerMetrics MetricsCollector::finish(std::int64_t sessions_open) {
   for (std::size_t i = 0; i < m_.routes.size(); ++i) {
     m_.routes[i].latency = latencies_[i]->summary(default_latency_buckets());

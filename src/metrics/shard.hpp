@@ -69,6 +69,8 @@ class MetricsCollector {
   void add(const class MetricsShard& shard);
   /// The merged metrics, routes sorted by route then side.
   PeerMetrics finish(std::int64_t sessions_open);
+  /// Every route's latency on one side ("handler" or "caller") together (before finish()).
+  [[nodiscard]] LatencyHistogram::Counts side_total(std::string_view side) const;
 
  private:
   friend class MetricsShard;

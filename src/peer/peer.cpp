@@ -50,6 +50,28 @@ Status start_and_wait(PeerCore& core, const std::shared_ptr<SessionImpl>& sessio
   return verdict.get();
 }
 
+// What the admin endpoint of `peer` reads.
+detail::AdminSource admin_source(const Peer& peer, const std::shared_ptr<PeerCore>& core) {
+  detail::AdminSource source{
+      .metrics = [&peer] { return peer.metrics(); },
+      .latency_totals =
+          [core] {
+            detail::MetricsCollector collector;
+            if (core->config_.metrics) {
+              for (const auto& shard : core->pool->shards) collector.add(*shard);
+            }
+            return std::array{collector.side_total("handler"), collector.side_total("caller")};
+          },
+      .sessions = [&peer] { return peer.sessions(); },
+      .slow_calls = [&peer] { return peer.slow_calls(); },
+      .listen_port = [&peer] { return peer.listen_port(); },
+      .config = &core->config(),
+      .plugins = {},
+  };
+  for (const auto& plugin : core->plugins_) source.plugins.emplace_back(plugin->name());
+  return source;
+}
+
 }  // namespace
 
 struct Peer::Impl {
@@ -115,7 +137,7 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
     impl_->init_status = run_hooks({&impl_->core->plugins_}, &Plugin::post_new_peer, *this);
   if (impl_->init_status.ok() && !impl_->core->config().admin_address.empty()) {
     auto admin = detail::AdminServer::start(impl_->core->config().admin_address,
-                                            [this] { return metrics(); });
+                                            admin_source(*this, impl_->core));
     impl_->init_status = admin.status;
     impl_->admin = std::move(admin.value);
   }
@@ -141,6 +163,10 @@ PeerMetrics Peer::metrics() const {
   }
   return collector.finish(static_cast<std::int64_t>(core->count_sessions()));
 }
+
+std::vector<SessionInfo> Peer::sessions() const { return impl_->core->session_infos(); }
+
+std::vector<SlowCall> Peer::slow_calls() const { return impl_->core->slow_calls(); }
 
 Status Peer::listen() {
   if (!impl_->init_status.ok()) return impl_->init_status;

@@ -90,6 +90,30 @@ std::size_t PeerCore::count_sessions() const {
   return sessions.size();
 }
 
+std::vector<SessionInfo> PeerCore::session_infos() const {
+  std::vector<SessionInfo> out;
+  {
+    std::lock_guard lock(hub_mutex);
+    out.reserve(sessions.size());
+    for (const auto& [raw, session] : sessions) out.push_back(session->info());
+  }
+  std::sort(out.begin(), out.end(), [](const SessionInfo& a, const SessionInfo& b) {
+    return a.age_seconds > b.age_seconds;
+  });
+  return out;
+}
+
+void PeerCore::record_slow_call(SlowCall call) {
+  std::lock_guard lock(slow_mutex_);
+  slow_calls_.push_front(std::move(call));
+  if (slow_calls_.size() > kSlowCallsKept) slow_calls_.pop_back();
+}
+
+std::vector<SlowCall> PeerCore::slow_calls() const {
+  std::lock_guard lock(slow_mutex_);
+  return {slow_calls_.begin(), slow_calls_.end()};
+}
+
 void PeerCore::add_session(const std::shared_ptr<SessionImpl>& s) {
   std::lock_guard lock(hub_mutex);
   sessions[s.get()] = s;

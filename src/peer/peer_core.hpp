@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,6 +77,8 @@ struct PeerCore final : SessionHost {
   void add_session(const std::shared_ptr<SessionImpl>& s);
   /// The sessions open now (accepted and dialed).
   [[nodiscard]] std::size_t count_sessions() const;
+  /// The sessions open now, oldest first.
+  [[nodiscard]] std::vector<SessionInfo> session_infos() const;
 
   // SessionHost
   Peer& peer() override { return owner_; }
@@ -96,6 +99,9 @@ struct PeerCore final : SessionHost {
   bool closing() const override { return pool->stopped; }
   bool threads_gone() const override { return pool->joined; }
   MetricsShard* metrics(boost::asio::io_context& loop) override;
+  void record_slow_call(SlowCall call) override;
+  /// The last slow calls, newest first.
+  [[nodiscard]] std::vector<SlowCall> slow_calls() const;
   void handler_started() override { ++inflight_calls; }
   void handler_finished() override { --inflight_calls; }
   Status session_renamed(const std::string& from, const std::string& to,
@@ -103,6 +109,9 @@ struct PeerCore final : SessionHost {
   void session_closed(const std::string& id, const SessionImpl* s) override;
 
  private:
+  static constexpr std::size_t kSlowCallsKept = 32;
+  mutable std::mutex slow_mutex_;
+  std::deque<SlowCall> slow_calls_;  // newest first; slow calls are rare, a lock is cheap here
   std::once_flag workers_once_;
   std::unique_ptr<boost::asio::thread_pool> workers_;
 };

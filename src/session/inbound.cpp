@@ -237,7 +237,7 @@ void SessionImpl::handle_call(Message& in) {
   if (metrics) metrics->started.add();
   if (!st.ok()) {
     make_error_reply(reply, std::move(st));
-    finish_call(reply, start, in.service_method, route ? &route->plugins : nullptr, metrics);
+    finish_call(reply, start, in, route ? &route->plugins : nullptr, metrics);
     return;
   }
   if (route->async || route->blocking || cfg_.blocking_handlers) {
@@ -254,7 +254,7 @@ void SessionImpl::handle_call(Message& in) {
     if (Status hst = run_body_hooks(*job->ctx, *route); !hst.ok()) {
       unwatch(*job);
       make_error_reply(job->reply, std::move(hst));
-      finish_call(job->reply, start, job->call.service_method, &route->plugins, metrics);
+      finish_call(job->reply, start, job->call, &route->plugins, metrics);
     } else if (route->async) {
       run_async_call(std::move(job));
     } else {
@@ -266,7 +266,7 @@ void SessionImpl::handle_call(Message& in) {
   if (st.ok()) st = run_handler(route->handler, ctx);
   if (st.ok() && reply.body.empty()) reply.body_codec = ctx.reply_body_codec();
   if (!st.ok()) make_error_reply(reply, std::move(st));
-  finish_call(reply, start, in.service_method, &route->plugins, metrics);
+  finish_call(reply, start, in, &route->plugins, metrics);
 }
 
 Status SessionImpl::run_body_hooks(Ctx& ctx, const Route& route) {
@@ -286,8 +286,7 @@ void SessionImpl::run_on_worker(std::shared_ptr<CallJob> job) {
         if (st.ok() && job->reply.body.empty())
           job->reply.body_codec = job->ctx->reply_body_codec();
         if (!st.ok()) make_error_reply(job->reply, std::move(st));
-        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins,
-                          job->metrics);
+        self->finish_call(job->reply, job->start, job->call, &job->route->plugins, job->metrics);
       } else if (job->call.type == MsgType::kCall) {
         if (job->metrics) job->metrics->completed(code::kConnClosed, Clock::now() - job->start);
       } else if (!st.ok()) {
@@ -308,8 +307,7 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
         job->reply.body_codec = job->ctx->reply_body_codec();
       if (!result.ok()) make_error_reply(job->reply, std::move(result));
       if (!self->closed_) {
-        self->finish_call(job->reply, job->start, job->call.service_method, &job->route->plugins,
-                          job->metrics);
+        self->finish_call(job->reply, job->start, job->call, &job->route->plugins, job->metrics);
       } else if (job->metrics) {
         job->metrics->completed(code::kConnClosed, Clock::now() - job->start);
       }
@@ -326,8 +324,9 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
   }
 }
 
-void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std::string& sm,
+void SessionImpl::finish_call(Message& reply, Clock::time_point start, const Message& call,
                               const Plugins* route_plugins, RouteCounters* metrics) {
+  const std::string& sm = call.service_method;
   assert_in_loop(*ioc_);
   const auto cost = host_->timed() ? Clock::now() - start : Clock::duration();
   if (cfg_.default_context_age.count() > 0 && cost > cfg_.default_context_age) {
@@ -342,6 +341,14 @@ void SessionImpl::finish_call(Message& reply, Clock::time_point start, const std
     log_.warn("slow call {} from {}: {} us", sm, remote_addr(),
               duration_cast<microseconds>(cost).count());
     if (metrics_) metrics_->slow_calls.add();
+    SlowCall slow{.at = std::chrono::system_clock::now(),
+                  .service_method = sm,
+                  .side = "handler",
+                  .remote = remote_addr(),
+                  .seconds = std::chrono::duration<double>(cost).count(),
+                  .code = reply.status.code()};
+    call.meta.visit([&](std::string_view k, std::string_view v) { slow.meta.emplace_back(k, v); });
+    host_->record_slow_call(std::move(slow));
   }
   if (metrics) metrics->completed(reply.status.code(), cost);
   send_reply(reply, route_plugins);
@@ -402,14 +409,16 @@ void SessionImpl::handle_push(Message& push) {
 }
 
 void SessionImpl::handler_started() {
-  ++handlers_running_;
+  handlers_running_.store(handlers_running_.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
   host_->handler_started();
   update_busy();
 }
 
 void SessionImpl::handler_finished() {
   // The caller queues what the handler produced, then updates busy_: it must not read idle first.
-  --handlers_running_;
+  handlers_running_.store(handlers_running_.load(std::memory_order_relaxed) - 1,
+                          std::memory_order_relaxed);
   host_->handler_finished();
 }
 

@@ -146,6 +146,12 @@ void SessionImpl::handle_reply(Message& reply) {
     log_.warn("slow call {} to {}: {} us", pending->service_method, remote_addr(),
               duration_cast<microseconds>(cost).count());
     if (metrics_) metrics_->slow_calls.add();
+    host_->record_slow_call({.at = std::chrono::system_clock::now(),
+                             .service_method = pending->service_method,
+                             .side = "caller",
+                             .remote = remote_addr(),
+                             .seconds = std::chrono::duration<double>(cost).count(),
+                             .code = reply.status.code()});
   }
   if (pending->metrics) pending->metrics->completed(reply.status.code(), cost);
   pending->done(reply);

@@ -23,6 +23,7 @@ void PendingCalls::fail(Call& call, Status st) {
 PendingCalls::Call& PendingCalls::add(std::int32_t seq, ReplyCallback done) {
   Call& call = calls_[seq];
   call.done = std::move(done);
+  publish_size();
   return call;
 }
 
@@ -44,6 +45,7 @@ std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
   if (it == calls_.end()) return std::nullopt;
   Call call = std::move(it->second);
   calls_.erase(it);
+  publish_size();
   if (call.timer) call.timer->cancel();
   return call;
 }
@@ -51,6 +53,7 @@ std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
 void PendingCalls::fail_all(const std::string& why) {
   auto calls = std::move(calls_);
   calls_.clear();
+  publish_size();
   for (auto& [seq, call] : calls) {
     if (call.timer) call.timer->cancel();
     fail(call, Status::from_code(code::kConnClosed, why));
@@ -73,6 +76,7 @@ std::string PendingCalls::frames_to_resend(const std::string& why) {
     frames += call.frame;
     ++it;
   }
+  publish_size();
   for (auto& done : failed) fail(done, Status::from_code(code::kConnClosed, why));
   return frames;
 }

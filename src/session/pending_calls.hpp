@@ -2,6 +2,7 @@
 // timer and, when the session may redial, its frame to re-send once. On the session's I/O thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -52,9 +53,14 @@ class PendingCalls {
   /// Before a redial: fails the calls that cannot be re-sent (sent twice already, or kept no
   /// frame) and returns the frames of the others, in one string.
   std::string frames_to_resend(const std::string& why);
+  /// How many calls wait for replies (any thread; the others are for the I/O thread only).
+  [[nodiscard]] std::size_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
  private:
+  void publish_size() { waiting_.store(calls_.size(), std::memory_order_relaxed); }
+
   std::unordered_map<std::int32_t, Call> calls_;
+  std::atomic<std::size_t> waiting_{0};  // calls_.size() for readers on other threads
 };
 
 }  // namespace tp::detail

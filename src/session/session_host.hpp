@@ -55,6 +55,8 @@ class SessionHost {
   /// The metrics of the I/O thread running `loop`; null when metrics are off.
   [[nodiscard]] virtual MetricsShard* metrics(boost::asio::io_context& loop) = 0;
 
+  /// A call took longer than the slow-call threshold (any I/O thread).
+  virtual void record_slow_call(SlowCall call) = 0;
   /// A handler started (it runs on a worker or completes later): graceful shutdown waits.
   virtual void handler_started() = 0;
   /// That handler finished.

@@ -141,6 +141,24 @@ void SessionImpl::ready(Status st) {
   ready_fn_ = nullptr;
 }
 
+SessionInfo SessionImpl::info() const {
+  SessionInfo i;
+  {
+    std::lock_guard lock(id_mutex_);
+    i.id = id_;
+    i.remote = remote_;
+    i.local = local_;
+  }
+  i.dialed = dialed_to_.has_value();
+  i.age_seconds = std::chrono::duration<double>(Clock::now() - opened_).count();
+  i.calls_waiting = pending_.waiting();
+  i.handlers_running =
+      static_cast<std::uint64_t>(std::max(0, handlers_running_.load(std::memory_order_relaxed)));
+  i.bytes_in = conn_.bytes_read();
+  i.bytes_out = conn_.bytes_written();
+  return i;
+}
+
 std::string SessionImpl::id() const {
   std::lock_guard lock(id_mutex_);
   return id_;

@@ -42,6 +42,8 @@ class SessionImpl final : public Session,
   void on_ready(std::function<void(Status)> fn) { ready_fn_ = std::move(fn); }
   /// Frames queued, being written, or calls being handled: false once everything has left.
   [[nodiscard]] bool busy() const { return busy_.load(std::memory_order_relaxed); }
+  /// What the admin page shows of it (any thread).
+  [[nodiscard]] SessionInfo info() const;
 
   std::string id() const override;
   Status set_id(std::string id) override;
@@ -106,7 +108,7 @@ class SessionImpl final : public Session,
   Status run_body_hooks(Ctx& ctx, const Route& route);
   void run_on_worker(std::shared_ptr<CallJob> job);
   void run_async_call(std::shared_ptr<CallJob> job);
-  void finish_call(Message& reply, Clock::time_point start, const std::string& sm,
+  void finish_call(Message& reply, Clock::time_point start, const Message& call,
                    const Plugins* route_plugins, RouteCounters* metrics);
   void send_reply(Message& reply, const Plugins* route_plugins);
   void handle_push(Message& push);
@@ -152,7 +154,9 @@ class SessionImpl final : public Session,
   Clock::time_point frame_since_{};  // first bytes of the frame being read (if partial_)
   bool partial_ = false;             // bytes of an unfinished frame are held
   bool first_frame_ = false;         // a whole frame has arrived (handshake_timeout is over)
-  int handlers_running_ = 0;         // handlers on workers or completing later
+  // Handlers on workers or completing later (written on the I/O thread, read by info()).
+  std::atomic<int> handlers_running_{0};
+  const Clock::time_point opened_ = Clock::now();
   std::unordered_set<std::shared_ptr<CancelSignal>> running_;  // their cancel signals
   std::int32_t seq_ = 0;
   PendingCalls pending_;

@@ -221,6 +221,7 @@ void Connection::on_read(boost::system::error_code ec, std::size_t n) {
   }
   in_end_ += n;
   if (bytes_in_) bytes_in_->add(n);
+  read_total_.add(n);
   active_at_ = now();
   owner_.on_input();
   read_more();
@@ -279,6 +280,7 @@ void Connection::write_some() {
 void Connection::on_written(boost::system::error_code ec, std::size_t n, unsigned generation) {
   written_ += n;
   if (bytes_out_) bytes_out_->add(n);
+  written_total_.add(n);
   if (!ec && generation == generation_ && written_ < writing_.size()) {
     write_since_ = active_at_ = now();
     write_some();

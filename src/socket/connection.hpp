@@ -112,6 +112,9 @@ class Connection {
   [[nodiscard]] Clock::time_point write_since() const { return write_since_; }
   /// The last byte in or out.
   [[nodiscard]] Clock::time_point active_at() const { return active_at_; }
+  /// Bytes read and written on this connection so far (any thread).
+  [[nodiscard]] std::uint64_t bytes_read() const { return read_total_.get(); }
+  [[nodiscard]] std::uint64_t bytes_written() const { return written_total_.get(); }
 
  private:
   // Why reading stopped: the owner asked (unsent replies), or the read budget has no room.
@@ -127,6 +130,7 @@ class Connection {
   Socket socket_;
   Counter* bytes_in_ = nullptr;  // metrics (null: off)
   Counter* bytes_out_ = nullptr;
+  Counter read_total_, written_total_;  // this connection's own (the admin page shows them)
   // TLS over socket_ (declared after it: destroyed first). Null without TLS; new per socket.
   std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
   boost::asio::io_context* ioc_;
