@@ -54,6 +54,16 @@ spdlog::logger& Ctx::logger() const { return session_.peer().logger(); }
 
 Peer& Ctx::peer() const { return session_.peer(); }
 
+namespace {
+thread_local const Ctx* t_current = nullptr;
+}  // namespace
+
+const Ctx* Ctx::current() noexcept { return t_current; }
+
+Ctx::Scope::Scope(const Ctx& ctx) noexcept : outer_(t_current) { t_current = &ctx; }
+
+Ctx::Scope::~Scope() { t_current = outer_; }
+
 Status CancelSignal::reason() const {
   std::lock_guard lock(mutex_);
   return why_;

@@ -53,6 +53,22 @@ class Ctx {
   Ctx(Session& session, Message& input, Message& reply)
       : session_(session), input_(input), reply_(reply) {}
 
+  /// The Ctx whose handler runs on this thread now (an inline or blocking handler while it
+  /// runs, or an async one while it starts); null elsewhere. Calls and pushes made there carry
+  /// its trace context on (teleport/trace.hpp).
+  [[nodiscard]] static const Ctx* current() noexcept;
+  /// For the framework: makes `ctx` current() on this thread until the scope ends.
+  class Scope {
+   public:
+    explicit Scope(const Ctx& ctx) noexcept;
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    const Ctx* outer_;
+  };
+
   /// The session the message arrived on.
   [[nodiscard]] Session& session() const noexcept { return session_; }
   /// The peer that owns the session (Go's ctx.Peer()).

@@ -13,5 +13,6 @@
 #include "teleport/router.hpp"
 #include "teleport/session.hpp"
 #include "teleport/status.hpp"
+#include "teleport/trace.hpp"
 #include "teleport/xfer/filter.hpp"
 #include "teleport/xfer/filters.hpp"

@@ -21,6 +21,7 @@ constexpr std::size_t kKeepBelow = 64 * 1024;
 
 // Runs a handler; an exception becomes a 500 status.
 Status run_handler(const Handler& handler, Ctx& ctx) {
+  const Ctx::Scope current(ctx);
   try {
     return handler(ctx);
   } catch (const std::exception& e) {
@@ -315,6 +316,7 @@ void SessionImpl::run_async_call(std::shared_ptr<CallJob> job) {
     });
   };
   try {
+    const Ctx::Scope current(*job->ctx);
     job->route->async(*job->ctx, done);
   } catch (const std::exception& e) {
     // A throwing handler never calls done.

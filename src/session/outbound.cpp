@@ -6,6 +6,7 @@
 
 #include "session/session_impl.hpp"
 #include "support/threads.hpp"
+#include "teleport/trace.hpp"
 
 namespace tp::detail {
 
@@ -21,6 +22,9 @@ Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t co
   m.body_codec = codec;
   m.body = std::move(body);
   m.meta = std::move(opts.meta);
+  // Made by a handler while it runs: the call continues the handler's trace (W3C trace context;
+  // the tracing plugin, where installed, turns it into a child span).
+  if (const Ctx* handling = Ctx::current()) trace::inherit(handling->meta(), m.meta);
   if (opts.accept_body_codec)
     m.meta.set(kAcceptBodyCodecKey, std::to_string(*opts.accept_body_codec));
   if (!opts.real_ip.empty()) m.meta.set(kRealIpKey, opts.real_ip);
