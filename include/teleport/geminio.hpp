@@ -12,6 +12,7 @@
 //   ep->publish({.topic = "news", .payload = "hi"});            // waits for done()/error()
 #pragma once
 
+#include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -286,6 +287,25 @@ class DedupStore {
   std::unique_ptr<Impl> impl_;
 };
 
+/// One end's Geminio counts (a Server's or a Client's), also exported as teleport_geminio_*
+/// with its peer's metrics.
+struct GeminioMetrics {
+  std::uint64_t endpoints_connected = 0;  ///< endpoints on a connection now
+  std::uint64_t endpoints_waiting = 0;    ///< server end: endpoints whose client may resume
+  std::uint64_t endpoints_created = 0;    ///< endpoints since the start (not per reconnect)
+  std::uint64_t streams_open = 0;         ///< streams open now (default streams aside)
+  std::uint64_t streams_opened = 0;       ///< streams opened by either end since the start
+  std::uint64_t streams_reset = 0;        ///< streams reset (by either end, or a lost connection)
+  std::array<std::uint64_t, 3> published{};  ///< messages published, by Delivery
+  std::array<std::uint64_t, 3> received{};   ///< messages delivered here, by Delivery
+  std::uint64_t duplicates = 0;              ///< effectively-once duplicates dropped on arrival
+  std::uint64_t acks_sent = 0;               ///< acknowledgments sent (done() or error())
+  std::uint64_t acks_received = 0;           ///< acknowledgments received
+  std::uint64_t rejected = 0;                ///< of those, error() ones
+  std::uint64_t resent = 0;                  ///< unacknowledged messages re-sent after a reconnect
+  std::uint64_t timed_out = 0;  ///< messages given up unacknowledged after their timeout
+};
+
 /// Settings shared by both ends.
 struct MuxOptions {
   std::size_t max_streams = 1024;       ///< open streams per connection (the default one aside)
@@ -318,6 +338,8 @@ class Server {
   [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
   /// Every endpoint: connected ones, and disconnected ones still within their resume_timeout.
   [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
+  /// The counts of this end (also in peer().metrics() as teleport_geminio_*).
+  [[nodiscard]] GeminioMetrics metrics() const;
   /// Closes every endpoint and the peer.
   void close();
 
@@ -347,6 +369,8 @@ class Client {
   [[nodiscard]] Peer& peer();
   /// Dials `addr` and says hello; returns the endpoint. Refused on an I/O thread (it waits).
   Result<std::shared_ptr<Endpoint>> connect(const std::string& addr);
+  /// The counts of this end (also in peer().metrics() as teleport_geminio_*).
+  [[nodiscard]] GeminioMetrics metrics() const;
 
  private:
   std::shared_ptr<detail::Mux> mux_;

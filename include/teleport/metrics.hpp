@@ -69,6 +69,16 @@ struct RouteMetrics {
   LatencySummary latency{};                                 ///< the calls' latency
 };
 
+/// A metric from beyond the peer's own (Geminio's, or the application's: see
+/// Peer::add_metrics_source), exported with them.
+struct MetricSample {
+  std::string name{};   ///< Prometheus name, e.g. "teleport_geminio_acks_total"
+  std::string help{};   ///< one line for # HELP (the first sample of a name gives it)
+  bool counter = true;  ///< a counter (only goes up), else a gauge
+  std::vector<std::pair<std::string, std::string>> labels{};  ///< label names and values
+  double value = 0;                                           ///< the value
+};
+
 /// A peer's metrics at one moment.
 struct PeerMetrics {
   std::uint64_t sessions_accepted = 0;  ///< sessions accepted since the peer started
@@ -81,6 +91,7 @@ struct PeerMetrics {
   std::uint64_t frames_malformed = 0;  ///< connections closed for a malformed frame
   std::uint64_t slow_calls = 0;        ///< calls over the slow-call threshold (both sides)
   std::vector<RouteMetrics> routes{};  ///< per route and side, sorted by route then side
+  std::vector<MetricSample> extra{};   ///< from the metrics sources added to the peer, in order
 };
 
 /// One open session, as the admin page lists it.
@@ -113,7 +124,8 @@ struct SlowCall {
 std::string to_prometheus(const PeerMetrics& m);
 
 /// `m` as one JSON object: {"sessions":{...},"bytes_in":..,"routes":[{"route","side","calls",
-/// "pushes","replies_by_code":{"0":n,...},"in_flight","latency":{"count","p50",...}}]}.
+/// "pushes","replies_by_code":{"0":n,...},"in_flight","latency":{"count","p50",...}}],
+/// "extra":[{"name","labels":{...},"value"}]}.
 std::string to_json(const PeerMetrics& m);
 /// `sessions` as a JSON array of objects with SessionInfo's field names.
 std::string to_json(const std::vector<SessionInfo>& sessions);

@@ -168,6 +168,9 @@ class Peer {
   /// The metrics now, merged from every I/O thread (empty routes when PeerConfig::metrics is
   /// off); tp::to_prometheus() writes them in Prometheus' text format.
   [[nodiscard]] PeerMetrics metrics() const;
+  /// Adds metrics of its own to every read of metrics() (and so to the admin endpoint):
+  /// `source` appends samples, from whichever thread reads. Geminio adds its own this way.
+  void add_metrics_source(std::function<void(std::vector<MetricSample>&)> source);
   /// The sessions open now, oldest first.
   [[nodiscard]] std::vector<SessionInfo> sessions() const;
   /// The last calls slower than slow_call_threshold (up to 32), newest first.

@@ -214,6 +214,10 @@ std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
   return out;
 }
 
+GeminioMetrics Server::metrics() const { return mux_->metrics(); }
+
+GeminioMetrics Client::metrics() const { return mux_->metrics(); }
+
 void Server::close() {
   mux_->stop_timers();
   peer_->close();

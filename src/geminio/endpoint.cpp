@@ -40,6 +40,7 @@ std::shared_ptr<EndpointImpl> EndpointImpl::create(std::shared_ptr<Mux> mux, Sid
   auto ep = std::make_shared<EndpointImpl>(std::move(mux), side, client_id, std::move(client_meta),
                                            std::move(executor));
   ep->default_stream_->endpoint = ep;
+  ep->mux->track(ep);
   return ep;
 }
 
@@ -85,6 +86,14 @@ void EndpointImpl::resend_unacknowledged() {
   Lock lock(mutex_);
   if (!session_) return;
   for (const auto& [id, p] : outbox_) send_message(session_, id, p);
+  EndpointCounters::bump(counts->resent, outbox_.size());
+}
+
+void EndpointImpl::add_gauges_to(GeminioMetrics& m) const {
+  Lock lock(mutex_);
+  if (closed_) return;
+  ++(session_ ? m.endpoints_connected : m.endpoints_waiting);
+  m.streams_open += streams_.size();
 }
 
 void EndpointImpl::close(const std::string& why) {

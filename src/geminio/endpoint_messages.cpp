@@ -26,6 +26,8 @@ void EndpointImpl::publish(std::uint64_t stream, OutMessage msg, std::function<v
     return;
   }
   const std::uint64_t id = ++next_message_id_;
+  EndpointCounters::bump(
+      counts->published[std::min<std::size_t>(static_cast<std::size_t>(msg.delivery), 2)]);
   Pending& p = outbox_[id];
   p.stream = stream;
   p.msg = std::move(msg);
@@ -64,11 +66,13 @@ void EndpointImpl::finish_pending(std::uint64_t id, Status st) {
   Pending p = std::move(it->second);
   outbox_.erase(it);
   lock.unlock();
+  if (st.code() == code::kHandleTimeout) EndpointCounters::bump(counts->timed_out);
   if (p.timer) p.timer->cancel();
   if (p.done) p.done(std::move(st));
 }
 
 void EndpointImpl::on_ack(std::uint64_t id, std::optional<std::string> error) {
+  EndpointCounters::bump(error ? counts->rejected : counts->acks_done);
   finish_pending(id,
                  error ? Status(code::kInternalServerError, "message rejected", *error) : Status());
 }
@@ -78,6 +82,7 @@ void EndpointImpl::on_message(std::uint64_t stream, std::uint64_t id, std::strin
   if (delivery == Delivery::kEffectivelyOnce) {
     std::optional<std::string> verdict;
     if (!mux->options.dedup->first_sight(client_id, id, verdict)) {
+      EndpointCounters::bump(counts->duplicates);
       // A duplicate: answered with the verdict it got, or not at all while it is still pending.
       if (verdict) {
         InboundState again;
@@ -96,6 +101,7 @@ void EndpointImpl::on_message(std::uint64_t stream, std::uint64_t id, std::strin
   state->payload = std::move(payload);
   state->custom = std::move(custom);
   state->delivery = delivery;
+  EndpointCounters::bump(counts->received[static_cast<std::size_t>(delivery)]);
   Lock lock(mutex_);
   auto s = find(stream);
   if (!s || (stream != 0 && s->reset_reason))
@@ -117,6 +123,7 @@ void EndpointImpl::acknowledge(const InboundState& in, std::optional<std::string
   Meta m = wire::stream_meta(in.stream);
   m.add(wire::kIdKey, std::to_string(in.id));
   if (error) m.add(wire::kErrorKey, *error);
+  EndpointCounters::bump(counts->acks_sent);
   Lock lock(mutex_);
   send(wire::kAck, std::move(m));  // lost with the connection: the publisher re-sends
 }

@@ -43,6 +43,7 @@ std::pair<std::shared_ptr<StreamImpl>, Status> EndpointImpl::open_stream(Meta me
   auto s = std::make_shared<StreamImpl>(weak_from_this(), id, meta, side, mux->options.window,
                                         remote_window_, executor);
   streams_[id] = s;
+  EndpointCounters::bump(counts->streams_opened);
   send(wire::kOpen, wire::stream_meta(id), meta.encode());
   return {s, {}};
 }
@@ -76,6 +77,7 @@ void EndpointImpl::on_open(std::uint64_t id, Meta meta) {
   auto s = std::make_shared<StreamImpl>(weak_from_this(), id, std::move(meta), opener,
                                         mux->options.window, remote_window_, executor);
   streams_[id] = s;
+  EndpointCounters::bump(counts->streams_opened);
   if (stream_handler_) {
     asio::post(executor, [fn = stream_handler_, s] { fn(Stream(s)); });
     return;
@@ -258,7 +260,10 @@ void EndpointImpl::on_reset(std::uint64_t id, std::string reason) {
 }
 
 void EndpointImpl::fail_stream(const std::shared_ptr<StreamImpl>& s, const std::string& reason) {
-  if (!s->reset_reason) s->reset_reason = reason;
+  if (!s->reset_reason) {
+    s->reset_reason = reason;
+    if (s->id != 0) EndpointCounters::bump(counts->streams_reset);
+  }
   s->received.clear();
   s->read_from = 0;
   s->read_buffers.clear();

@@ -54,6 +54,41 @@ void Mux::install(Peer& peer) {
       return self ? self->dispatch(ctx) : Status();
     });
   }
+  peer.add_metrics_source([weak, side = side](std::vector<MetricSample>& out) {
+    if (auto self = weak.lock())
+      append_samples(self->metrics(), side == Side::kServer ? "server" : "client", out);
+  });
+}
+
+void Mux::track(const std::shared_ptr<EndpointImpl>& ep) {
+  std::lock_guard lock(tracked_mutex_);
+  ++retired_.endpoints_created;
+  tracked_.emplace_back(ep, ep->counts);
+  // Fold the counts of endpoints gone now and then, so the list stays as long as the live ones.
+  if (tracked_.size() >= 2 * tracked_after_prune_ + 16) {
+    std::erase_if(tracked_, [&](const auto& t) {
+      if (!t.first.expired()) return false;
+      t.second->add_to(retired_);
+      return true;
+    });
+    tracked_after_prune_ = tracked_.size();
+  }
+}
+
+GeminioMetrics Mux::metrics() {
+  std::lock_guard lock(tracked_mutex_);
+  std::erase_if(tracked_, [&](const auto& t) {
+    if (!t.first.expired()) return false;
+    t.second->add_to(retired_);
+    return true;
+  });
+  tracked_after_prune_ = tracked_.size();
+  GeminioMetrics m = retired_;
+  for (const auto& [weak, counts] : tracked_) {
+    counts->add_to(m);
+    if (auto ep = weak.lock()) ep->add_gauges_to(m);
+  }
+  return m;
 }
 
 std::string Mux::methods_json() const {

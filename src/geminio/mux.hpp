@@ -14,6 +14,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "geminio/counters.hpp"
 #include "teleport/geminio.hpp"
 
 namespace tp::geminio::detail {
@@ -125,6 +126,8 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
   bool session_other_than(const Session* s) const;
   std::vector<std::string> remote_methods() const;
   std::shared_ptr<StreamImpl> default_stream() const { return default_stream_; }
+  /// Adds whether it is connected or waiting, and its open streams, to `m`.
+  void add_gauges_to(GeminioMetrics& m) const;
 
   const std::shared_ptr<Mux> mux;
   const Side side;
@@ -132,6 +135,8 @@ class EndpointImpl : public std::enable_shared_from_this<EndpointImpl> {
   std::atomic<std::uint64_t> client_id;
   const Meta client_meta;
   const boost::asio::any_io_executor executor;
+  /// Its events, counted (shared with the Mux, which reads them).
+  const std::shared_ptr<EndpointCounters> counts = std::make_shared<EndpointCounters>();
 
  private:
   using Lock = std::unique_lock<std::mutex>;
@@ -187,6 +192,10 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   void close_all();
   /// Cancels the forget_later timers and starts no more (before the peer closes).
   void stop_timers();
+  /// Counts `ep` among this end's endpoints (EndpointImpl::create does).
+  void track(const std::shared_ptr<EndpointImpl>& ep);
+  /// This end's counts: live endpoints' and gone ones'.
+  GeminioMetrics metrics();
 
   const Side side;
   const MuxOptions options;
@@ -225,6 +234,12 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
 
   // Server end: when each disconnected client's connection was lost.
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> lost_at_;
+
+  // Every endpoint's counters; those of endpoints gone are folded into retired_ when read.
+  std::mutex tracked_mutex_;
+  std::vector<std::pair<std::weak_ptr<EndpointImpl>, std::shared_ptr<EndpointCounters>>> tracked_;
+  std::size_t tracked_after_prune_ = 0;
+  GeminioMetrics retired_;
 
   std::set<std::string> methods_;
   std::uint64_t next_client_id_ = 1;

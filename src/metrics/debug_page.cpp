@@ -272,6 +272,22 @@ void slow_calls_table(std::string& out, const std::vector<SlowCall>& calls,
   out += "</table>";
 }
 
+// Samples from metrics sources (Geminio's, the application's), if any.
+void extra_table(std::string& out, const std::vector<MetricSample>& extra) {
+  if (extra.empty()) return;
+  out +=
+      "<h2 id=\"extra\">More metrics</h2><table><tr><th>metric</th><th>labels</th>"
+      "<th>value</th></tr>";
+  for (const auto& s : extra) {
+    std::string labels;
+    for (const auto& [k, v] : s.labels) labels += escape(k) + "=" + escape(v) + " ";
+    out += fmt::format(
+        "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+        escape(s.name), labels, s.value);
+  }
+  out += "</table>";
+}
+
 void about(std::string& out, const AdminSource& source) {
   out += "<h2 id=\"plugins\">Plugins</h2>";
   if (source.plugins.empty()) {
@@ -350,6 +366,7 @@ std::string debug_page(const DebugView& v) {
   routes_table(out, m);
   sessions_table(out, v.sessions);
   slow_calls_table(out, v.slow_calls, v.source.config);
+  extra_table(out, m.extra);
   about(out, v.source);
   return out + "</body></html>\n";
 }

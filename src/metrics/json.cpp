@@ -30,6 +30,13 @@ std::string to_json(const PeerMetrics& m) {
                                          {"in_flight", r.in_flight},
                                          {"latency", latency_json(r.latency)}});
   }
+  boost::json::array extra;
+  for (const auto& s : m.extra) {
+    boost::json::object labels;
+    for (const auto& [k, v] : s.labels) labels[k] = v;
+    extra.push_back(
+        boost::json::object{{"name", s.name}, {"labels", std::move(labels)}, {"value", s.value}});
+  }
   boost::json::object closed;
   for (const auto& [reason, n] : m.sessions_closed) closed[reason] = n;
   return boost::json::serialize(
@@ -42,7 +49,8 @@ std::string to_json(const PeerMetrics& m) {
                           {"bytes_out", m.bytes_out},
                           {"malformed_frames", m.frames_malformed},
                           {"slow_calls", m.slow_calls},
-                          {"routes", std::move(routes)}});
+                          {"routes", std::move(routes)},
+                          {"extra", std::move(extra)}});
 }
 
 std::string to_json(const std::vector<SessionInfo>& sessions) {

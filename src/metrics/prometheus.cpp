@@ -51,9 +51,9 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
 
 using Labels = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
-template <class V>
-void sample(std::string& out, std::string_view name, Labels labels, V value) {
-  out += name;
+// {k="v",...} (nothing without labels).
+template <class Range>
+void append_labels(std::string& out, const Range& labels) {
   if (labels.size() > 0) {
     out += '{';
     bool first = true;
@@ -67,9 +67,35 @@ void sample(std::string& out, std::string_view name, Labels labels, V value) {
     }
     out += '}';
   }
+}
+
+template <class V>
+void sample(std::string& out, std::string_view name, Labels labels, V value) {
+  out += name;
+  append_labels(out, labels);
   out += ' ';
   append_number(out, value);
   out += '\n';
+}
+
+// The samples of metrics sources, grouped by name (a family's samples must be together), the
+// families in the order their first sample came.
+void extra_families(std::string& out, const std::vector<MetricSample>& extra) {
+  std::vector<bool> written(extra.size(), false);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    if (written[i]) continue;
+    const MetricSample& first = extra[i];
+    family(out, first.name, first.counter ? "counter" : "gauge", first.help);
+    for (std::size_t j = i; j < extra.size(); ++j) {
+      if (written[j] || extra[j].name != first.name) continue;
+      written[j] = true;
+      out += extra[j].name;
+      append_labels(out, extra[j].labels);
+      out += ' ';
+      append_number(out, extra[j].value);
+      out += '\n';
+    }
+  }
 }
 
 std::string le_text(double le) {
@@ -137,6 +163,7 @@ std::string to_prometheus(const PeerMetrics& m) {
   sample(out, "teleport_malformed_frames_total", {}, m.frames_malformed);
   family(out, "teleport_slow_calls_total", "counter", "Calls over the slow-call threshold.");
   sample(out, "teleport_slow_calls_total", {}, m.slow_calls);
+  extra_families(out, m.extra);
   return out;
 }
 

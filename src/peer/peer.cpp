@@ -89,6 +89,8 @@ struct Peer::Impl {
   bool handed_over = false;  // a restarted copy owns the listener now (and its Unix socket file)
   std::vector<std::function<void()>> shutdown_hooks;  // run once, when shutdown() begins
   std::unique_ptr<detail::AdminServer> admin;         // the admin endpoint, when configured
+  mutable std::mutex metrics_sources_mutex;
+  std::vector<std::function<void(std::vector<MetricSample>&)>> metrics_sources;
 
   // Waits for the restart signal: hands the listener to a new copy of the executable, then
   // shuts `peer` down; if the copy cannot start, keeps serving and waits again.
@@ -161,7 +163,15 @@ PeerMetrics Peer::metrics() const {
   if (core->config_.metrics) {
     for (const auto& shard : core->pool->shards) collector.add(*shard);
   }
-  return collector.finish(static_cast<std::int64_t>(core->count_sessions()));
+  PeerMetrics m = collector.finish(static_cast<std::int64_t>(core->count_sessions()));
+  std::lock_guard lock(impl_->metrics_sources_mutex);
+  for (const auto& source : impl_->metrics_sources) source(m.extra);
+  return m;
+}
+
+void Peer::add_metrics_source(std::function<void(std::vector<MetricSample>&)> source) {
+  std::lock_guard lock(impl_->metrics_sources_mutex);
+  impl_->metrics_sources.push_back(std::move(source));
 }
 
 std::vector<SessionInfo> Peer::sessions() const { return impl_->core->session_infos(); }

@@ -40,6 +40,10 @@ struct DebugServer : test::MathServer {
 
 TEST(DebugPage, ShowsSessionsRoutesSlowCallsAndConfig) {
   DebugServer server;
+  server.peer.add_metrics_source([](std::vector<MetricSample>& out) {
+    out.push_back(
+        {.name = "app_players_online", .help = "Players.", .counter = false, .value = 42});
+  });
   Peer client;
   auto [sess, st] = client.dial(server.addr());
   ASSERT_TRUE(st.ok());
@@ -59,6 +63,9 @@ TEST(DebugPage, ShowsSessionsRoutesSlowCallsAndConfig) {
   EXPECT_NE(page.find(sess->local_addr()), std::string::npos) << "the client's session is missing";
   EXPECT_NE(page.find("slow_call_threshold_ms"), std::string::npos);
   EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("<code>app_players_online</code>"), std::string::npos);
+  EXPECT_NE(run_command("curl -s " + url(server.peer, "/metrics")).find("app_players_online 42\n"),
+            std::string::npos);
 
   const auto sessions =
       boost::json::parse(run_command("curl -s " + url(server.peer, "/debug/sessions.json")));

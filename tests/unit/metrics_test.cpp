@@ -67,6 +67,15 @@ PeerMetrics sample_metrics() {
   add.latency = h.summary(default_latency_buckets());
   RouteMetrics odd{.route = "/a\"b\\c\nd", .side = "caller", .pushes = 4};
   m.routes = {add, odd};
+  // Samples of metrics sources: one family's samples come apart here and are written together.
+  m.extra = {
+      {.name = "app_queue_depth",
+       .help = "Items queued.",
+       .counter = false,
+       .labels = {{"queue", "a"}},
+       .value = 3},
+      {.name = "app_jobs_total", .help = "Jobs done.", .value = 7},
+      {.name = "app_queue_depth", .counter = false, .labels = {{"queue", "b\"x"}}, .value = 4.5}};
   return m;
 }
 
@@ -87,7 +96,10 @@ TEST(Prometheus, ExpositionLines) {
         "teleport_call_duration_seconds_count{route=\"/math/add\",side=\"handler\"} 3\n",
         "teleport_sessions_open 2\n", "teleport_sessions_total{origin=\"accepted\"} 3\n",
         "teleport_sessions_closed_total{reason=\"remote\"} 1\n",
-        "teleport_received_bytes_total 1234\n"}) {
+        "teleport_received_bytes_total 1234\n",
+        "# HELP app_queue_depth Items queued.\n# TYPE app_queue_depth gauge\n"
+        "app_queue_depth{queue=\"a\"} 3\napp_queue_depth{queue=\"b\\\"x\"} 4.5\n",
+        "# TYPE app_jobs_total counter\napp_jobs_total 7\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
   }
 }
