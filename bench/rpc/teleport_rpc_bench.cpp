@@ -24,10 +24,13 @@ using Clock = std::chrono::steady_clock;
 using tp::bench::BenchmarkMessage;
 
 volatile std::sig_atomic_t g_stop = 0;
+// --no-metrics: both peers count nothing (PeerConfig::metrics = false), to measure their cost.
+bool g_metrics = true;
 
 int run_server(const std::string& listen, unsigned threads) {
   tp::Peer server({.listen_address = listen,
                    .default_body_codec = tp::codec_id::kProtobuf,
+                   .metrics = g_metrics,
                    .io_threads = threads});
   // The request is modified in place and moved into the reply, as rpc-benchmark's Go server
   // does (`args.Field1 = "OK"; args.Field2 = 100; *reply = *args`); gRPC's side swaps likewise.
@@ -73,7 +76,8 @@ int run_server(const std::string& listen, unsigned threads) {
 
 // Each session keeps one call in flight until the time is up.
 int run_calls(const std::string& addr, int concurrency, double seconds, unsigned threads) {
-  tp::Peer client({.default_body_codec = tp::codec_id::kProtobuf, .io_threads = threads});
+  tp::Peer client(
+      {.default_body_codec = tp::codec_id::kProtobuf, .metrics = g_metrics, .io_threads = threads});
   std::vector<std::shared_ptr<tp::Session>> sessions;
   for (int i = 0; i < concurrency; ++i) {
     auto [s, st] = client.dial(addr);
@@ -121,7 +125,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   for (auto& s : stats) total += s.count();
   merged.reserve(total);
   for (auto& s : stats) merged.merge(s);
-  merged.print("teleport", concurrency, elapsed);
+  merged.print(g_metrics ? "teleport" : "nometrics", concurrency, elapsed);
   long rss_end = 0;
   (void)sessions[0]->call<long>("/bench/rss", 0, {.body_codec = tp::codec_id::kJson}).into(rss_end);
   std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n",
@@ -207,6 +211,7 @@ int main(int argc, char** argv) {
   auto* server = app.add_subcommand("server", "serve /hello/say");
   server->add_option("--listen", listen);
   server->add_option("--threads", threads, "I/O threads");
+  server->add_flag("!--metrics,--no-metrics", g_metrics, "count nothing (PeerConfig::metrics)");
   std::string addr = "127.0.0.1:8972";
   std::string mode = "call";
   int concurrency = 100;
@@ -219,6 +224,8 @@ int main(int argc, char** argv) {
   client->add_option("--concurrency,-c", concurrency);
   client->add_option("--seconds,-s", seconds);
   client->add_option("--threads", threads, "I/O threads");
+  client->add_flag("!--metrics,--no-metrics", g_metrics,
+                   "call mode: count nothing (PeerConfig::metrics), reported as system=nometrics");
   client->add_option("--sessions", sessions, "idle mode: sessions to open");
   client->add_option("--local-ips", local_ips, "idle mode: spread sessions over 127.0.0.2..N+1");
   CLI11_PARSE(app, argc, argv);

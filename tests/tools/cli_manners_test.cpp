@@ -190,6 +190,9 @@ TEST(CliManners, ServeAdminServesMetrics) {
       metrics.out.find("teleport_calls_total{route=\"/math/add\",side=\"handler\",code=\"0\"}"),
       std::string::npos)
       << metrics.out;
+  EXPECT_NE(
+      run("curl -s http://" + server.admin_addr() + "/debug").out.find("<code>/math/add</code>"),
+      std::string::npos);
   // `teleport stats` reads the same through /debug/metrics.json.
   const CliRun stats = run(kCli + " stats " + server.admin_addr());
   EXPECT_EQ(stats.exit_code, 0);

@@ -321,8 +321,9 @@ int run_serve(const ServeOptions& o) {
   if (!o.admin.empty()) {
     std::string host = o.admin.substr(0, o.admin.rfind(':'));
     if (host.empty()) host = "127.0.0.1";
-    std::cout << "teleport serve: metrics at http://" << host << ":" << peer.admin_port()
-              << "/metrics" << std::endl;
+    const std::string base = "http://" + host + ":" + std::to_string(peer.admin_port());
+    std::cout << "teleport serve: metrics at " << base << "/metrics, the debug page at " << base
+              << "/debug" << std::endl;
   }
   std::shared_ptr<etcd::Registration> registration;
   if (!o.register_target.empty()) {
