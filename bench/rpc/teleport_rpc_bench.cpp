@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
   auto* server = app.add_subcommand("server", "serve /hello/say");
   server->add_option("--listen", listen);
   server->add_option("--threads", threads, "I/O threads");
-  server->add_flag("!--metrics,--no-metrics", g_metrics, "count nothing (PeerConfig::metrics)");
+  server->add_flag("--metrics,!--no-metrics", g_metrics, "count nothing (PeerConfig::metrics)");
   std::string addr = "127.0.0.1:8972";
   std::string mode = "call";
   int concurrency = 100;
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
   client->add_option("--concurrency,-c", concurrency);
   client->add_option("--seconds,-s", seconds);
   client->add_option("--threads", threads, "I/O threads");
-  client->add_flag("!--metrics,--no-metrics", g_metrics,
+  client->add_flag("--metrics,!--no-metrics", g_metrics,
                    "call mode: count nothing (PeerConfig::metrics), reported as system=nometrics");
   client->add_option("--sessions", sessions, "idle mode: sessions to open");
   client->add_option("--local-ips", local_ips, "idle mode: spread sessions over 127.0.0.2..N+1");

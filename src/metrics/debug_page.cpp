@@ -58,7 +58,7 @@ std::string ms(double seconds) {
 
 std::string bytes(std::uint64_t n) {
   if (n < 1024) return fmt::format("{} B", n);
-  if (n < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+  if (n < 1024ULL * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
   if (n < 1024ULL * 1024 * 1024)
     return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1024 * 1024));
   return fmt::format("{:.2f} GiB", static_cast<double>(n) / (1024.0 * 1024 * 1024));
