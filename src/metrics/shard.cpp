@@ -45,7 +45,8 @@ void RouteCounters::add_to(RouteMetrics& into) const {
   }
   into.calls += completed;
   into.pushes += pushes.get();
-  // Read after the completions: a call completing meanwhile is never counted as negative.
+  // Read after the completions, so a call completing meanwhile is not counted as negative; relaxed
+  // loads of two counters may still be seen out of order on weakly ordered hardware: clamp.
   into.in_flight += static_cast<std::int64_t>(started.get()) - static_cast<std::int64_t>(completed);
   into.in_flight = std::max<std::int64_t>(into.in_flight, 0);
 }

@@ -3,39 +3,9 @@
 #include <boost/json.hpp>
 
 #include "proto/header_fields.hpp"
+#include "proto/json_text.hpp"
 
 namespace tp {
-namespace {
-
-void append_json_string(std::string_view text, std::string& out) {
-  out += boost::json::serialize(boost::json::string_view(text));
-}
-
-// Go writes the body raw inside the string, escaping only '"': a body with a backslash or a
-// control character then is not valid JSON (Go's own reader misreads it). We escape those too,
-// as JSON requires, and write every other byte as Go does, so common bodies keep Go's bytes and
-// every frame we write parses.
-void append_raw_body(std::string_view body, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : body) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
-}  // namespace
-
 JsonProto::JsonProto(RawProtoOptions options) : FramedProto(std::move(options)) {}
 
 std::string_view JsonProto::name() const noexcept {
@@ -48,17 +18,17 @@ Status JsonProto::write_payload(const Message& msg, std::string& payload) const 
   const RawVersion version = options().version;
   payload += "{\"seq\":" + std::to_string(msg.seq) +
              ",\"mtype\":" + std::to_string(static_cast<int>(msg.type)) + ",\"serviceMethod\":";
-  append_json_string(msg.service_method, payload);
+  detail::append_json_string(msg.service_method, payload);
   if (version == RawVersion::kV7) {
     payload += ",\"status\":";
-    append_json_string(msg.status.to_query(), payload);
+    detail::append_json_string(msg.status.to_query(), payload);
   }
   payload += ",\"meta\":";
   std::string meta;
   detail::append_meta_text(msg, version, meta);
-  append_json_string(meta, payload);
+  detail::append_json_string(meta, payload);
   payload += ",\"bodyCodec\":" + std::to_string(msg.body_codec) + ",\"body\":";
-  append_raw_body(msg.body, payload);
+  detail::append_raw_body(msg.body, payload);
   payload += '}';
   return {};
 }

@@ -62,6 +62,10 @@ write("fuzz_xml_codec", "point", b"<Point><X>3</X><Label>a&amp;b</Label><Values>
 write("fuzz_thrift_codec", "empty", b"\x00")
 write("fuzz_traceparent", "w3c", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\ncongo=t61rcWkgMzE")
 write("fuzz_traceparent", "later", b"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-next")
+write("fuzz_ws_json", "call", b'{"seq":1,"mtype":1,"serviceMethod":"/math/add","meta":"author=x",'
+      b'"bodyCodec":106,"body":"[1,2,3]","xferPipe":[]}')
+write("fuzz_ws_json", "error", b'{"seq":2,"mtype":2,"serviceMethod":"","status":"code=404&msg=Not%20Found",'
+      b'"meta":"","bodyCodec":0,"body":"","xferPipe":[109]}')
 write("fuzz_etcd_value", "backend", b'{"addr":"10.0.0.1:9090","weight":3,"meta":{"zone":"a"}}')
 write("fuzz_etcd_value", "target", b"etcd://127.0.0.1:2379,[::1]:2380/apps/math")
 
