@@ -14,7 +14,7 @@ python3 tests/fuzz/seed_corpus.py "$corpus" $tool
 targets=(fuzz_raw_proto fuzz_raw_proto_v5 fuzz_json_proto fuzz_pb_proto fuzz_http_proto
          fuzz_thrift_proto fuzz_detect fuzz_query fuzz_xml_codec fuzz_thrift_codec
          fuzz_filter_gzip fuzz_filter_md5 fuzz_filter_zstd fuzz_filter_lz4 fuzz_etcd_value
-         fuzz_traceparent fuzz_ws_json)
+         fuzz_traceparent fuzz_ws_json fuzz_ws_pb)
 # Detection sees the first bytes of every protocol: seed it with all their frames.
 mkdir -p "$corpus/fuzz_detect"
 for p in raw_proto json_proto pb_proto http_proto thrift_proto; do

@@ -66,6 +66,8 @@ write("fuzz_ws_json", "call", b'{"seq":1,"mtype":1,"serviceMethod":"/math/add","
       b'"bodyCodec":106,"body":"[1,2,3]","xferPipe":[]}')
 write("fuzz_ws_json", "error", b'{"seq":2,"mtype":2,"serviceMethod":"","status":"code=404&msg=Not%20Found",'
       b'"meta":"","bodyCodec":0,"body":"","xferPipe":[109]}')
+write("fuzz_ws_pb", "call", bytes.fromhex("080110011a092f6d6174682f6164642208617574686f723d78286a32075b312c322c335d"))
+write("fuzz_ws_pb", "gzip", bytes.fromhex("080210023a0167"))
 write("fuzz_etcd_value", "backend", b'{"addr":"10.0.0.1:9090","weight":3,"meta":{"zone":"a"}}')
 write("fuzz_etcd_value", "target", b"etcd://127.0.0.1:2379,[::1]:2380/apps/math")
 

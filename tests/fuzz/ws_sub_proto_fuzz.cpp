@@ -1,12 +1,20 @@
-// Fuzzes the WebSocket JSON sub-protocol decoder: a message either fails with 400 or decodes to
-// a message that encodes and decodes back to the same fields.
+// Fuzzes a WebSocket sub-protocol decoder (JSON, or protobuf with TELEPORT_FUZZ_WS_PB): a
+// message either fails with 400 or decodes to a message that encodes and decodes back to the
+// same fields.
 #include <cstdint>
 #include <cstdlib>
 
 #include "teleport/proto/ws_json_proto.hpp"
+#include "teleport/proto/ws_pb_proto.hpp"
+
+#ifdef TELEPORT_FUZZ_WS_PB
+using SubProto = tp::WsPbProto;
+#else
+using SubProto = tp::WsJsonProto;
+#endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const tp::WsJsonProto proto({.size_limit = 1 << 20});
+  static const SubProto proto({.size_limit = 1 << 20});
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   tp::Message m;
   const tp::DecodeResult r = proto.decode_within(text, m, 1 << 20);
