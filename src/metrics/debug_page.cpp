@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "metrics/debug_data.hpp"
+#include "teleport/codec/xml.hpp"
 #include "teleport/peer.hpp"
 
 namespace tp::detail {
@@ -21,30 +22,11 @@ constexpr auto kChartWindow = std::chrono::minutes(5);
 constexpr auto kMinChartWindow = std::chrono::minutes(1);
 constexpr std::size_t kSlowCallsShown = 20;  // the JSON has all that are kept
 
+// Text from the network, safe inside HTML text and attribute values (XML's escaping serves).
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  xml::append_escaped(text, out);
   return out;
 }
 

@@ -34,39 +34,18 @@ Status JsonProto::write_payload(const Message& msg, std::string& payload) const 
 }
 
 Status JsonProto::read_payload(std::string_view payload, Message& out) const {
-  auto fail = [](std::string cause) { return Status::bad_message(std::move(cause)); };
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(payload, ec);
-  if (ec || !parsed.is_object()) return fail("json proto: payload is not a JSON object");
-  const auto& obj = parsed.get_object();
-  auto integer = [&](const char* key, std::int64_t& value) {
-    const auto* v = obj.if_contains(key);
-    if (v && v->is_int64()) value = v->get_int64();
-    return !v || v->is_int64();
-  };
-  auto text = [&](const char* key, std::string_view& value) {
-    const auto* v = obj.if_contains(key);
-    if (v && v->is_string()) value = v->get_string();
-    return !v || v->is_string();
-  };
-  std::int64_t seq = 0, mtype = 0, codec = 0;
-  std::string_view sm, status, meta, body;
-  if (!integer("seq", seq) || !integer("mtype", mtype) || !integer("bodyCodec", codec) ||
-      !text("serviceMethod", sm) || !text("status", status) || !text("meta", meta) ||
-      !text("body", body)) {
-    return fail("json proto: a header member has the wrong type");
+  if (ec || !parsed.is_object()) {
+    return Status::bad_message("json proto: payload is not a JSON object");
   }
-  if (seq < INT32_MIN || seq > INT32_MAX) return fail("json proto: seq out of int32 range");
-  if (codec < 0 || codec > 255) return fail("json proto: bodyCodec out of range");
-  out.seq = static_cast<std::int32_t>(seq);
-  if (Status st = detail::read_msg_type(mtype, out); !st.ok()) return st;
-  out.service_method.assign(sm);
-  out.status = Status();
-  if (options().version == RawVersion::kV7) {
-    if (Status st = Status::parse_query(status, out.status); !st.ok()) return st;
+  std::string_view body;
+  const RawVersion version = options().version;
+  if (Status st = detail::read_json_members(parsed.get_object(), "json proto",
+                                            version == RawVersion::kV7, version, out, body);
+      !st.ok()) {
+    return st;
   }
-  if (Status st = detail::read_meta(meta, options().version, out); !st.ok()) return st;
-  out.body_codec = static_cast<std::uint8_t>(codec);
   out.body.assign(body);
   return {};
 }

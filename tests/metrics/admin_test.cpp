@@ -9,6 +9,7 @@
 
 #include "integration/math_peer.hpp"
 #include "integration/shell.hpp"
+#include "metrics/admin_url.hpp"
 #include "support/etcd_cluster.hpp"  // free_port, spawn, kill_child
 #include "support/eventually.hpp"
 
@@ -17,10 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::run_command;
-
-std::string url(const Peer& peer, std::string_view path) {
-  return "http://127.0.0.1:" + std::to_string(peer.admin_port()) + std::string(path);
-}
+using test::url;
 
 TEST(AdminEndpoint, ServesMetricsAndRefusesTheRest) {
   test::MathServer server({.listen_address = "127.0.0.1:0", .admin_address = "127.0.0.1:0"});

@@ -11,6 +11,7 @@
 
 #include "integration/math_peer.hpp"
 #include "integration/shell.hpp"
+#include "metrics/admin_url.hpp"
 #include "support/eventually.hpp"
 
 namespace tp {
@@ -18,10 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::run_command;
-
-std::string url(const Peer& peer, std::string_view path) {
-  return "http://127.0.0.1:" + std::to_string(peer.admin_port()) + std::string(path);
-}
+using test::url;
 
 // A MathServer with an admin endpoint, a slow-call threshold of 10 ms and a route that naps.
 struct DebugServer : test::MathServer {
