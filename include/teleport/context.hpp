@@ -60,7 +60,9 @@ class Ctx {
   /// For the framework: makes `ctx` current() on this thread until the scope ends.
   class Scope {
    public:
+    /// Makes `ctx` current.
     explicit Scope(const Ctx& ctx) noexcept;
+    /// Restores the Ctx that was current before.
     ~Scope();
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
