@@ -202,6 +202,23 @@ TEST(CliManners, ServeAdminServesMetrics) {
   EXPECT_EQ(run(kCli + " stats 127.0.0.1:1").exit_code, 3);  // nobody there
 }
 
+// `serve --trace` logs a span per call, continuing the caller's W3C traceparent.
+TEST(CliManners, ServeTraceLogsSpansThatContinueTheCallersTrace) {
+  Server server("--trace", 6);
+  CliRun r = run(kCli + " call " + server.addr() +
+                 " /math/add '[1,2]' --meta traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                 "00f067aa0ba902b7-01");
+  ASSERT_EQ(r.exit_code, 0) << r.out << stderr_of_last_run();
+  std::string log;
+  for (int i = 0; i < 100 && log.find("span handler") == std::string::npos; ++i) {
+    ::usleep(20 * 1000);
+    log = server.output();
+  }
+  EXPECT_NE(log.find("span handler /math/add"), std::string::npos) << log;
+  EXPECT_NE(log.find("trace=4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos) << log;
+  EXPECT_NE(log.find("parent=00f067aa0ba902b7"), std::string::npos) << log;
+}
+
 TEST(CliManners, CallsAServiceThroughAChannel) {
   Server a("", 3), b("", 4);
   std::set<std::string> answers;

@@ -56,7 +56,8 @@ class BackgroundServe {
     const std::string base =
         ::testing::TempDir() + "serve-" + std::to_string(::getpid()) + "-" + std::to_string(n);
     pid_file_ = base + ".pid";
-    const std::string out_file = base + ".out";
+    out_file_ = base + ".out";
+    const std::string& out_file = out_file_;
     (void)std::system((kCli + " serve --listen 127.0.0.1:0 " + extra + " > " + out_file +
                        " 2>&1 & echo $! > " + pid_file_)
                           .c_str());
@@ -83,6 +84,11 @@ class BackgroundServe {
   std::string addr() const { return "127.0.0.1:" + port_; }
   /// "127.0.0.1:PORT" of its admin endpoint (with --admin).
   std::string admin_addr() const { return "127.0.0.1:" + admin_port_; }
+  /// What it has printed so far (stdout and stderr).
+  std::string output() const {
+    std::ifstream in(out_file_);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
 
  private:
   static bool wants_admin(const std::string& extra) {
@@ -100,6 +106,7 @@ class BackgroundServe {
   }
 
   std::string pid_file_;
+  std::string out_file_;
   std::string port_;
   std::string admin_port_;
 };

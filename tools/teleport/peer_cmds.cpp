@@ -17,6 +17,7 @@
 #include "teleport/etcd.hpp"
 #include "teleport/peer.hpp"
 #include "teleport/reflection.hpp"
+#include "teleport/trace.hpp"
 
 namespace tp::cli {
 namespace {
@@ -279,6 +280,7 @@ struct ServeOptions {
   int weight = 1;
   int ttl_s = 10;
   std::string admin;
+  bool trace = false;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--listen", listen,
@@ -299,7 +301,11 @@ struct ServeOptions {
     cmd.add_option("--ttl", ttl_s, "with --register: the lease TTL in seconds (default 10)")
         ->check(CLI::Range(1, 3600));
     cmd.add_option("--admin", admin,
-                   "serve GET /metrics (Prometheus text format) on IP:PORT (:PORT is loopback)");
+                   "serve GET /metrics (Prometheus text format), /debug and /debug/*.json on "
+                   "IP:PORT (:PORT is loopback)");
+    cmd.add_flag("--trace", trace,
+                 "log a span (W3C trace context: trace, span and parent ids) for every call and "
+                 "push handled, continuing the caller's traceparent");
   }
 };
 
@@ -308,7 +314,8 @@ int run_serve(const ServeOptions& o) {
                        .listen_address = o.listen,
                        .admin_address = o.admin,
                        .raw_version = o.v5 ? RawVersion::kV5 : RawVersion::kV7,
-                       .tls = o.tls.server()});
+                       .tls = o.tls.server()},
+            o.trace ? Plugins{trace::plugin(trace::log_exporter())} : Plugins{});
   Status st = demo::register_math(peer);
   if (st.ok()) st = serve_routes(peer);
   if (st.ok()) st = peer.listen();
