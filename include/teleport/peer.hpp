@@ -51,6 +51,12 @@ struct PeerConfig {
   std::string proto =
       "raw";  ///< wire protocol: raw, json, pb, http, thrift (teleport::thrift) or registered
   bool detect_protocol = true;  ///< accepted connections: pick the protocol from the first bytes
+  /// Serve WebSocket (RFC 6455, as Go eRPC's mixer/websocket) at this path ("/ws"): every
+  /// accepted connection must upgrade there, others get 404. Empty: off. Dialing a WebSocket
+  /// peer needs nothing here: `dial("ws://host:port/path")`.
+  std::string websocket_path{};
+  /// What WebSocket sessions speak: "json" (Go's jsonSubProto) or "pb" (pbSubProto).
+  std::string websocket_sub_proto = "json";
   RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5
   NameStyle name_style = NameStyle::kHttp;   ///< how controller names become service methods
   unsigned io_threads = 0;                   ///< I/O threads (0: one per core)
@@ -130,7 +136,8 @@ class Peer {
   void wait_closed();
   /// The bound port (useful with ":0"), 0 if not listening on TCP.
   [[nodiscard]] std::uint16_t listen_port() const;
-  /// Connects to `addr` ("host:port" or a Unix path) and returns the session.
+  /// Connects to `addr` ("host:port", a Unix path, or a WebSocket URL "ws://host:port/path" —
+  /// wss:// over PeerConfig::tls — speaking websocket_sub_proto) and returns the session.
   Result<std::shared_ptr<Session>> dial(const std::string& addr);
 
   /// Adopts an already connected stream socket (TCP or Unix; this peer takes the descriptor)

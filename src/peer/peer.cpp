@@ -20,6 +20,7 @@
 #include "peer/tls_context.hpp"
 #include "session/session_impl.hpp"
 #include "socket/address.hpp"
+#include "socket/ws_target.hpp"
 #include "support/logger.hpp"
 #include "support/threads.hpp"
 #include "teleport/proto/registry.hpp"
@@ -129,6 +130,11 @@ Peer::Peer(PeerConfig config, Plugins plugins) : impl_(std::make_unique<Impl>())
             "component linked)");
   }
   impl_->core = std::make_shared<PeerCore>(*this, std::move(config), std::move(plugins));
+  if (impl_->init_status.ok() && !impl_->core->ws_framed_) {
+    impl_->init_status = Status::from_code(
+        code::kWrongConn, "unknown websocket_sub_proto \"" +
+                              impl_->core->config().websocket_sub_proto + "\" (want json or pb)");
+  }
   if (impl_->init_status.ok() && impl_->core->config().tls) {
     const TlsConfig& tls = *impl_->core->config().tls;
     impl_->init_status = detail::make_tls_context(tls, false, impl_->core->tls_client);
@@ -235,8 +241,18 @@ void Peer::wait_closed() {
 
 std::uint16_t Peer::listen_port() const { return impl_->port; }
 
-Result<std::shared_ptr<Session>> Peer::dial(const std::string& addr) {
+Result<std::shared_ptr<Session>> Peer::dial(const std::string& target) {
   if (!impl_->init_status.ok()) return impl_->init_status;
+  // "ws://host:port/path" (or wss://, over the peer's TLS): a WebSocket session to that path.
+  std::optional<detail::WsTarget> ws;
+  std::string addr = target;
+  if (auto parsed = detail::parse_ws_target(target)) {
+    if (!parsed->status.ok()) return parsed->status;
+    if (parsed->tls && !impl_->core->tls_client)
+      return Status::from_code(code::kDialFailed, target + ": wss needs PeerConfig::tls");
+    addr = parsed->address;
+    ws = std::move(*parsed);
+  }
   if (detail::on_io_thread()) {
     return Status(code::kInvalidOp, "Invalid Operation",
                   "dial waits for the connection: on an I/O thread it would stall its loop");
@@ -274,6 +290,7 @@ Result<std::shared_ptr<Session>> Peer::dial(const std::string& addr) {
   if (auto ec = result.get())
     return Status::from_code(code::kDialFailed, addr + ": " + ec.message());
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
+  if (ws) session->use_websocket(true, ws->address, ws->path, *core->ws_framed_);
   // Ready once TLS, post_dial and the first-message exchange it starts (auth) have passed.
   if (Status st = start_and_wait(*core, session, core->config().dial_timeout); !st.ok()) {
     return Status::from_code(code::kDialFailed, addr + ": " + st.to_string());

@@ -1,5 +1,9 @@
 #include "peer/peer_core.hpp"
 
+#include "proto/ws_framed_proto.hpp"
+#include "teleport/proto/ws_json_proto.hpp"
+#include "teleport/proto/ws_pb_proto.hpp"
+
 #include <algorithm>
 
 #include "session/session_impl.hpp"
@@ -55,6 +59,12 @@ PeerCore::PeerCore(Peer& owner, PeerConfig cfg, Plugins plugs)
   if (!proto_) proto_ = std::make_unique<RawProto>(proto_options(config_));
   if (config_.detect_protocol)
     detector_ = std::make_unique<ProtoDetector>(proto_options(config_), *proto_);
+  if (config_.websocket_sub_proto == "json") {
+    ws_sub_ = std::make_unique<WsJsonProto>(proto_options(config_));
+  } else if (config_.websocket_sub_proto == "pb") {
+    ws_sub_ = std::make_unique<WsPbProto>(proto_options(config_));
+  }
+  if (ws_sub_) ws_framed_ = std::make_unique<WsFramedProto>(*ws_sub_);
   // Deadlines are checked a few times per shortest timeout (coarse: they guard against peers that
   // stall for seconds, not milliseconds).
   for (auto limit : {config_.read_timeout, config_.write_timeout, config_.handshake_timeout,

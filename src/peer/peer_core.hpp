@@ -21,6 +21,7 @@
 #include "socket/read_budget.hpp"
 #include "teleport/peer.hpp"
 #include "teleport/proto/registry.hpp"
+#include "teleport/proto/ws_sub_proto.hpp"
 
 namespace spdlog {
 class logger;
@@ -57,6 +58,8 @@ struct PeerCore final : SessionHost {
   Router router;
   std::unique_ptr<Proto> proto_;             // never null: an unknown name falls back to raw
   std::unique_ptr<ProtoDetector> detector_;  // null when detection is off
+  std::unique_ptr<WsSubProto> ws_sub_;        // what WebSocket sessions speak (null: unknown name)
+  std::unique_ptr<Proto> ws_framed_;          // ws_sub_ as sessions read and write it
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown

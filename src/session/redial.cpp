@@ -72,9 +72,9 @@ void SessionImpl::redial_connected() {
     local_ = conn_.local_text();
   }
   redialing_ = false;  // connected; calls stay held until post_dial has passed
-  handshake_tls([this](boost::system::error_code ec) {
+  handshake([this](boost::system::error_code ec) {
     if (ec) {
-      redial_refused("tls handshake: " + ec.message());
+      redial_refused("handshake: " + ec.message());
       return;
     }
     conn_.read_more();  // post_dial may exchange messages (auth)

@@ -68,7 +68,7 @@ void SessionImpl::begin() {
     });
   }
   if (dialed_to_) {
-    begin_tls([this] {
+    begin_handshake([this] {
       conn_.read_more();  // a post_dial plugin may exchange messages (auth)
       greet(false);
     });
@@ -81,13 +81,27 @@ void SessionImpl::begin() {
     shutdown(st);
     return;
   }
-  begin_tls([this] {
+  begin_handshake([this] {
     ready({});
     conn_.read_more();
   });
 }
 
-void SessionImpl::handshake_tls(std::function<void(boost::system::error_code)> done) {
+void SessionImpl::use_websocket(bool client, std::string host, std::string target,
+                                const Proto& proto) {
+  ws_ = WsSetup{client, std::move(host), std::move(target)};
+  proto_ = &proto;
+  detect_proto_ = false;
+}
+
+void SessionImpl::handshake(std::function<void(boost::system::error_code)> done) {
+  if (ws_) {
+    done = [this, then = std::move(done)](boost::system::error_code ec) mutable {
+      if (ec) return then(ec);
+      conn_.start_ws(ws_->client, ws_->host, ws_->target, cfg_.message_size_limit,
+                     std::move(then));
+    };
+  }
   asio::ssl::context* tls = host_->tls_context(dialed_to_.has_value());
   if (!tls) {
     done({});
@@ -99,10 +113,11 @@ void SessionImpl::handshake_tls(std::function<void(boost::system::error_code)> d
   conn_.start_tls(*tls, dialed_to_.has_value(), name, settings.verify_peer, std::move(done));
 }
 
-void SessionImpl::begin_tls(std::function<void()> then) {
-  handshake_tls([this, then = std::move(then)](boost::system::error_code ec) {
+void SessionImpl::begin_handshake(std::function<void()> then) {
+  handshake([this, then = std::move(then)](boost::system::error_code ec) {
     if (ec) {
-      Status st = Status::from_code(code::kConnClosed, "tls handshake: " + ec.message());
+      Status st = Status::from_code(
+          code::kConnClosed, std::string(ws_ ? "websocket" : "tls") + " handshake: " + ec.message());
       log_.info("session {}: {}", remote_addr(), st.cause());
       shutdown(st);
       return;

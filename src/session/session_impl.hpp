@@ -38,6 +38,10 @@ class SessionImpl final : public Session,
   /// Starts the session on its I/O thread (from any thread): post_accept (accepted) or the TLS
   /// handshake, post_dial and the first-message hook it sets (dialed), then reading.
   void start();
+  /// Speaks WebSocket on this connection, after TLS if any (before start()): as client asking
+  /// `host` for `target`, else accepting an upgrade at the path `target`; `proto` is the framed
+  /// sub-protocol. A redial upgrades the new connection again.
+  void use_websocket(bool client, std::string host, std::string target, const Proto& proto);
   /// Runs `fn` once the session can be used or could not be (before start()).
   void on_ready(std::function<void(Status)> fn) { ready_fn_ = std::move(fn); }
   /// Frames queued, being written, or calls being handled: false once everything has left.
@@ -80,8 +84,9 @@ class SessionImpl final : public Session,
 
   // Life (session_impl.cpp).
   void begin();
-  void handshake_tls(std::function<void(boost::system::error_code)> done);
-  void begin_tls(std::function<void()> then);
+  // TLS, then the WebSocket upgrade, each when the session has it.
+  void handshake(std::function<void(boost::system::error_code)> done);
+  void begin_handshake(std::function<void()> then);
   void greet(bool again);
   void ready(Status st);
   void flush();
@@ -137,6 +142,12 @@ class SessionImpl final : public Session,
   MetricsShard* metrics_;         // that thread's metrics (null: off)
   std::function<void(Status)> ready_fn_;
   std::optional<Endpoint> dialed_to_;
+  struct WsSetup {
+    bool client;
+    std::string host;
+    std::string target;
+  };
+  std::optional<WsSetup> ws_;  // set: the connection speaks WebSocket
   const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection
   bool detect_proto_;   // still to detect from the first bytes
   mutable std::mutex id_mutex_;  // guards id_, remote_, local_ (they change on set_id and redial)

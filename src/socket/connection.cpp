@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "socket/address.hpp"
+#include "socket/ws_stream.hpp"
 #include "support/threads.hpp"
 #include "teleport/peer.hpp"
 
@@ -57,6 +58,8 @@ Connection::Connection(Socket socket, ReadBudget& budget, Owner& owner)
       owner_(owner) {
   read_chunk_ = is_seqpacket(socket_.native_handle()) ? kPacketRoom : kReadChunk;
 }
+
+Connection::~Connection() = default;
 
 void Connection::apply_options(const PeerConfig& cfg) {
   const int fd = socket_.native_handle();
@@ -107,6 +110,24 @@ void Connection::start_tls(asio::ssl::context& ctx, bool client, const std::stri
                         });
 }
 
+void Connection::start_ws(bool client, const std::string& host, const std::string& target,
+                          std::size_t max_message,
+                          std::function<void(boost::system::error_code)> done) {
+  assert_in_loop(*ioc_);
+  ws_ = std::make_unique<WsStream>(socket_, tls_.get(), max_message);
+  handshaking_ = true;
+  auto finished = [this, hold = owner_.hold(), generation = generation_,
+                   done = std::move(done)](boost::system::error_code ec) {
+    handshaking_ = false;
+    if (generation == generation_) done(ec);
+  };
+  if (client) {
+    ws_->handshake(host, target, std::move(finished));
+  } else {
+    ws_->accept(target, std::move(finished));
+  }
+}
+
 void Connection::close(bool graceful) {
   assert_in_loop(*ioc_);
   ++generation_;
@@ -123,6 +144,7 @@ void Connection::close(bool graceful) {
 
 void Connection::replace(Socket socket) {
   assert_in_loop(*ioc_);
+  ws_.reset();   // it wraps the old socket (a redial upgrades the new one again)
   tls_.reset();  // it wraps the old socket
   socket_ = std::move(socket);
   std::string().swap(in_);  // no operation of the old socket refers to it any more
@@ -132,6 +154,10 @@ void Connection::replace(Socket socket) {
 void Connection::read_more() {
   assert_in_loop(*ioc_);
   if (!open_ || reading_ || handshaking_ || paused_ != Paused::kNo) return;
+  if (ws_) {
+    read_ws();
+    return;
+  }
   if (in_.empty() && !tls_) {
     read_when_readable();  // an idle connection holds no read buffer
     return;
@@ -152,6 +178,37 @@ void Connection::read_more() {
   } else {
     socket_.async_read_some(room, std::move(on_read));
   }
+}
+
+void Connection::read_ws() {
+  reading_ = true;
+  ws_->read([this, hold = owner_.hold(), generation = generation_](boost::system::error_code ec,
+                                                                   std::string_view message) {
+    reading_ = false;
+    if (generation != generation_) return;
+    if (ec) {
+      owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
+      return;
+    }
+    // The message joins the input as one length-prefixed frame. Beast holds at most one message
+    // of at most max_message bytes per connection; the input keeps it until it is handled.
+    if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+    const std::size_t need = in_end_ + 4 + message.size();
+    if (in_.size() < need) in_.resize(need);
+    const auto n = static_cast<std::uint32_t>(message.size());
+    const unsigned char length[4] = {static_cast<unsigned char>(n >> 24),
+                                     static_cast<unsigned char>(n >> 16),
+                                     static_cast<unsigned char>(n >> 8),
+                                     static_cast<unsigned char>(n)};
+    std::memcpy(in_.data() + in_end_, length, 4);
+    std::memcpy(in_.data() + in_end_ + 4, message.data(), message.size());
+    in_end_ = need;
+    if (bytes_in_) bytes_in_->add(message.size());
+    read_total_.add(message.size());
+    active_at_ = now();
+    owner_.on_input();
+    read_more();
+  });
 }
 
 void Connection::read_when_readable() {
@@ -260,7 +317,24 @@ void Connection::discard_output() {
   replies_out_ = 0;
 }
 
+void Connection::write_ws() {
+  // writing_ holds length-prefixed frames: each goes out as one message.
+  const auto* p = reinterpret_cast<const unsigned char*>(writing_.data() + written_);
+  const std::size_t left = writing_.size() - written_;
+  const std::size_t n = left < 4 ? 0 : (std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 |
+                                        std::size_t{p[2]} << 8 | std::size_t{p[3]});
+  const std::size_t frame = std::min(left, 4 + n);  // a short tail is written as what it is
+  const std::string_view message(writing_.data() + written_ + std::min<std::size_t>(4, left),
+                                 frame - std::min<std::size_t>(4, left));
+  ws_->write(message, [this, hold = owner_.hold(), generation = generation_,
+                       frame](boost::system::error_code ec) { on_written(ec, frame, generation); });
+}
+
 void Connection::write_some() {
+  if (ws_) {
+    write_ws();
+    return;
+  }
   // Piece by piece (at most 64 KiB, as asio::async_write would: one packet on unixpacket), so that
   // the write timeout measures the time without progress, not the time a big batch takes.
   constexpr std::size_t kMaxPiece = 64 * 1024;

@@ -23,6 +23,8 @@ struct PeerConfig;
 
 namespace tp::detail {
 
+class WsStream;
+
 class Connection {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
@@ -47,6 +49,9 @@ class Connection {
 
   /// Takes a connected socket; a read buffer beyond the first chunk is charged to `budget`.
   Connection(Socket socket, ReadBudget& budget, Owner& owner);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   /// Applies the peer's socket settings (TCP_NODELAY, keepalive, buffer sizes, control_fd).
   void apply_options(const PeerConfig& cfg);
@@ -71,6 +76,13 @@ class Connection {
   /// server; `done` runs unless the connection closes first. Reads and writes wait for it.
   void start_tls(boost::asio::ssl::context& ctx, bool client, const std::string& server_name,
                  bool verify_name, std::function<void(boost::system::error_code)> done);
+  /// Upgrades to WebSocket (after TLS, if any): as client, asking `host` for `target`; as
+  /// server, accepting an upgrade to the path `target`. From then on every WebSocket message
+  /// reaches input() as a 4-byte big-endian length and the message, and out() holds frames of
+  /// that same shape, each written as one binary message. Messages past `max_message` close the
+  /// connection with 1009.
+  void start_ws(bool client, const std::string& host, const std::string& target,
+                std::size_t max_message, std::function<void(boost::system::error_code)> done);
   /// Closes the socket (shutting it down first if `graceful`); completions still to come
   /// change nothing. Queued output stays in out().
   void close(bool graceful);
@@ -125,6 +137,8 @@ class Connection {
   void wait_for_budget();
   void on_read(boost::system::error_code ec, std::size_t n);
   void write_some();
+  void read_ws();
+  void write_ws();
   void on_written(boost::system::error_code ec, std::size_t n, unsigned generation);
 
   Socket socket_;
@@ -133,6 +147,8 @@ class Connection {
   Counter read_total_, written_total_;  // this connection's own (the admin page shows them)
   // TLS over socket_ (declared after it: destroyed first). Null without TLS; new per socket.
   std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
+  // WebSocket over socket_ or tls_ (declared after both: destroyed first). Null without it.
+  std::unique_ptr<WsStream> ws_;
   boost::asio::io_context* ioc_;
   ReadBudget& budget_;
   Owner& owner_;
