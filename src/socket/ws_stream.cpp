@@ -103,8 +103,12 @@ class WsOver final : public WsStream::Impl {
     refusal_->body() = std::move(body);
     refusal_->prepare_payload();
     http::async_write(ws_.next_layer(), *refusal_,
-                      [done = std::move(done)](boost::system::error_code, std::size_t) {
-                        done(websocket::error::no_connection_upgrade);
+                      [done = std::move(done), status](boost::system::error_code, std::size_t) {
+                        done(status == http::status::not_found
+                                 ? boost::system::errc::make_error_code(
+                                       boost::system::errc::no_such_file_or_directory)
+                                 : boost::system::errc::make_error_code(
+                                       boost::system::errc::protocol_error));
                       });
   }
 
