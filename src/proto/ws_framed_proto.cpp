@@ -23,9 +23,10 @@ DecodeResult WsFramedProto::decode_within(std::string_view bytes, Message& out,
                                           std::size_t unpack_limit) const {
   if (bytes.size() < 4) return {};
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 |
-                        std::size_t{p[2]} << 8 | std::size_t{p[3]};
-  if (bytes.size() - 4 < n) return {};
+  const std::size_t n = std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 | std::size_t{p[2]} << 8 |
+                        std::size_t{p[3]};
+  // A message still arriving has the length 0xffffffff (Connection::kWsOpenFrame).
+  if (n == 0xffffffff || bytes.size() - 4 < n) return {};
   DecodeResult r = sub_.decode_within(bytes.substr(4, n), out, unpack_limit);
   if (r.kind == DecodeResult::Kind::kMessage) r.consumed = 4 + n;
   return r;

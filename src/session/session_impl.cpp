@@ -98,8 +98,7 @@ void SessionImpl::handshake(std::function<void(boost::system::error_code)> done)
   if (ws_) {
     done = [this, then = std::move(done)](boost::system::error_code ec) mutable {
       if (ec) return then(ec);
-      conn_.start_ws(ws_->client, ws_->host, ws_->target, cfg_.message_size_limit,
-                     std::move(then));
+      conn_.start_ws(ws_->client, ws_->host, ws_->target, cfg_.message_size_limit, std::move(then));
     };
   }
   asio::ssl::context* tls = host_->tls_context(dialed_to_.has_value());
@@ -116,8 +115,8 @@ void SessionImpl::handshake(std::function<void(boost::system::error_code)> done)
 void SessionImpl::begin_handshake(std::function<void()> then) {
   handshake([this, then = std::move(then)](boost::system::error_code ec) {
     if (ec) {
-      Status st = Status::from_code(
-          code::kConnClosed, std::string(ws_ ? "websocket" : "tls") + " handshake: " + ec.message());
+      Status st = Status::from_code(code::kConnClosed, std::string(ws_ ? "websocket" : "tls") +
+                                                           " handshake: " + ec.message());
       log_.info("session {}: {}", remote_addr(), st.cause());
       shutdown(st);
       return;

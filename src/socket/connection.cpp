@@ -136,6 +136,7 @@ void Connection::close(bool graceful) {
   if (graceful) socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
   in_start_ = in_end_ = 0;
+  ws_frame_open_ = false;
   paused_ = Paused::kNo;
   if (budget_timer_) budget_timer_->cancel();
   budget_.give_back(budget_taken_);
@@ -181,34 +182,50 @@ void Connection::read_more() {
 }
 
 void Connection::read_ws() {
+  // Message bytes go into the input as TCP bytes do (charged to the read budget); each message
+  // is preceded by its 4-byte length, open (kWsOpenFrame) until the message is complete.
+  const std::size_t frame_offset = ws_frame_open_ ? ws_frame_at_ - in_start_ : 0;
+  if (!make_room()) {
+    wait_for_budget();
+    return;
+  }
+  if (ws_frame_open_) {
+    ws_frame_at_ = in_start_ + frame_offset;  // make_room may have moved the input to the front
+  } else {
+    ws_frame_at_ = in_end_;
+    store_length(ws_frame_at_, kWsOpenFrame);
+    in_end_ += 4;
+    ws_frame_open_ = true;
+  }
   reading_ = true;
-  ws_->read([this, hold = owner_.hold(), generation = generation_](boost::system::error_code ec,
-                                                                   std::string_view message) {
-    reading_ = false;
-    if (generation != generation_) return;
-    if (ec) {
-      owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
-      return;
-    }
-    // The message joins the input as one length-prefixed frame. Beast holds at most one message
-    // of at most max_message bytes per connection; the input keeps it until it is handled.
-    if (in_start_ == in_end_) in_start_ = in_end_ = 0;
-    const std::size_t need = in_end_ + 4 + message.size();
-    if (in_.size() < need) in_.resize(need);
-    const auto n = static_cast<std::uint32_t>(message.size());
-    const unsigned char length[4] = {static_cast<unsigned char>(n >> 24),
-                                     static_cast<unsigned char>(n >> 16),
-                                     static_cast<unsigned char>(n >> 8),
-                                     static_cast<unsigned char>(n)};
-    std::memcpy(in_.data() + in_end_, length, 4);
-    std::memcpy(in_.data() + in_end_ + 4, message.data(), message.size());
-    in_end_ = need;
-    if (bytes_in_) bytes_in_->add(message.size());
-    read_total_.add(message.size());
-    active_at_ = now();
-    owner_.on_input();
-    read_more();
-  });
+  ws_->read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                 [this, hold = owner_.hold(), generation = generation_](
+                     boost::system::error_code ec, std::size_t n, bool message_done) {
+                   reading_ = false;
+                   if (generation != generation_) return;
+                   if (ec) {
+                     owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
+                     return;
+                   }
+                   in_end_ += n;
+                   if (bytes_in_) bytes_in_->add(n);
+                   read_total_.add(n);
+                   if (message_done) {
+                     store_length(ws_frame_at_,
+                                  static_cast<std::uint32_t>(in_end_ - ws_frame_at_ - 4));
+                     ws_frame_open_ = false;
+                   }
+                   active_at_ = now();
+                   owner_.on_input();
+                   read_more();
+                 });
+}
+
+void Connection::store_length(std::size_t at, std::uint32_t n) {
+  const unsigned char length[4] = {
+      static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+      static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+  std::memcpy(in_.data() + at, length, 4);
 }
 
 void Connection::read_when_readable() {
@@ -321,8 +338,9 @@ void Connection::write_ws() {
   // writing_ holds length-prefixed frames: each goes out as one message.
   const auto* p = reinterpret_cast<const unsigned char*>(writing_.data() + written_);
   const std::size_t left = writing_.size() - written_;
-  const std::size_t n = left < 4 ? 0 : (std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 |
-                                        std::size_t{p[2]} << 8 | std::size_t{p[3]});
+  const std::size_t n = left < 4 ? 0
+                                 : (std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 |
+                                    std::size_t{p[2]} << 8 | std::size_t{p[3]});
   const std::size_t frame = std::min(left, 4 + n);  // a short tail is written as what it is
   const std::string_view message(writing_.data() + written_ + std::min<std::size_t>(4, left),
                                  frame - std::min<std::size_t>(4, left));

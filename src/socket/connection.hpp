@@ -76,11 +76,13 @@ class Connection {
   /// server; `done` runs unless the connection closes first. Reads and writes wait for it.
   void start_tls(boost::asio::ssl::context& ctx, bool client, const std::string& server_name,
                  bool verify_name, std::function<void(boost::system::error_code)> done);
+  /// The length in front of a WebSocket message still arriving (see start_ws).
+  static constexpr std::uint32_t kWsOpenFrame = 0xffffffff;
   /// Upgrades to WebSocket (after TLS, if any): as client, asking `host` for `target`; as
   /// server, accepting an upgrade to the path `target`. From then on every WebSocket message
-  /// reaches input() as a 4-byte big-endian length and the message, and out() holds frames of
-  /// that same shape, each written as one binary message. Messages past `max_message` close the
-  /// connection with 1009.
+  /// reaches input() as a 4-byte big-endian length (kWsOpenFrame until the message is complete)
+  /// and the message, and out() holds frames of that same shape, each written as one binary
+  /// message. Messages past `max_message` close the connection with 1009.
   void start_ws(bool client, const std::string& host, const std::string& target,
                 std::size_t max_message, std::function<void(boost::system::error_code)> done);
   /// Closes the socket (shutting it down first if `graceful`); completions still to come
@@ -139,6 +141,7 @@ class Connection {
   void write_some();
   void read_ws();
   void write_ws();
+  void store_length(std::size_t at, std::uint32_t n);  // big-endian, at in_[at]
   void on_written(boost::system::error_code ec, std::size_t n, unsigned generation);
 
   Socket socket_;
@@ -149,6 +152,8 @@ class Connection {
   std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
   // WebSocket over socket_ or tls_ (declared after both: destroyed first). Null without it.
   std::unique_ptr<WsStream> ws_;
+  std::size_t ws_frame_at_ = 0;  // where the length of the message being read sits in in_
+  bool ws_frame_open_ = false;   // that message is not complete yet
   boost::asio::io_context* ioc_;
   ReadBudget& budget_;
   Owner& owner_;

@@ -23,7 +23,9 @@ struct WsStream::Impl {
   virtual ~Impl() = default;
   virtual void handshake(const std::string& host, const std::string& target, Done done) = 0;
   virtual void accept(const std::string& path, Done done) = 0;
-  virtual void read(std::function<void(boost::system::error_code, std::string_view)> done) = 0;
+  virtual void read_some(
+      asio::mutable_buffer room,
+      std::function<void(boost::system::error_code, std::size_t, bool)> done) = 0;
   virtual void write(std::string_view message,
                      std::function<void(boost::system::error_code)> done) = 0;
 };
@@ -53,44 +55,38 @@ class WsOver final : public WsStream::Impl {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(0);
-    http::async_read(ws_.next_layer(), buffer_, *parser_,
-                     [this, path, done = std::move(done)](boost::system::error_code ec,
-                                                          std::size_t) mutable {
-                       if (ec) return done(ec);
-                       const auto& req = parser_->get();
-                       const std::string_view target(req.target().data(), req.target().size());
-                       if (!websocket::is_upgrade(req)) {
-                         return refuse(http::status::bad_request, "not a WebSocket upgrade\n",
-                                       std::move(done));
-                       }
-                       if (target.substr(0, target.find('?')) != path) {
-                         return refuse(http::status::not_found,
-                                       "no WebSocket endpoint here; it is at " + path + "\n",
-                                       std::move(done));
-                       }
-                       ws_.set_option(websocket::stream_base::decorator(
-                           [](websocket::response_type& res) {
-                             res.set(http::field::server, "teleport");
-                           }));
-                       ws_.async_accept(req, std::move(done));
-                     });
+    http::async_read(
+        ws_.next_layer(), buffer_, *parser_,
+        [this, path, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
+          if (ec) return done(ec);
+          const auto& req = parser_->get();
+          const std::string_view target(req.target().data(), req.target().size());
+          if (!websocket::is_upgrade(req)) {
+            return refuse(http::status::bad_request, "not a WebSocket upgrade\n", std::move(done));
+          }
+          if (target.substr(0, target.find('?')) != path) {
+            return refuse(http::status::not_found,
+                          "no WebSocket endpoint here; it is at " + path + "\n", std::move(done));
+          }
+          ws_.set_option(websocket::stream_base::decorator(
+              [](websocket::response_type& res) { res.set(http::field::server, "teleport"); }));
+          ws_.async_accept(req, std::move(done));
+        });
   }
 
-  void read(std::function<void(boost::system::error_code, std::string_view)> done) override {
-    in_.consume(in_.size());
-    ws_.async_read(in_, [this, done = std::move(done)](boost::system::error_code ec,
-                                                       std::size_t) {
-      done(ec, ec ? std::string_view()
-                  : std::string_view(static_cast<const char*>(in_.data().data()), in_.size()));
-    });
+  void read_some(asio::mutable_buffer room,
+                 std::function<void(boost::system::error_code, std::size_t, bool)> done) override {
+    ws_.async_read_some(
+        room, [this, done = std::move(done)](boost::system::error_code ec, std::size_t n) {
+          done(ec, n, !ec && ws_.is_message_done());
+        });
   }
 
   void write(std::string_view message,
              std::function<void(boost::system::error_code)> done) override {
-    ws_.async_write(asio::buffer(message.data(), message.size()),
-                    [done = std::move(done)](boost::system::error_code ec, std::size_t) {
-                      done(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(message.data(), message.size()),
+        [done = std::move(done)](boost::system::error_code ec, std::size_t) { done(ec); });
   }
 
  private:
@@ -102,21 +98,20 @@ class WsOver final : public WsStream::Impl {
     refusal_->keep_alive(false);
     refusal_->body() = std::move(body);
     refusal_->prepare_payload();
-    http::async_write(ws_.next_layer(), *refusal_,
-                      [done = std::move(done), status](boost::system::error_code, std::size_t) {
-                        done(status == http::status::not_found
-                                 ? boost::system::errc::make_error_code(
-                                       boost::system::errc::no_such_file_or_directory)
-                                 : boost::system::errc::make_error_code(
-                                       boost::system::errc::protocol_error));
-                      });
+    http::async_write(
+        ws_.next_layer(), *refusal_,
+        [done = std::move(done), status](boost::system::error_code, std::size_t) {
+          done(status == http::status::not_found
+                   ? boost::system::errc::make_error_code(
+                         boost::system::errc::no_such_file_or_directory)
+                   : boost::system::errc::make_error_code(boost::system::errc::protocol_error));
+        });
   }
 
   websocket::stream<Next> ws_;
   beast::flat_buffer buffer_;  // the upgrade request
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::optional<http::response<http::string_body>> refusal_;
-  beast::flat_buffer in_;  // the message being read
 };
 
 }  // namespace
@@ -135,12 +130,11 @@ void WsStream::handshake(const std::string& host, const std::string& target, Don
   impl_->handshake(host, target, std::move(done));
 }
 
-void WsStream::accept(const std::string& path, Done done) {
-  impl_->accept(path, std::move(done));
-}
+void WsStream::accept(const std::string& path, Done done) { impl_->accept(path, std::move(done)); }
 
-void WsStream::read(std::function<void(boost::system::error_code, std::string_view)> done) {
-  impl_->read(std::move(done));
+void WsStream::read_some(asio::mutable_buffer room,
+                         std::function<void(boost::system::error_code, std::size_t, bool)> done) {
+  impl_->read_some(room, std::move(done));
 }
 
 void WsStream::write(std::string_view message,

@@ -29,8 +29,10 @@ class WsStream {
   /// Server side: reads the HTTP request (8 KiB of headers at most); a WebSocket upgrade to
   /// `path` is accepted, anything else gets 404 (another path) or 400 and fails `done`.
   void accept(const std::string& path, Done done);
-  /// Reads one whole message (text or binary); `message` stays valid until the next read.
-  void read(std::function<void(boost::system::error_code, std::string_view message)> done);
+  /// Reads what has arrived of the current message (text or binary) into `room`; `done` gets
+  /// the bytes read and whether the message is complete.
+  void read_some(boost::asio::mutable_buffer room,
+                 std::function<void(boost::system::error_code, std::size_t, bool done)> done);
   /// Writes `message` as one binary message (as Go's eRPC does); it must stay valid until done.
   void write(std::string_view message, std::function<void(boost::system::error_code)> done);
 

@@ -16,8 +16,8 @@ std::optional<WsTarget> parse_ws_target(const std::string& target) {
   }
   out.tls = wss;
   const std::string port = url->has_port() ? std::string(url->port()) : (wss ? "443" : "80");
-  out.address = std::string(url->encoded_host_and_port().empty() ? "" : url->encoded_host()) +
-                ":" + port;
+  out.address =
+      std::string(url->encoded_host_and_port().empty() ? "" : url->encoded_host()) + ":" + port;
   out.path = url->encoded_path().empty() ? "/" : std::string(url->encoded_path());
   if (url->has_query()) out.path += "?" + std::string(url->encoded_query());
   return out;

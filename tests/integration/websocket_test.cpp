@@ -31,20 +31,26 @@ TEST(WebSocket, CallsAndPushesBothWays) {
         {.listen_address = "127.0.0.1:0", .websocket_path = "/ws", .websocket_sub_proto = sub});
     Peer client({.websocket_sub_proto = sub});
     std::atomic<int> pushed{0};
-    ASSERT_TRUE(client.route_push_func("/news", [&](Ctx&, const std::string& s) {
-                        if (s == "hello") ++pushed;
-                      })
+    ASSERT_TRUE(client
+                    .route_push_func("/news",
+                                     [&](Ctx&, const std::string& s) {
+                                       if (s == "hello") ++pushed;
+                                     })
                     .ok());
-    ASSERT_TRUE(
-        client.route_call_func("/client/twice", [](Ctx&, const int& x) -> Result<int> {
-                return 2 * x;
-              })
-            .ok());
+    ASSERT_TRUE(client
+                    .route_call_func("/client/twice",
+                                     [](Ctx&, const int& x) -> Result<int> { return 2 * x; })
+                    .ok());
     auto [sess, st] = client.dial(ws_url(server.peer));
     ASSERT_TRUE(st.ok()) << st.to_string();
     auto sum = sess->call<int>("/math/add", std::vector{1, 2, 3});
     ASSERT_TRUE(sum.ok()) << sum.status.to_string();
     EXPECT_EQ(sum.value, 6);
+    // A message of a megabyte arrives in many reads, each charged to the read budget.
+    const Bytes big(1 << 20, 'x');
+    auto echoed = sess->call<Bytes>("/echo/bytes", big);
+    ASSERT_TRUE(echoed.ok()) << echoed.status.to_string();
+    EXPECT_EQ(echoed.value, big);
     // An error status crosses too (Go's format has none: ours adds it).
     EXPECT_EQ(sess->call<int>("/no/such", 1).status.code(), code::kNotFound);
     EXPECT_EQ(sess->call<int>("/math/add", std::vector<int>{}).status.code(), 1001);
@@ -73,9 +79,8 @@ TEST(WebSocket, AWrongPathIsRefused) {
 // A raw WebSocket client sending what Go's eRPC client sends, byte for byte, gets Go's reply
 // text back; a message past the size limit closes the connection with 1009.
 TEST(WebSocket, GoClientBytesAndTooBigMessages) {
-  test::MathServer server({.listen_address = "127.0.0.1:0",
-                           .message_size_limit = 4096,
-                           .websocket_path = "/ws"});
+  test::MathServer server(
+      {.listen_address = "127.0.0.1:0", .message_size_limit = 4096, .websocket_path = "/ws"});
   boost::asio::io_context io;
   websocket::stream<tcp::socket> ws(io);
   ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server.peer.listen_port()});
