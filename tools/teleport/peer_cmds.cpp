@@ -147,8 +147,12 @@ bool produced_here(const Status& st) {
          (st.code() == code::kHandleTimeout && st.cause() == "call timed out");
 }
 
-// A target with a scheme names a service: the call goes through a Channel.
-bool is_service(const std::string& target) { return target.find("://") != std::string::npos; }
+// A target with a scheme names a service (the call goes through a Channel), except a WebSocket
+// URL, which names one peer.
+bool is_service(const std::string& target) {
+  const bool websocket = target.rfind("ws://", 0) == 0 || target.rfind("wss://", 0) == 0;
+  return !websocket && target.find("://") != std::string::npos;
+}
 
 // Dials, calls and waits for the reply (or this side's status).
 Status call_once(const ClientOptions& c, const std::string& sm, std::uint8_t codec,
@@ -281,6 +285,7 @@ struct ServeOptions {
   int ttl_s = 10;
   std::string admin;
   bool trace = false;
+  std::string ws_path;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--listen", listen,
@@ -303,6 +308,9 @@ struct ServeOptions {
     cmd.add_option("--admin", admin,
                    "serve GET /metrics (Prometheus text format), /debug and /debug/*.json on "
                    "IP:PORT (:PORT is loopback)");
+    cmd.add_option("--ws-path", ws_path,
+                   "speak WebSocket (Go eRPC's mixer/websocket, JSON sub-protocol) at this path: "
+                   "every connection must upgrade there");
     cmd.add_flag("--trace", trace,
                  "log a span (W3C trace context: trace, span and parent ids) for every call and "
                  "push handled, continuing the caller's traceparent");
@@ -313,6 +321,7 @@ int run_serve(const ServeOptions& o) {
   Peer peer(PeerConfig{.network = o.network,
                        .listen_address = o.listen,
                        .admin_address = o.admin,
+                       .websocket_path = o.ws_path,
                        .raw_version = o.v5 ? RawVersion::kV5 : RawVersion::kV7,
                        .tls = o.tls.server()},
             o.trace ? Plugins{trace::plugin(trace::log_exporter())} : Plugins{});
