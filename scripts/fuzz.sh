@@ -14,12 +14,17 @@ python3 tests/fuzz/seed_corpus.py "$corpus" $tool
 targets=(fuzz_raw_proto fuzz_raw_proto_v5 fuzz_json_proto fuzz_pb_proto fuzz_http_proto
          fuzz_thrift_proto fuzz_detect fuzz_query fuzz_xml_codec fuzz_thrift_codec
          fuzz_filter_gzip fuzz_filter_md5 fuzz_filter_zstd fuzz_filter_lz4 fuzz_etcd_value
-         fuzz_traceparent fuzz_ws_json fuzz_ws_pb)
+         fuzz_traceparent fuzz_ws_json fuzz_ws_pb fuzz_web_front)
 # Detection sees the first bytes of every protocol: seed it with all their frames.
 mkdir -p "$corpus/fuzz_detect"
 for p in raw_proto json_proto pb_proto http_proto thrift_proto; do
   [ -d "$corpus/fuzz_$p" ] && cp -n "$corpus/fuzz_$p"/* "$corpus/fuzz_detect/" 2>/dev/null || true
 done
+# The web front judges HTTP heads: seed it with an upgrade and a page request.
+mkdir -p "$corpus/fuzz_web_front"
+printf 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' \
+  > "$corpus/fuzz_web_front/upgrade"
+printf 'GET /js/app.js?v=1 HTTP/1.1\r\nHost: a\r\n\r\n' > "$corpus/fuzz_web_front/file"
 report=()
 for t in "${targets[@]}"; do
   mkdir -p "$corpus/$t"

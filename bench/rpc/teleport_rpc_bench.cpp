@@ -26,11 +26,15 @@ using tp::bench::BenchmarkMessage;
 volatile std::sig_atomic_t g_stop = 0;
 // --no-metrics: both peers count nothing (PeerConfig::metrics = false), to measure their cost.
 bool g_metrics = true;
+// --ws-path on the server, ws:// addresses on the client: WebSocket with this sub-protocol.
+std::string g_ws_sub = "json";
 
-int run_server(const std::string& listen, unsigned threads) {
+int run_server(const std::string& listen, unsigned threads, const std::string& ws_path) {
   tp::Peer server({.listen_address = listen,
                    .default_body_codec = tp::codec_id::kProtobuf,
                    .metrics = g_metrics,
+                   .websocket_path = ws_path,
+                   .websocket_sub_proto = g_ws_sub,
                    .io_threads = threads});
   // The request is modified in place and moved into the reply, as rpc-benchmark's Go server
   // does (`args.Field1 = "OK"; args.Field2 = 100; *reply = *args`); gRPC's side swaps likewise.
@@ -76,8 +80,10 @@ int run_server(const std::string& listen, unsigned threads) {
 
 // Each session keeps one call in flight until the time is up.
 int run_calls(const std::string& addr, int concurrency, double seconds, unsigned threads) {
-  tp::Peer client(
-      {.default_body_codec = tp::codec_id::kProtobuf, .metrics = g_metrics, .io_threads = threads});
+  tp::Peer client({.default_body_codec = tp::codec_id::kProtobuf,
+                   .metrics = g_metrics,
+                   .websocket_sub_proto = g_ws_sub,
+                   .io_threads = threads});
   std::vector<std::shared_ptr<tp::Session>> sessions;
   for (int i = 0; i < concurrency; ++i) {
     auto [s, st] = client.dial(addr);
@@ -125,7 +131,10 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   for (auto& s : stats) total += s.count();
   merged.reserve(total);
   for (auto& s : stats) merged.merge(s);
-  merged.print(g_metrics ? "teleport" : "nometrics", concurrency, elapsed);
+  const std::string system = addr.starts_with("ws://") ? "ws-" + g_ws_sub
+                             : g_metrics               ? "teleport"
+                                                       : "nometrics";
+  merged.print(system, concurrency, elapsed);
   long rss_end = 0;
   (void)sessions[0]->call<long>("/bench/rss", 0, {.body_codec = tp::codec_id::kJson}).into(rss_end);
   std::fprintf(stderr, "teleport server resident memory: %ld KiB at start, %ld KiB at end\n",
@@ -212,6 +221,9 @@ int main(int argc, char** argv) {
   server->add_option("--listen", listen);
   server->add_option("--threads", threads, "I/O threads");
   server->add_flag("--metrics,!--no-metrics", g_metrics, "count nothing (PeerConfig::metrics)");
+  std::string ws_path;
+  server->add_option("--ws-path", ws_path, "also serve WebSocket at this path (\"/ws\")");
+
   std::string addr = "127.0.0.1:8972";
   std::string mode = "call";
   int concurrency = 100;
@@ -227,9 +239,13 @@ int main(int argc, char** argv) {
   client->add_flag("--metrics,!--no-metrics", g_metrics,
                    "call mode: count nothing (PeerConfig::metrics), reported as system=nometrics");
   client->add_option("--sessions", sessions, "idle mode: sessions to open");
+  for (auto* cmd : {server, client}) {
+    cmd->add_option("--ws-sub", g_ws_sub, "WebSocket sub-protocol: json (default) or pb")
+        ->check(CLI::IsMember({"json", "pb"}));
+  }
   client->add_option("--local-ips", local_ips, "idle mode: spread sessions over 127.0.0.2..N+1");
   CLI11_PARSE(app, argc, argv);
-  if (server->parsed()) return run_server(listen, threads);
+  if (server->parsed()) return run_server(listen, threads, ws_path);
   if (mode == "push") return run_pushes(addr, seconds, threads);
   if (mode == "idle") return run_idle(addr, sessions, local_ips, threads);
   return run_calls(addr, concurrency, seconds, threads);

@@ -51,10 +51,15 @@ struct PeerConfig {
   std::string proto =
       "raw";  ///< wire protocol: raw, json, pb, http, thrift (teleport::thrift) or registered
   bool detect_protocol = true;  ///< accepted connections: pick the protocol from the first bytes
-  /// Serve WebSocket (RFC 6455, as Go eRPC's mixer/websocket) at this path ("/ws"): every
-  /// accepted connection must upgrade there, others get 404. Empty: off. Dialing a WebSocket
-  /// peer needs nothing here: `dial("ws://host:port/path")`.
+  /// Serve WebSocket (RFC 6455, as Go eRPC's mixer/websocket) at this path ("/ws"). With
+  /// detect_protocol, an HTTP GET upgrading to this path becomes a WebSocket session and other
+  /// bytes go on to the other protocols; without it, every accepted connection must upgrade here
+  /// (others get 404 or 400). Empty: off. Dialing needs nothing here:
+  /// `dial("ws://host:port/path")`.
   std::string websocket_path{};
+  /// With websocket_path: GETs of files under this directory are answered with them ("/" is
+  /// index.html), one per connection, on the same port. Empty: none.
+  std::string web_root{};
   /// What WebSocket sessions speak: "json" (Go's jsonSubProto) or "pb" (pbSubProto).
   std::string websocket_sub_proto = "json";
   RawVersion raw_version = RawVersion::kV7;  ///< speak eRPC v7 or Teleport v5

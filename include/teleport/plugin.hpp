@@ -1,17 +1,18 @@
-// Plugins: code run at each of eRPC's 24 hook points. A hook returning a non-OK status aborts
-// that step with it. Every hook has a default that does nothing.
+// Plugins: code run at each of eRPC's 24 hook points and at a WebSocket upgrade. A hook returning a
+// non-OK status aborts that step with it. Every hook has a default that does nothing.
 //
 // Threads. The five peer hooks (pre_new_peer, post_new_peer, post_reg, post_listen, pre_dial) run
-// on the thread that calls the peer method that triggers them. The other nineteen take a session
-// and always run on that session's I/O thread — after a dial and after a redial, for inline,
-// blocking and async routes alike — so they must not block: a hook that needs an answer from the
-// remote side starts the exchange and lets the session's first-message hook take the answer (see
-// the auth plugin). Blocking calls (Session::call, Peer::dial) are refused there.
+// on the thread that calls the peer method that triggers them. The other twenty take a session (or
+// a WebSocket upgrade) and always run on that session's I/O thread — after a dial and after a
+// redial, for inline, blocking and async routes alike — so they must not block: a hook that needs
+// an answer from the remote side starts the exchange and lets the session's first-message hook take
+// the answer (see the auth plugin). Blocking calls (Session::call, Peer::dial) are refused there.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "teleport/message.hpp"
@@ -23,6 +24,16 @@ class Ctx;
 class Peer;
 class Session;
 struct PeerConfig;
+
+/// A WebSocket upgrade request as the pre_websocket_handshake hook sees it.
+struct WsHandshake {
+  std::string_view target;  ///< the request target, query included ("/ws?token=x")
+  std::string_view remote;  ///< the remote address ("127.0.0.1:51234")
+  /// The header fields as sent, in order (names as the client spelled them).
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+  /// The value of the first header called `name` (case-insensitive); empty if absent.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+};
 
 /// A plugin. The thread each hook runs on is given with it (see also the file comment).
 class Plugin {
@@ -90,6 +101,10 @@ class Plugin {
 
   /// After a session is closed. Thread: the session's.
   virtual Status post_disconnect(Session&) { return {}; }
+
+  /// Before an accepted WebSocket upgrade is answered (Go's PreWebsocketHandshakePlugin): a
+  /// non-OK status refuses it with HTTP 401 (code 401) or 403 and closes. Thread: the session's.
+  virtual Status pre_websocket_handshake(const WsHandshake&) { return {}; }
 };
 
 /// Shared ownership of a plugin.

@@ -75,8 +75,8 @@ void Listener::adopt(asio::generic::stream_protocol::socket socket) {
     return;
   }
   auto session = std::make_shared<SessionImpl>(core_, std::move(socket));
-  if (const auto& path = core_->config().websocket_path; !path.empty()) {
-    session->use_websocket(false, "", path, *core_->ws_framed_);
+  if (const auto& cfg = core_->config(); !cfg.websocket_path.empty() && !cfg.detect_protocol) {
+    session->use_websocket(false, "", cfg.websocket_path, *core_->ws_framed_);
   }
   core_->add_session(session);
   session->start();  // post_accept runs first, on the session's thread

@@ -58,8 +58,8 @@ struct PeerCore final : SessionHost {
   Router router;
   std::unique_ptr<Proto> proto_;             // never null: an unknown name falls back to raw
   std::unique_ptr<ProtoDetector> detector_;  // null when detection is off
-  std::unique_ptr<WsSubProto> ws_sub_;        // what WebSocket sessions speak (null: unknown name)
-  std::unique_ptr<Proto> ws_framed_;          // ws_sub_ as sessions read and write it
+  std::unique_ptr<WsSubProto> ws_sub_;       // what WebSocket sessions speak (null: unknown name)
+  std::unique_ptr<Proto> ws_framed_;         // ws_sub_ as sessions read and write it
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<IoPool> pool;
   std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
@@ -90,6 +90,7 @@ struct PeerCore final : SessionHost {
   const RouteTable& routes() const override { return router.table(); }
   const Proto& proto() const override { return *proto_; }
   const Proto* detect(std::string_view first) const override;
+  const Proto* websocket_proto() const override { return ws_framed_.get(); }
   spdlog::logger& logger() const override { return *logger_; }
   ReadBudget& read_budget() override { return read_budget_; }
   boost::asio::ssl::context* tls_context(bool dialing) const override {

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "session/session_impl.hpp"
+#include "socket/web_front.hpp"
 #include "support/threads.hpp"
 #include "teleport/context.hpp"
 
@@ -96,6 +97,14 @@ void SessionImpl::process_input() {
       return;
     }
     const std::string_view bytes = conn_.input();
+    if (detect_proto_ && !cfg_.websocket_path.empty()) {
+      const auto web = detail::classify_web_request(bytes, cfg_.websocket_path, cfg_.web_root);
+      if (web == detail::WebRequest::kNeedMore) break;
+      if (web != detail::WebRequest::kNotOurs) {
+        upgrade_to_websocket();
+        return;
+      }
+    }
     if (detect_proto_) {
       const Proto* detected = host_->detect(bytes);
       if (!detected) break;  // too few bytes to tell
@@ -112,6 +121,12 @@ void SessionImpl::process_input() {
       if (metrics_) metrics_->malformed.add();
       // The stream cannot be resynchronised: close without a reply, as Go does (a dialed session
       // that may redial starts afresh on a new connection; its unanswered calls are re-sent).
+      // A WebSocket peer (a browser) is told why in the close frame: 1007, "400 Bad Message…".
+      if (conn_.is_websocket()) {
+        conn_.close_websocket(1007, r.status.to_string(),
+                              [this, st = r.status] { on_broken(st, false); });
+        return;
+      }
       on_broken(r.status, false);
       return;
     }

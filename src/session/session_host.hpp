@@ -36,6 +36,9 @@ class SessionHost {
   [[nodiscard]] virtual const Proto& proto() const = 0;
   /// The protocol an accepted connection speaks, from its first bytes; null: too few to tell.
   [[nodiscard]] virtual const Proto* detect(std::string_view first) const = 0;
+  /// What WebSocket sessions speak (framed for the session), null if websocket_sub_proto is
+  /// unknown.
+  [[nodiscard]] virtual const Proto* websocket_proto() const = 0;
   /// The peer's logger.
   [[nodiscard]] virtual spdlog::logger& logger() const = 0;
   /// Bytes all sessions may hold in incoming frames.

@@ -1,4 +1,5 @@
 #include "session/session_impl.hpp"
+#include "socket/ws_stream.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -98,7 +99,11 @@ void SessionImpl::handshake(std::function<void(boost::system::error_code)> done)
   if (ws_) {
     done = [this, then = std::move(done)](boost::system::error_code ec) mutable {
       if (ec) return then(ec);
-      conn_.start_ws(ws_->client, ws_->host, ws_->target, cfg_.message_size_limit, std::move(then));
+      if (ws_->client) {
+        conn_.start_ws_client(ws_->host, ws_->target, cfg_.message_size_limit, std::move(then));
+      } else {
+        conn_.start_ws_server(ws_accept_options(), cfg_.message_size_limit, std::move(then));
+      }
     };
   }
   asio::ssl::context* tls = host_->tls_context(dialed_to_.has_value());
@@ -112,18 +117,48 @@ void SessionImpl::handshake(std::function<void(boost::system::error_code)> done)
   conn_.start_tls(*tls, dialed_to_.has_value(), name, settings.verify_peer, std::move(done));
 }
 
+detail::WsAcceptOptions SessionImpl::ws_accept_options() {
+  return {.path = cfg_.websocket_path,
+          .web_root = cfg_.web_root,
+          .already_read = {},
+          .remote = remote_addr(),
+          .check = [this](const WsHandshake& request) {
+            Status st = run_hooks({&plugins_}, &Plugin::pre_websocket_handshake, request);
+            if (!st.ok())
+              log_.info("session {}: websocket upgrade refused: {}", remote_addr(), st.to_string());
+            return st;
+          }};
+}
+
 void SessionImpl::begin_handshake(std::function<void()> then) {
   handshake([this, then = std::move(then)](boost::system::error_code ec) {
     if (ec) {
-      Status st = Status::from_code(code::kConnClosed, std::string(ws_ ? "websocket" : "tls") +
-                                                           " handshake: " + ec.message());
-      log_.info("session {}: {}", remote_addr(), st.cause());
-      shutdown(st);
+      ws_handshake_failed(ec);
       return;
     }
     then();
     flush();
   });
+}
+
+void SessionImpl::ws_handshake_failed(boost::system::error_code ec) {
+  Status st = Status::from_code(
+      code::kConnClosed, std::string(ws_ ? "websocket" : "tls") + " handshake: " + ec.message());
+  if (ec == detail::make_error_code(detail::WsFront::kServedFile)) {
+    log_.debug("session {}: {}", remote_addr(), st.cause());
+  } else {
+    log_.info("session {}: {}", remote_addr(), st.cause());
+  }
+  shutdown(st);
+}
+
+void SessionImpl::upgrade_to_websocket() {
+  use_websocket(false, "", cfg_.websocket_path, *host_->websocket_proto());
+  conn_.start_ws_server(ws_accept_options(), cfg_.message_size_limit,
+                        [this](boost::system::error_code ec) {
+                          if (ec) return ws_handshake_failed(ec);
+                          conn_.read_more();
+                        });
 }
 
 void SessionImpl::greet(bool again) {
@@ -232,6 +267,8 @@ const char* SessionImpl::deadline_passed(Clock::time_point now) const {
   if (!dialed_to_ && !first_frame_ && past(cfg_.handshake_timeout, started_at_))
     return "handshake timeout: no complete first frame";
   if (first_hook_ && now >= first_by_) return "handshake timeout: no first message";
+  if (auto since = conn_.ws_closing_since(); since && past(cfg_.handshake_timeout, *since))
+    return "handshake timeout: no answer to the WebSocket close frame";
   if (conn_.writing() && past(cfg_.write_timeout, conn_.write_since()))
     return "write timeout: the remote side is not reading";
   if (partial_ && !conn_.paused_by_owner() && past(cfg_.read_timeout, frame_since_)) {

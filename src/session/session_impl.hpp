@@ -87,6 +87,11 @@ class SessionImpl final : public Session,
   // TLS, then the WebSocket upgrade, each when the session has it.
   void handshake(std::function<void(boost::system::error_code)> done);
   void begin_handshake(std::function<void()> then);
+  // What an accepted WebSocket upgrade is checked against and answered with.
+  detail::WsAcceptOptions ws_accept_options();
+  void ws_handshake_failed(boost::system::error_code ec);
+  // Protocol detection found an upgrade (or a file) on the shared port: answer it.
+  void upgrade_to_websocket();
   void greet(bool again);
   void ready(Status st);
   void flush();

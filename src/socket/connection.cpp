@@ -110,22 +110,42 @@ void Connection::start_tls(asio::ssl::context& ctx, bool client, const std::stri
                         });
 }
 
-void Connection::start_ws(bool client, const std::string& host, const std::string& target,
-                          std::size_t max_message,
-                          std::function<void(boost::system::error_code)> done) {
+void Connection::start_ws_client(const std::string& host, const std::string& target,
+                                 std::size_t max_message,
+                                 std::function<void(boost::system::error_code)> done) {
   assert_in_loop(*ioc_);
   ws_ = std::make_unique<WsStream>(socket_, tls_.get(), max_message);
+  ws_->handshake(host, target, ws_handshake_done(std::move(done)));
+}
+
+void Connection::start_ws_server(WsAcceptOptions options, std::size_t max_message,
+                                 std::function<void(boost::system::error_code)> done) {
+  assert_in_loop(*ioc_);
+  ws_ = std::make_unique<WsStream>(socket_, tls_.get(), max_message);
+  options.already_read.assign(input());
+  consume(input().size());
+  ws_->accept(std::move(options), ws_handshake_done(std::move(done)));
+}
+
+void Connection::close_websocket(std::uint16_t code, std::string_view reason,
+                                 std::function<void()> done) {
+  assert_in_loop(*ioc_);
+  ws_closing_since_ = now();
+  ws_->close(code, reason,
+             ws_handshake_done([this, done = std::move(done)](boost::system::error_code) {
+               ws_closing_since_.reset();
+               done();
+             }));
+}
+
+std::function<void(boost::system::error_code)> Connection::ws_handshake_done(
+    std::function<void(boost::system::error_code)> done) {
   handshaking_ = true;
-  auto finished = [this, hold = owner_.hold(), generation = generation_,
-                   done = std::move(done)](boost::system::error_code ec) {
+  return [this, hold = owner_.hold(), generation = generation_,
+          done = std::move(done)](boost::system::error_code ec) {
     handshaking_ = false;
     if (generation == generation_) done(ec);
   };
-  if (client) {
-    ws_->handshake(host, target, std::move(finished));
-  } else {
-    ws_->accept(target, std::move(finished));
-  }
 }
 
 void Connection::close(bool graceful) {
@@ -145,7 +165,8 @@ void Connection::close(bool graceful) {
 
 void Connection::replace(Socket socket) {
   assert_in_loop(*ioc_);
-  ws_.reset();   // it wraps the old socket (a redial upgrades the new one again)
+  ws_.reset();  // it wraps the old socket (a redial upgrades the new one again)
+  ws_closing_since_.reset();
   tls_.reset();  // it wraps the old socket
   socket_ = std::move(socket);
   std::string().swap(in_);  // no operation of the old socket refers to it any more

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,7 @@ struct PeerConfig;
 namespace tp::detail {
 
 class WsStream;
+struct WsAcceptOptions;
 
 class Connection {
  public:
@@ -76,15 +78,27 @@ class Connection {
   /// server; `done` runs unless the connection closes first. Reads and writes wait for it.
   void start_tls(boost::asio::ssl::context& ctx, bool client, const std::string& server_name,
                  bool verify_name, std::function<void(boost::system::error_code)> done);
-  /// The length in front of a WebSocket message still arriving (see start_ws).
+  /// The length in front of a WebSocket message still arriving (see start_ws_client).
   static constexpr std::uint32_t kWsOpenFrame = 0xffffffff;
-  /// Upgrades to WebSocket (after TLS, if any): as client, asking `host` for `target`; as
-  /// server, accepting an upgrade to the path `target`. From then on every WebSocket message
-  /// reaches input() as a 4-byte big-endian length (kWsOpenFrame until the message is complete)
-  /// and the message, and out() holds frames of that same shape, each written as one binary
-  /// message. Messages past `max_message` close the connection with 1009.
-  void start_ws(bool client, const std::string& host, const std::string& target,
-                std::size_t max_message, std::function<void(boost::system::error_code)> done);
+  /// Upgrades to WebSocket (after TLS, if any), asking `host` for `target`. From then on every
+  /// WebSocket message reaches input() as a 4-byte big-endian length (kWsOpenFrame until the
+  /// message is complete) and the message, and out() holds frames of that same shape, each
+  /// written as one binary message. Messages past `max_message` close the connection with 1009.
+  void start_ws_client(const std::string& host, const std::string& target, std::size_t max_message,
+                       std::function<void(boost::system::error_code)> done);
+  /// The server side of start_ws_client: answers the HTTP request as `options` say; the
+  /// unconsumed input is taken as the request's first bytes.
+  void start_ws_server(WsAcceptOptions options, std::size_t max_message,
+                       std::function<void(boost::system::error_code)> done);
+  /// True once start_ws_client or start_ws_server has begun.
+  [[nodiscard]] bool is_websocket() const { return ws_ != nullptr; }
+  /// Sends a WebSocket close frame (`code`, `reason`) and waits for the answer, bounded by the
+  /// handshake timeout; `done` runs unless the connection closes first.
+  void close_websocket(std::uint16_t code, std::string_view reason, std::function<void()> done);
+  /// When close_websocket began, if it is waiting for the peer's answer.
+  [[nodiscard]] std::optional<Clock::time_point> ws_closing_since() const {
+    return ws_closing_since_;
+  }
   /// Closes the socket (shutting it down first if `graceful`); completions still to come
   /// change nothing. Queued output stays in out().
   void close(bool graceful);
@@ -139,6 +153,11 @@ class Connection {
   void wait_for_budget();
   void on_read(boost::system::error_code ec, std::size_t n);
   void write_some();
+  // Marks a WebSocket handshake in progress; the returned completion ends it, then runs `done`
+  // unless the connection was closed or replaced meanwhile.
+  std::function<void(boost::system::error_code)> ws_handshake_done(
+      std::function<void(boost::system::error_code)> done);
+  std::optional<Clock::time_point> ws_closing_since_;
   void read_ws();
   void write_ws();
   void store_length(std::size_t at, std::uint32_t n);  // big-endian, at in_[at]

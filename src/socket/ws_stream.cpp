@@ -3,9 +3,12 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <optional>
+
+#include "socket/web_front.hpp"
 
 namespace tp::detail {
 
@@ -15,19 +18,19 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 
 namespace {
-constexpr std::uint32_t kHeaderLimit = 8 * 1024;  // an upgrade request needs no more
 using Done = WsStream::Done;
 }  // namespace
 
 struct WsStream::Impl {
   virtual ~Impl() = default;
   virtual void handshake(const std::string& host, const std::string& target, Done done) = 0;
-  virtual void accept(const std::string& path, Done done) = 0;
+  virtual void accept(WsAcceptOptions options, Done done) = 0;
   virtual void read_some(
       asio::mutable_buffer room,
       std::function<void(boost::system::error_code, std::size_t, bool)> done) = 0;
   virtual void write(std::string_view message,
                      std::function<void(boost::system::error_code)> done) = 0;
+  virtual void close(std::uint16_t code, std::string_view reason, Done done) = 0;
 };
 
 namespace {
@@ -51,26 +54,19 @@ class WsOver final : public WsStream::Impl {
     ws_.async_handshake(host, target, std::move(done));
   }
 
-  void accept(const std::string& path, Done done) override {
+  void accept(WsAcceptOptions options, Done done) override {
+    options_ = std::move(options);
     parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
+    parser_->header_limit(kWebHeadLimit);
     parser_->body_limit(0);
+    // Bytes protocol detection read before it saw an HTTP request.
+    const std::string& read = options_.already_read;
+    buffer_.commit(asio::buffer_copy(buffer_.prepare(read.size()), asio::buffer(read)));
     http::async_read(
         ws_.next_layer(), buffer_, *parser_,
-        [this, path, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
+        [this, done = std::move(done)](boost::system::error_code ec, std::size_t) mutable {
           if (ec) return done(ec);
-          const auto& req = parser_->get();
-          const std::string_view target(req.target().data(), req.target().size());
-          if (!websocket::is_upgrade(req)) {
-            return refuse(http::status::bad_request, "not a WebSocket upgrade\n", std::move(done));
-          }
-          if (target.substr(0, target.find('?')) != path) {
-            return refuse(http::status::not_found,
-                          "no WebSocket endpoint here; it is at " + path + "\n", std::move(done));
-          }
-          ws_.set_option(websocket::stream_base::decorator(
-              [](websocket::response_type& res) { res.set(http::field::server, "teleport"); }));
-          ws_.async_accept(req, std::move(done));
+          answer(parser_->get(), std::move(done));
         });
   }
 
@@ -89,29 +85,83 @@ class WsOver final : public WsStream::Impl {
         [done = std::move(done)](boost::system::error_code ec, std::size_t) { done(ec); });
   }
 
+  void close(std::uint16_t code, std::string_view reason, Done done) override {
+    websocket::close_reason why(static_cast<websocket::close_code>(code));
+    why.reason.assign(reason.data(), std::min<std::size_t>(reason.size(), why.reason.max_size()));
+    ws_.async_close(why, std::move(done));
+  }
+
  private:
-  // Answers a request that is not an upgrade to our path, then fails the accept.
-  void refuse(http::status status, std::string body, Done done) {
-    refusal_.emplace(status, 11);
-    refusal_->set(http::field::server, "teleport");
-    refusal_->set(http::field::content_type, "text/plain; charset=utf-8");
-    refusal_->keep_alive(false);
-    refusal_->body() = std::move(body);
-    refusal_->prepare_payload();
-    http::async_write(
-        ws_.next_layer(), *refusal_,
-        [done = std::move(done), status](boost::system::error_code, std::size_t) {
-          done(status == http::status::not_found
-                   ? boost::system::errc::make_error_code(
-                         boost::system::errc::no_such_file_or_directory)
-                   : boost::system::errc::make_error_code(boost::system::errc::protocol_error));
-        });
+  void answer(const http::request<http::empty_body>& req, Done done) {
+    const std::string_view target(req.target().data(), req.target().size());
+    if (!websocket::is_upgrade(req)) {
+      if (req.method() == http::verb::get && !options_.web_root.empty()) {
+        if (auto file = find_web_file(options_.web_root, target))
+          return serve_file(*file, std::move(done));
+        return refuse(http::status::not_found, "not found\n", WsFront::kNotFound, std::move(done));
+      }
+      return refuse(http::status::bad_request, "not a WebSocket upgrade\n", WsFront::kNotUpgrade,
+                    std::move(done));
+    }
+    if (target.substr(0, target.find('?')) != options_.path) {
+      return refuse(http::status::not_found,
+                    "no WebSocket endpoint here; it is at " + options_.path + "\n",
+                    WsFront::kNotFound, std::move(done));
+    }
+    if (options_.check) {
+      WsHandshake seen{target, options_.remote, {}};
+      for (const auto& field : req)
+        seen.headers.emplace_back(
+            std::string_view(field.name_string().data(), field.name_string().size()),
+            std::string_view(field.value().data(), field.value().size()));
+      if (Status st = options_.check(seen); !st.ok()) {
+        return refuse(
+            st.code() == code::kUnauthorized ? http::status::unauthorized : http::status::forbidden,
+            st.to_string() + "\n", WsFront::kRefused, std::move(done));
+      }
+    }
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "teleport"); }));
+    ws_.async_accept(req, std::move(done));
+  }
+
+  // Answers with `status` and `body`, then fails the accept with `why`.
+  void refuse(http::status status, std::string body, WsFront why, Done done) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::server, "teleport");
+    res->set(http::field::content_type, "text/plain; charset=utf-8");
+    res->keep_alive(false);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    http::async_write(ws_.next_layer(), *res,
+                      [res, why, done = std::move(done)](boost::system::error_code, std::size_t) {
+                        done(make_error_code(why));
+                      });
+  }
+
+  // Answers with the file, then fails the accept with kServedFile (the connection closes).
+  void serve_file(const std::filesystem::path& path, Done done) {
+    auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, 11);
+    boost::system::error_code ec;
+    res->body().open(path.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      return refuse(http::status::not_found, "not found\n", WsFront::kNotFound, std::move(done));
+    }
+    res->set(http::field::server, "teleport");
+    res->set(http::field::content_type, web_content_type(path));
+    res->set(http::field::cache_control, "no-cache");
+    res->keep_alive(false);
+    res->prepare_payload();
+    http::async_write(ws_.next_layer(), *res,
+                      [res, done = std::move(done)](boost::system::error_code, std::size_t) {
+                        done(make_error_code(WsFront::kServedFile));
+                      });
   }
 
   websocket::stream<Next> ws_;
+  WsAcceptOptions options_;
   beast::flat_buffer buffer_;  // the upgrade request
   std::optional<http::request_parser<http::empty_body>> parser_;
-  std::optional<http::response<http::string_body>> refusal_;
 };
 
 }  // namespace
@@ -130,7 +180,34 @@ void WsStream::handshake(const std::string& host, const std::string& target, Don
   impl_->handshake(host, target, std::move(done));
 }
 
-void WsStream::accept(const std::string& path, Done done) { impl_->accept(path, std::move(done)); }
+void WsStream::accept(WsAcceptOptions options, Done done) {
+  impl_->accept(std::move(options), std::move(done));
+}
+
+void WsStream::close(std::uint16_t code, std::string_view reason, Done done) {
+  impl_->close(code, reason, std::move(done));
+}
+
+const boost::system::error_category& ws_front_category() {
+  struct Category final : boost::system::error_category {
+    const char* name() const noexcept override { return "teleport.ws_front"; }
+    std::string message(int e) const override {
+      switch (static_cast<WsFront>(e)) {
+        case WsFront::kNotFound:
+          return "answered 404: no WebSocket endpoint or file at that path";
+        case WsFront::kNotUpgrade:
+          return "answered 400: not a WebSocket upgrade";
+        case WsFront::kRefused:
+          return "refused by a pre_websocket_handshake plugin";
+        case WsFront::kServedFile:
+          return "served a file";
+      }
+      return "unknown";
+    }
+  };
+  static const Category category;
+  return category;
+}
 
 void WsStream::read_some(asio::mutable_buffer room,
                          std::function<void(boost::system::error_code, std::size_t, bool)> done) {

@@ -23,7 +23,8 @@ struct MathServer {
     return last_author_;
   }
 
-  explicit MathServer(PeerConfig cfg = {.listen_address = "127.0.0.1:0"}) : peer(std::move(cfg)) {
+  explicit MathServer(PeerConfig cfg = {.listen_address = "127.0.0.1:0"}, Plugins plugins = {})
+      : peer(std::move(cfg), std::move(plugins)) {
     auto must = [](const Status& st) {
       if (!st.ok()) throw std::runtime_error(st.to_string());
     };
