@@ -12,6 +12,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc etcd-server etcd-client prometheus
   chromium fonts-liberation fonts-dejavu-core
 )
+# Node.js and npm build the browser client: Debian's unless the machine already has them (a
+# NodeSource nodejs conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "teleport/peer.hpp"
 #include "teleport/reflection.hpp"
 #include "teleport/trace.hpp"
+#include "web_demo.hpp"
 
 namespace tp::cli {
 namespace {
@@ -274,6 +276,12 @@ int run_list(const ClientOptions& c) {
 
 volatile std::sig_atomic_t g_serve_stop = 0;
 
+// The demo page's files: the build tree's while it exists, else the installed ones.
+std::string default_web_root() {
+  if (std::filesystem::exists(TELEPORT_WEB_BUILD_DIR)) return TELEPORT_WEB_BUILD_DIR;
+  return TELEPORT_WEB_INSTALL_DIR;
+}
+
 struct ServeOptions {
   std::string listen = "127.0.0.1:9090";
   std::string network = "tcp";
@@ -286,6 +294,8 @@ struct ServeOptions {
   std::string admin;
   bool trace = false;
   std::string ws_path;
+  bool web = false;
+  std::string web_root = default_web_root();
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--listen", listen,
@@ -309,8 +319,13 @@ struct ServeOptions {
                    "serve GET /metrics (Prometheus text format), /debug and /debug/*.json on "
                    "IP:PORT (:PORT is loopback)");
     cmd.add_option("--ws-path", ws_path,
-                   "speak WebSocket (Go eRPC's mixer/websocket, JSON sub-protocol) at this path: "
-                   "every connection must upgrade there");
+                   "also speak WebSocket (Go eRPC's mixer/websocket, JSON sub-protocol) at this "
+                   "path, on the same port");
+    cmd.add_flag("--web", web,
+                 "serve the browser demo page on the same port (WebSocket at /ws unless "
+                 "--ws-path says otherwise) and push /feed/tick every second");
+    cmd.add_option("--web-root", web_root,
+                   "with --web: the page's files (default " + web_root + ")");
     cmd.add_flag("--trace", trace,
                  "log a span (W3C trace context: trace, span and parent ids) for every call and "
                  "push handled, continuing the caller's traceparent");
@@ -318,15 +333,23 @@ struct ServeOptions {
 };
 
 int run_serve(const ServeOptions& o) {
+  const std::string ws_path = o.web && o.ws_path.empty() ? "/ws" : o.ws_path;
+  if (o.web && !std::filesystem::exists(std::filesystem::path(o.web_root) / "index.html")) {
+    std::cerr << "teleport serve: no demo page in " << o.web_root
+              << " (build the web_client target, which needs npm, or name it with --web-root)\n";
+    return exit_code::kBadInput;
+  }
   Peer peer(PeerConfig{.network = o.network,
                        .listen_address = o.listen,
                        .admin_address = o.admin,
-                       .websocket_path = o.ws_path,
+                       .websocket_path = ws_path,
+                       .web_root = o.web ? o.web_root : std::string(),
                        .raw_version = o.v5 ? RawVersion::kV5 : RawVersion::kV7,
                        .tls = o.tls.server()},
             o.trace ? Plugins{trace::plugin(trace::log_exporter())} : Plugins{});
   Status st = demo::register_math(peer);
   if (st.ok()) st = serve_routes(peer);
+  if (st.ok() && o.web) st = tool::add_web_demo_routes(peer);
   if (st.ok()) st = peer.listen();
   if (!st.ok()) {
     print_status(st);
@@ -334,6 +357,15 @@ int run_serve(const ServeOptions& o) {
   }
   std::cout << "teleport serve: listening on " << o.listen << " (port " << peer.listen_port() << ")"
             << std::endl;
+  if (!ws_path.empty()) {
+    std::cout << "teleport serve: WebSocket at ws://" << o.listen.substr(0, o.listen.rfind(':'))
+              << ":" << peer.listen_port() << ws_path << std::endl;
+  }
+  if (o.web) {
+    std::cout << "teleport serve: the demo page at http://"
+              << o.listen.substr(0, o.listen.rfind(':')) << ":" << peer.listen_port() << "/"
+              << std::endl;
+  }
   if (!o.admin.empty()) {
     std::string host = o.admin.substr(0, o.admin.rfind(':'));
     if (host.empty()) host = "127.0.0.1";
@@ -358,7 +390,10 @@ int run_serve(const ServeOptions& o) {
   }
   std::signal(SIGINT, [](int) { g_serve_stop = 1; });
   std::signal(SIGTERM, [](int) { g_serve_stop = 1; });
-  while (!g_serve_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (std::int64_t tick = 0; !g_serve_stop; ++tick) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (o.web && tick % 10 == 9) tool::push_web_demo_tick(peer, tick / 10 + 1);
+  }
   peer.shutdown(std::chrono::seconds(5));
   return exit_code::kOk;
 }
