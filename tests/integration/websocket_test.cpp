@@ -8,6 +8,8 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <thread>
 
 #include "integration/math_peer.hpp"
 #include "support/eventually.hpp"
@@ -102,6 +104,45 @@ TEST(WebSocket, GoClientBytesAndTooBigMessages) {
   ws.read(rest, ec);
   EXPECT_EQ(ec, websocket::error::closed) << ec.message();
   EXPECT_EQ(ws.reason().code, websocket::close_code::too_big);
+}
+
+// Our client against a server answering as Go's eRPC WebSocket server does: what it sends is
+// Go's jsonSubProto text member for member, and Go's reply text is understood.
+TEST(WebSocket, CallsAServerSpeakingGosBytes) {
+  boost::asio::io_context io;
+  tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string port = std::to_string(acceptor.local_endpoint().port());
+  std::string seen;
+  std::thread go_server([&] {
+    websocket::stream<tcp::socket> ws(acceptor.accept());
+    ws.accept();
+    beast::flat_buffer in;
+    ws.read(in);
+    seen = beast::buffers_to_string(in.data());
+    const auto call = boost::json::parse(seen).as_object();
+    ws.binary(true);
+    ws.write(boost::asio::buffer(
+        R"({"seq":)" + std::to_string(call.at("seq").as_int64()) +
+        R"(,"mtype":2,"serviceMethod":"","meta":"","bodyCodec":106,"body":"6","xferPipe":[]})"));
+    beast::flat_buffer rest;
+    boost::system::error_code ec;
+    ws.read(rest, ec);  // until the client goes
+  });
+  {
+    Peer client;
+    auto [s, st] = client.dial("ws://127.0.0.1:" + port + "/ws");
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    auto sum = s->call<int>("/math/add?author=cpp", std::vector{1, 2, 3});
+    ASSERT_TRUE(sum.ok()) << sum.status.to_string();
+    EXPECT_EQ(sum.value, 6);
+  }
+  go_server.join();
+  const auto call = boost::json::parse(seen).as_object();
+  const std::string go_text = R"({"seq":)" + std::to_string(call.at("seq").as_int64()) +
+                              R"(,"mtype":1,"serviceMethod":"/math/add?author=cpp","meta":)" +
+                              boost::json::serialize(call.at("meta")) +
+                              R"(,"bodyCodec":106,"body":"[1,2,3]","xferPipe":[]})";
+  EXPECT_EQ(seen, go_text);
 }
 
 }  // namespace
