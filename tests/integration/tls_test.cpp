@@ -6,12 +6,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "integration/math_peer.hpp"
 #include "integration/raw_client.hpp"
 #include "integration/shell.hpp"
 #include "integration/test_certs.hpp"
 #include "support/eventually.hpp"
+#include "teleport/plugin/auth.hpp"
+#include "teleport/plugin/heartbeat.hpp"
 
 namespace tp {
 namespace {
@@ -75,6 +78,47 @@ TEST(Tls, ARedialHandshakesAgain) {
     return s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok();
   }));
   EXPECT_EQ(sum, 5);
+}
+
+// wss:// with the peers' TLS settings, auth on the first message, heartbeats and a redial that
+// handshakes TLS, upgrades and authenticates again, as on TCP.
+TEST(Tls, WebSocketOverTlsWithAuthHeartbeatAndRedial) {
+  std::atomic<int> authed{0};
+  auto checker = std::make_shared<plugin::AuthChecker>(
+      [&](Session&, const std::string& token) -> Result<std::string> {
+        if (token != "secret") return Status::from_code(code::kUnauthorized, "bad token");
+        ++authed;
+        return std::string("welcome");
+      });
+  PeerConfig cfg = tls_server_config();
+  cfg.websocket_path = "/ws";
+  auto srv = std::make_unique<test::MathServer>(cfg, Plugins{checker});
+  const std::string addr = srv->addr();
+  Peer client({.redial_times = -1,
+               .redial_interval = std::chrono::milliseconds(10),
+               .tls = TlsConfig{.ca_pem = pki().ca.cert_pem}},
+              {std::make_shared<plugin::AuthBearer>("secret"),
+               std::make_shared<plugin::Heartbeat>(std::chrono::milliseconds(50))});
+  auto [s, st] = client.dial("wss://" + addr + "/ws");
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  int sum = 0;
+  ASSERT_TRUE(s->call<int>("/math/add", std::vector<int>{1, 2}).into(sum).ok());
+  EXPECT_EQ(sum, 3);
+  EXPECT_EQ(authed.load(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // heartbeats flow meanwhile
+  EXPECT_TRUE(s->health());
+  srv.reset();  // the server goes away and comes back on the same port
+  cfg.listen_address = addr;
+  srv = std::make_unique<test::MathServer>(cfg, Plugins{checker});
+  EXPECT_TRUE(test::eventually([&] {
+    return s->call<int>("/math/add", std::vector<int>{2, 3}).into(sum).ok();
+  }));
+  EXPECT_EQ(sum, 5);
+  EXPECT_EQ(authed.load(), 2);
+  // Without the CA the server is not trusted; plain ws:// to a TLS port fails.
+  Peer stranger;
+  EXPECT_FALSE(stranger.dial("wss://" + addr + "/ws").ok());
+  EXPECT_FALSE(stranger.dial("ws://" + addr + "/ws").ok());
 }
 
 TEST(Tls, AHandshakeNeverStartedOrNeverFinishedIsClosed) {

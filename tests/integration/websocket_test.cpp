@@ -97,6 +97,15 @@ TEST(WebSocket, GoClientBytesAndTooBigMessages) {
   EXPECT_EQ(beast::buffers_to_string(in.data()),
             R"({"seq":1,"mtype":2,"serviceMethod":"","meta":"","bodyCodec":106,"body":"6",)"
             R"("xferPipe":[]})");  // a reply names no service method, as Go's do
+  // A message in many small frames, and a ping between them, as browsers may send.
+  ws.auto_fragment(true);
+  ws.write_buffer_bytes(8);
+  ws.ping({});
+  ws.write(boost::asio::buffer(call));
+  beast::flat_buffer again;
+  ws.read(again);
+  EXPECT_EQ(beast::buffers_to_string(again.data()), beast::buffers_to_string(in.data()));
+  ws.auto_fragment(false);
   // Past message_size_limit: Beast closes with 1009 (message too big).
   ws.write(boost::asio::buffer(std::string(5000, 'x')));
   beast::flat_buffer rest;
