@@ -1,7 +1,9 @@
 #include "interop/vectors.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace tp::test {
@@ -23,6 +25,31 @@ std::vector<Vector> load_vectors(const std::string& file) {
                    obj.at("fields").as_object()});
   }
   if (out.empty()) throw std::runtime_error(path + " holds no vectors");
+  return out;
+}
+
+std::vector<CapturedFrame> load_geminio_capture(const std::string& file) {
+  // A frame: "#N DIR t=+S TYPE TOTAL bytes", notes, then hex lines "    000010  01 02 ...  |..|".
+  std::vector<CapturedFrame> out;
+  const std::string path = interop_dir() + "/" + file;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > 1 && line[0] == '#' && std::isdigit(static_cast<unsigned char>(line[1]))) {
+      std::istringstream words(line.substr(1));
+      CapturedFrame f;
+      std::string time;
+      words >> f.number >> f.direction >> time >> f.type >> f.total;
+      out.push_back(std::move(f));
+    } else if (!out.empty() && line.size() > 14 && line.starts_with("    ") &&
+               std::isxdigit(static_cast<unsigned char>(line[4]))) {
+      const std::size_t bar = line.find('|');
+      std::istringstream bytes(
+          line.substr(12, bar == std::string::npos ? std::string::npos : bar - 12));
+      for (std::string byte; bytes >> byte;) out.back().bytes += from_hex(byte);
+    }
+  }
+  if (out.empty()) throw std::runtime_error(path + " holds no frames");
   return out;
 }
 

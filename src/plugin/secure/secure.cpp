@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "teleport/call_options.hpp"
+#include "support/base64.hpp"
 #include "teleport/context.hpp"
 
 namespace tp::plugin {
@@ -33,30 +34,6 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
     out += kDigits[p[i] >> 4];
     out += kDigits[p[i] & 15];
   }
-  return out;
-}
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * (in.size() / 4), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  std::size_t padding = 0;
-  if (!in.empty() && in.back() == '=') ++padding;
-  if (in.size() > 1 && in[in.size() - 2] == '=') ++padding;
-  out.resize(static_cast<std::size_t>(n) - padding);
   return out;
 }
 
@@ -148,7 +125,7 @@ Status Secure::seal(Message& msg) const {
   boost::json::object envelope;
   envelope["cipherversion"] = key_version_;
   envelope["codec"] = msg.body_codec;
-  envelope["ciphertext"] = base64(*sealed);
+  envelope["ciphertext"] = detail::base64_encode(*sealed);
   msg.body = boost::json::serialize(envelope);
   msg.body_codec = codec_id::kJson;
   msg.meta.set(kSecureKey, "true");
@@ -167,7 +144,7 @@ Status Secure::open(Message& msg) const {
     return refused("the body is not an encrypted envelope");
   }
   if (version->as_string() != key_version_) return refused("encrypted with another key");
-  auto sealed = unbase64(text->as_string());
+  auto sealed = detail::base64_decode(text->as_string());
   if (!sealed) return refused("the ciphertext is not base64");
   auto plain = gcm_open(key_, *sealed);
   if (!plain) return refused("the ciphertext does not authenticate");
