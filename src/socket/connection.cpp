@@ -224,21 +224,12 @@ void Connection::read_ws() {
                      boost::system::error_code ec, std::size_t n, bool message_done) {
                    reading_ = false;
                    if (generation != generation_) return;
-                   if (ec) {
-                     owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
-                     return;
-                   }
-                   in_end_ += n;
-                   if (bytes_in_) bytes_in_->add(n);
-                   read_total_.add(n);
-                   if (message_done) {
+                   if (!ec && message_done) {
                      store_length(ws_frame_at_,
-                                  static_cast<std::uint32_t>(in_end_ - ws_frame_at_ - 4));
+                                  static_cast<std::uint32_t>(in_end_ + n - ws_frame_at_ - 4));
                      ws_frame_open_ = false;
                    }
-                   active_at_ = now();
-                   owner_.on_input();
-                   read_more();
+                   on_read(ec, n);
                  });
 }
 

@@ -357,15 +357,11 @@ int run_serve(const ServeOptions& o) {
   }
   std::cout << "teleport serve: listening on " << o.listen << " (port " << peer.listen_port() << ")"
             << std::endl;
-  if (!ws_path.empty()) {
-    std::cout << "teleport serve: WebSocket at ws://" << o.listen.substr(0, o.listen.rfind(':'))
-              << ":" << peer.listen_port() << ws_path << std::endl;
-  }
-  if (o.web) {
-    std::cout << "teleport serve: the demo page at http://"
-              << o.listen.substr(0, o.listen.rfind(':')) << ":" << peer.listen_port() << "/"
-              << std::endl;
-  }
+  std::string here = o.listen.substr(0, o.listen.rfind(':'));  // ":PORT" listens on every address
+  here = (here.empty() ? "127.0.0.1" : here) + ":" + std::to_string(peer.listen_port());
+  if (!ws_path.empty())
+    std::cout << "teleport serve: WebSocket at ws://" << here << ws_path << "\n";
+  if (o.web) std::cout << "teleport serve: the demo page at http://" << here << "/" << std::endl;
   if (!o.admin.empty()) {
     std::string host = o.admin.substr(0, o.admin.rfind(':'));
     if (host.empty()) host = "127.0.0.1";
