@@ -16,7 +16,7 @@ const { values: args } = parseArgs({
     artifacts: { type: "string" },
   },
 });
-const require = createRequire(path.join(args.npm, "package.json"));
+const require = createRequire(path.resolve(args.npm, "package.json"));
 const { chromium } = require("playwright-core");
 
 function check(ok, what) {
