@@ -3,10 +3,14 @@
 // our body types and writes back to Go's very text (base64, RFC 3339 times, key order).
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <map>
+#include <numeric>
 #include <set>
 
 #include "geminio/gowire/bodies.hpp"
 #include "geminio/gowire/frame.hpp"
+#include "geminio/gowire/server_link.hpp"
 #include "interop/vectors.hpp"
 
 namespace tp::geminio::gowire {
@@ -110,6 +114,154 @@ TEST(GeminioCapture, TheFirstFramesFieldByField) {
   EXPECT_EQ(call.value, "hello geminio");
   EXPECT_TRUE(call.deadline.zero);
   EXPECT_EQ(call.context_deadline.text(), "2026-12-02T04:56:45.011925637Z");
+}
+
+// Go's client side of the capture replayed into our server link, with an application that does
+// what the capture's Go server did: every frame the link or the application sends that answers a
+// client frame (same packet ID) is Go's server frame byte for byte.
+TEST(GeminioCapture, OurServerLinkAnswersAsGosServerDid) {
+  const auto captured = test::load_geminio_capture("geminio-capture.txt");
+  std::map<std::pair<Type, std::uint64_t>, std::string> go_answers;
+  std::uint64_t server_opened = 0;  // the stream Go's server opened (its SESSION's negotiateID)
+  for (const auto& c : captured) {
+    Frame f;
+    if (c.direction != "S->C" || c.bytes.size() != c.total) continue;
+    ASSERT_EQ(decode_frame(c.bytes, 1 << 20, f).kind, DecodeOutcome::Kind::kFrame);
+    go_answers[{f.type, f.packet_id}] = c.bytes;
+    if (f.type == Type::kSession) server_opened = f.negotiate_id;
+  }
+  std::deque<std::uint64_t> ids_to_give;  // Go's IDs where they must match, else a counter
+  std::uint64_t counter = 1000;
+  ServerLink link({.client_id =
+                       [](std::uint64_t wanted, const std::string& meta) {
+                         EXPECT_EQ(wanted, 0u);
+                         EXPECT_EQ(meta, "gogeminio-client");
+                         return std::uint64_t{7714566144339940131ULL};  // what Go's server chose
+                       },
+                   .next_id =
+                       [&] {
+                         if (ids_to_give.empty()) return ++counter;
+                         const std::uint64_t id = ids_to_give.front();
+                         ids_to_give.pop_front();
+                         return id;
+                       }});
+  std::vector<Frame> sent;
+  const auto now = ServerLink::Clock::now();
+  // What the capture's Go server does with each event.
+  const auto act = [&](const LinkEvent& e) {
+    using Kind = LinkEvent::Kind;
+    if (e.kind == Kind::kConnected) {
+      sent.push_back(link.serve(kDefaultStream, "echo"));
+      sent.push_back(link.serve(kDefaultStream, "add"));
+    } else if (e.kind == Kind::kStreamOpened) {
+      sent.push_back(link.serve(e.stream, "echo"));
+      sent.push_back(link.serve(e.stream, "add"));
+    } else if (e.kind == Kind::kRequest && e.method == "echo") {
+      sent.push_back(link.respond(e.stream, e.packet_id, e.method, e.data.value, ""));
+    } else if (e.kind == Kind::kRequest && e.method == "add") {
+      boost::system::error_code ec;
+      const auto list = boost::json::parse(e.data.value, ec);
+      if (ec) {
+        sent.push_back(link.respond(e.stream, e.packet_id, e.method, "",
+                                    "add: want a JSON list of ints: invalid character 'o' in "
+                                    "literal null (expecting 'u')"));
+      } else {
+        std::int64_t sum = 0;
+        for (const auto& x : list.as_array()) sum += x.as_int64();
+        sent.push_back(link.respond(e.stream, e.packet_id, e.method, std::to_string(sum), ""));
+      }
+    } else if (e.kind == Kind::kMessage) {
+      if (e.data.topic == "open-stream") {
+        ids_to_give = {++counter, server_opened};  // the SESSION's packet ID, then Go's stream ID
+        sent.push_back(link.open_stream({}));
+      }
+      sent.push_back(
+          link.ack(e.stream, e.packet_id, e.data.topic == "reject" ? "rejected by server" : ""));
+    }
+  };
+  std::size_t events = 0;
+  for (const auto& c : captured) {
+    if (c.direction != "C->S") continue;
+    Frame f;
+    if (c.bytes.size() != c.total) {
+      // The 200 KiB STREAM was cut by the capture: its header is enough to skip it.
+      ASSERT_EQ(decode_frame(c.bytes, 1 << 20, f).kind, DecodeOutcome::Kind::kNeedMore);
+      continue;
+    }
+    ASSERT_EQ(decode_frame(c.bytes, 1 << 20, f).kind, DecodeOutcome::Kind::kFrame);
+    if (f.type == Type::kSession) {
+      // The stream ID Go's server chose, from its SESSION_ACK.
+      Frame ack;
+      (void)decode_frame(go_answers.at({Type::kSessionAck, f.packet_id}), 1 << 20, ack);
+      ids_to_give.push_back(ack.session_id);
+    }
+    std::vector<LinkEvent> seen;
+    ASSERT_TRUE(link.receive(f, now, sent, seen).ok()) << "#" << c.number;
+    for (const auto& e : seen) act(e);
+    events += seen.size();
+  }
+  // Go's client dismissed every stream before it disconnected, the default one included.
+  EXPECT_TRUE(link.streams().empty());
+  std::size_t matched = 0;
+  std::set<Type> answered;
+  for (const auto& f : sent) {
+    const auto go = go_answers.find({f.type, f.packet_id});
+    if (go == go_answers.end()) continue;
+    std::string ours;
+    encode_frame(f, ours);
+    EXPECT_EQ(test::to_hex(ours), test::to_hex(go->second)) << type_name(f.type);
+    ++matched;
+    answered.insert(f.type);
+  }
+  EXPECT_GE(matched, 18u);
+  for (Type t : {Type::kConnAck, Type::kRegisterAck, Type::kResponse, Type::kMessageAck,
+                 Type::kSessionAck, Type::kDismissAck, Type::kHeartbeatAck, Type::kDisconnAck})
+    EXPECT_TRUE(answered.contains(t)) << type_name(t);
+  EXPECT_GE(events, 20u);
+}
+
+TEST(GeminioWire, ServerLinkDropsWhatGoDropsAndWatchesHeartbeats) {
+  std::uint64_t next = 10;
+  ServerLink link({.client_id = [](std::uint64_t wanted, const std::string&) { return wanted; },
+                   .next_id = [&] { return next += 2; }});
+  std::vector<Frame> out;
+  std::vector<LinkEvent> events;
+  const auto t0 = ServerLink::Clock::now();
+  Frame request{.type = Type::kRequest, .packet_id = 5, .session_id = 1};
+  request.body = to_json(MessageData{.key = "echo"});
+  ASSERT_TRUE(link.receive(request, t0, out, events).ok());  // before CONN: dropped
+  EXPECT_TRUE(out.empty() && events.empty());
+  Frame conn{.type = Type::kConn, .packet_id = 1, .flags = conn_flags_for(5), .client_id = 42};
+  conn.body = "{}";
+  ASSERT_TRUE(link.receive(conn, t0, out, events).ok());
+  EXPECT_EQ(link.client_id(), 42u);  // the wanted ID honoured, as v1.1.7-rc.1 lets a server do
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, Type::kConnAck);
+  EXPECT_EQ(out[0].client_id, 42u);
+  EXPECT_FALSE(link.receive(conn, t0, out, events).ok());  // a second CONN
+  out.clear();
+  // A method nobody serves is answered by the link; a stream nobody opened gets nothing.
+  ASSERT_TRUE(link.receive(request, t0, out, events).ok());
+  ASSERT_EQ(out.size(), 1u);
+  MessageData answer;
+  ASSERT_TRUE(from_json(out[0].body, answer).ok());
+  EXPECT_EQ(answer.error, "no such rpc: echo");
+  out.clear();
+  Frame elsewhere = request;
+  elsewhere.session_id = 77;
+  ASSERT_TRUE(link.receive(elsewhere, t0, out, events).ok());
+  EXPECT_TRUE(out.empty());
+  // Heartbeats: 5 s period, missed after 10 s without one.
+  EXPECT_FALSE(link.heartbeat_missed(t0 + std::chrono::seconds(9)));
+  ASSERT_TRUE(link.receive({.type = Type::kHeartbeat, .packet_id = 9}, t0 + std::chrono::seconds(9),
+                           out, events)
+                  .ok());
+  EXPECT_EQ(out.back().type, Type::kHeartbeatAck);
+  EXPECT_FALSE(link.heartbeat_missed(t0 + std::chrono::seconds(18)));
+  EXPECT_TRUE(link.heartbeat_missed(t0 + std::chrono::seconds(20)));
+  // A bad JSON part closes the connection.
+  request.body = "{";
+  EXPECT_FALSE(link.receive(request, t0, out, events).ok());
 }
 
 TEST(GeminioWire, BadFramesAreRefusedFromTheHeader) {

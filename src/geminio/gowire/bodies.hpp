@@ -30,35 +30,35 @@ struct GoTime {
 
 /// CONN, CONN_ACK, DISCONN_ACK: `{"meta":B64,"error":STR}`, both omitempty.
 struct ConnData {
-  std::string meta;
-  std::string error;
+  std::string meta{};
+  std::string error{};
   friend bool operator==(const ConnData&, const ConnData&) = default;
 };
 
 /// SESSION, SESSION_ACK, DISMISS, DISMISS_ACK: `{"meta":B64,"error":STR,"peer":STR}`.
 struct SessionData {
-  std::string meta;
-  std::string error;
-  std::string peer;  ///< OpenStream's SetPeer (frontier routes streams with it)
+  std::string meta{};
+  std::string error{};
+  std::string peer{};  ///< OpenStream's SetPeer (frontier routes streams with it)
   friend bool operator==(const SessionData&, const SessionData&) = default;
 };
 
 /// REGISTER_ACK: `{"error":STR}`.
 struct RegisterData {
-  std::string error;
+  std::string error{};
   friend bool operator==(const RegisterData&, const RegisterData&) = default;
 };
 
 /// MESSAGE, MESSAGE_ACK, REQUEST, RESPONSE.
 struct MessageData {
-  std::string key;              ///< REQUEST/RESPONSE: the method
-  std::string value;            ///< the data
-  std::string topic;            ///< MESSAGE
-  std::string custom;           ///< optional bytes
-  std::string error;            ///< acks and responses: the failure, as text
+  std::string key{};              ///< REQUEST/RESPONSE: the method
+  std::string value{};            ///< the data
+  std::string topic{};            ///< MESSAGE
+  std::string custom{};           ///< optional bytes
+  std::string error{};            ///< acks and responses: the failure, as text
   std::int64_t timeout_ns = 0;  ///< never filled in by Go senders
-  GoTime deadline;              ///< now + the call's timeout, when it has one
-  GoTime context_deadline;      ///< the caller's context deadline
+  GoTime deadline{};              ///< now + the call's timeout, when it has one
+  GoTime context_deadline{};      ///< the caller's context deadline
   friend bool operator==(const MessageData&, const MessageData&) = default;
 };
 

@@ -68,7 +68,7 @@ struct Frame {
   std::uint16_t cancel_type = 0;   ///< REQUEST_CANCEL: 1 canceled, 2 deadline
   /// The JSON part (CONN…REGISTER_ACK but STREAM and REGISTER), the bytes of a STREAM, or the
   /// method name of a REGISTER.
-  std::string body;
+  std::string body{};
   friend bool operator==(const Frame&, const Frame&) = default;
 };
 
