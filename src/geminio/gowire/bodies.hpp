@@ -51,14 +51,14 @@ struct RegisterData {
 
 /// MESSAGE, MESSAGE_ACK, REQUEST, RESPONSE.
 struct MessageData {
-  std::string key{};              ///< REQUEST/RESPONSE: the method
-  std::string value{};            ///< the data
-  std::string topic{};            ///< MESSAGE
-  std::string custom{};           ///< optional bytes
-  std::string error{};            ///< acks and responses: the failure, as text
+  std::string key{};            ///< REQUEST/RESPONSE: the method
+  std::string value{};          ///< the data
+  std::string topic{};          ///< MESSAGE
+  std::string custom{};         ///< optional bytes
+  std::string error{};          ///< acks and responses: the failure, as text
   std::int64_t timeout_ns = 0;  ///< never filled in by Go senders
-  GoTime deadline{};              ///< now + the call's timeout, when it has one
-  GoTime context_deadline{};      ///< the caller's context deadline
+  GoTime deadline{};            ///< now + the call's timeout, when it has one
+  GoTime context_deadline{};    ///< the caller's context deadline
   friend bool operator==(const MessageData&, const MessageData&) = default;
 };
 
