@@ -26,6 +26,21 @@ std::string ws_url(const Peer& server, const std::string& path = "/ws") {
   return "ws://127.0.0.1:" + std::to_string(server.listen_port()) + path;
 }
 
+// What Go's eRPC WebSocket client writes for a call of /math/add with [1,2,3].
+constexpr std::string_view kGoCall =
+    R"({"seq":1,"mtype":1,"serviceMethod":"/math/add","meta":"","bodyCodec":106,)"
+    R"("body":"[1,2,3]","xferPipe":[]})";
+
+// A raw Beast WebSocket client upgraded to `server`'s /ws, writing binary messages as Go does.
+std::unique_ptr<websocket::stream<tcp::socket>> raw_client(boost::asio::io_context& io,
+                                                           const Peer& server) {
+  auto ws = std::make_unique<websocket::stream<tcp::socket>>(io);
+  ws->next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server.listen_port()});
+  ws->handshake("127.0.0.1", "/ws");
+  ws->binary(true);
+  return ws;
+}
+
 TEST(WebSocket, CallsAndPushesBothWays) {
   for (const char* sub : {"json", "pb"}) {
     SCOPED_TRACE(sub);
@@ -84,13 +99,9 @@ TEST(WebSocket, GoClientBytesAndTooBigMessages) {
   test::MathServer server(
       {.listen_address = "127.0.0.1:0", .message_size_limit = 4096, .websocket_path = "/ws"});
   boost::asio::io_context io;
-  websocket::stream<tcp::socket> ws(io);
-  ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server.peer.listen_port()});
-  ws.handshake("127.0.0.1", "/ws");
-  ws.binary(true);
-  const std::string call =
-      R"({"seq":1,"mtype":1,"serviceMethod":"/math/add","meta":"","bodyCodec":106,)"
-      R"("body":"[1,2,3]","xferPipe":[]})";
+  auto client = raw_client(io, server.peer);
+  auto& ws = *client;
+  const std::string call(kGoCall);
   ws.write(boost::asio::buffer(call));
   beast::flat_buffer in;
   ws.read(in);
@@ -110,13 +121,9 @@ TEST(WebSocket, GoClientBytesAndTooBigMessages) {
 TEST(WebSocket, FragmentedMessagesAndPings) {
   test::MathServer server({.listen_address = "127.0.0.1:0", .websocket_path = "/ws"});
   boost::asio::io_context io;
-  websocket::stream<tcp::socket> ws(io);
-  ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server.peer.listen_port()});
-  ws.handshake("127.0.0.1", "/ws");
-  ws.binary(true);
-  const std::string call =
-      R"({"seq":1,"mtype":1,"serviceMethod":"/math/add","meta":"","bodyCodec":106,)"
-      R"("body":"[1,2,3]","xferPipe":[]})";
+  auto client = raw_client(io, server.peer);
+  auto& ws = *client;
+  const std::string call(kGoCall);
   beast::flat_buffer in;
   // A ping, then a message in 8-byte frames.
   ws.auto_fragment(true);

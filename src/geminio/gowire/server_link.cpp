@@ -12,6 +12,19 @@ Frame ServerLink::reply_to(const Frame& f, Type type) const {
   return r;
 }
 
+void ServerLink::answer_close(const Frame& f, Type ack_type, std::string ack_body,
+                              std::vector<Frame>& out) {
+  Frame ack = reply_to(f, ack_type);
+  ack.body = std::move(ack_body);
+  out.push_back(std::move(ack));
+  Frame ours;
+  ours.type = f.type;
+  ours.packet_id = options_.next_id();
+  ours.session_id = f.session_id;
+  if (f.type == Type::kDismiss) ours.body = to_json(SessionData{});  // DISCONN has no payload
+  out.push_back(std::move(ours));
+}
+
 bool ServerLink::heartbeat_missed(Clock::time_point now) const {
   return connected_ && now - last_heartbeat_ > 2 * heartbeat_period_;
 }
@@ -96,35 +109,18 @@ Status ServerLink::receive(const Frame& f, Clock::time_point now, std::vector<Fr
       events.push_back({.kind = Kind::kStreamOpened, .stream = id, .session = std::move(data)});
       return {};
     }
-    case Type::kDismiss: {
-      // The 4-way close: our ack, then our own DISMISS; the client's ack of it ends the stream.
-      Frame ack = reply_to(f, Type::kDismissAck);
-      ack.body = to_json(SessionData{});
-      out.push_back(std::move(ack));
-      Frame ours;
-      ours.type = Type::kDismiss;
-      ours.packet_id = options_.next_id();
-      ours.session_id = f.session_id;
-      ours.body = to_json(SessionData{});
-      out.push_back(std::move(ours));
+    case Type::kDismiss:
+      answer_close(f, Type::kDismissAck, to_json(SessionData{}), out);
       events.push_back({.kind = Kind::kStreamClosed, .stream = f.session_id});
       return {};
-    }
     case Type::kDismissAck:
       streams_.erase(f.session_id);
       served_.erase(f.session_id);
       return {};
-    case Type::kDisconn: {
-      Frame ack = reply_to(f, Type::kDisconnAck);
-      ack.body = to_json(ConnData{});
-      out.push_back(std::move(ack));
-      Frame ours;
-      ours.type = Type::kDisconn;
-      ours.packet_id = options_.next_id();
-      out.push_back(std::move(ours));
+    case Type::kDisconn:
+      answer_close(f, Type::kDisconnAck, to_json(ConnData{}), out);
       events.push_back({.kind = Kind::kDisconnected});
       return {};
-    }
     case Type::kSessionAck:
       if (opening_.erase(f.negotiate_id) == 0) return {};  // not ours to accept: dropped
       streams_.insert(f.negotiate_id);

@@ -87,6 +87,9 @@ class ServerLink {
 
  private:
   Frame reply_to(const Frame& f, Type type) const;
+  // The 4-way close of a stream (DISMISS) or of the connection (DISCONN): our ack of the
+  // client's, then our own, which the client's ack ends.
+  void answer_close(const Frame& f, Type ack_type, std::string ack_body, std::vector<Frame>& out);
 
   Options options_;
   bool connected_ = false;
