@@ -6,11 +6,12 @@
 #include <deque>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "geminio/gowire/bodies.hpp"
 #include "geminio/gowire/frame.hpp"
-#include "geminio/gowire/server_link.hpp"
+#include "geminio/gowire/link.hpp"
 #include "interop/vectors.hpp"
 
 namespace tp::geminio::gowire {
@@ -132,21 +133,21 @@ TEST(GeminioCapture, OurServerLinkAnswersAsGosServerDid) {
   }
   std::deque<std::uint64_t> ids_to_give;  // Go's IDs where they must match, else a counter
   std::uint64_t counter = 1000;
-  ServerLink link({.client_id =
-                       [](std::uint64_t wanted, const std::string& meta) {
-                         EXPECT_EQ(wanted, 0u);
-                         EXPECT_EQ(meta, "gogeminio-client");
-                         return std::uint64_t{7714566144339940131ULL};  // what Go's server chose
-                       },
-                   .next_id =
-                       [&] {
-                         if (ids_to_give.empty()) return ++counter;
-                         const std::uint64_t id = ids_to_give.front();
-                         ids_to_give.pop_front();
-                         return id;
-                       }});
+  Link link({.client_id =
+                 [](std::uint64_t wanted, const std::string& meta) {
+                   EXPECT_EQ(wanted, 0u);
+                   EXPECT_EQ(meta, "gogeminio-client");
+                   return std::uint64_t{7714566144339940131ULL};  // what Go's server chose
+                 },
+             .next_id =
+                 [&] {
+                   if (ids_to_give.empty()) return ++counter;
+                   const std::uint64_t id = ids_to_give.front();
+                   ids_to_give.pop_front();
+                   return id;
+                 }});
   std::vector<Frame> sent;
-  const auto now = ServerLink::Clock::now();
+  const auto now = Link::Clock::now();
   // What the capture's Go server does with each event.
   const auto act = [&](const LinkEvent& e) {
     using Kind = LinkEvent::Kind;
@@ -220,13 +221,89 @@ TEST(GeminioCapture, OurServerLinkAnswersAsGosServerDid) {
   EXPECT_GE(events, 20u);
 }
 
+// The other side: Go's server frames replayed into our client link, which starts what Go's client
+// started (CONN, REGISTER, SESSION, DISMISS, HEARTBEAT, DISCONN) and answers the rest by itself
+// or through an application acting as Go's client: every frame is Go's client frame byte for byte.
+TEST(GeminioCapture, OurClientLinkSpeaksAsGosClientDid) {
+  const auto captured = test::load_geminio_capture("geminio-capture.txt");
+  std::deque<std::uint64_t> ids;  // the IDs Go's client used, handed out as it used them
+  Link link({.server = false, .next_id = [&] {
+               EXPECT_FALSE(ids.empty());
+               const std::uint64_t id = ids.empty() ? 0 : ids.front();
+               if (!ids.empty()) ids.pop_front();
+               return id;
+             }});
+  std::map<std::pair<Type, std::uint64_t>, std::string> go_frames;  // what Go's client sent
+  std::vector<Frame> sent;
+  std::uint64_t client_stream = 0;
+  std::size_t started = 0;
+  const auto now = Link::Clock::now();
+  for (const auto& c : captured) {
+    Frame f;
+    if (c.bytes.size() != c.total) continue;  // the cut STREAM frames carry no state
+    ASSERT_EQ(decode_frame(c.bytes, 1 << 20, f).kind, DecodeOutcome::Kind::kFrame);
+    if (c.direction == "C->S") {
+      go_frames[{f.type, f.packet_id}] = c.bytes;
+      // What Go's client started, started through our link with Go's IDs.
+      std::optional<Frame> ours;
+      ids.push_back(f.packet_id);
+      if (f.type == Type::kConn) {
+        ours = link.connect("gogeminio-client", 0, 20);
+      } else if (f.type == Type::kRegister) {
+        ours = link.serve(f.session_id, f.body);
+      } else if (f.type == Type::kSession) {
+        ids.push_back(f.negotiate_id);
+        ours = link.open_stream({.meta = "client-stream"});
+      } else if (f.type == Type::kDismiss) {
+        ours = link.dismiss(f.session_id);
+      } else if (f.type == Type::kHeartbeat) {
+        ours = link.heartbeat();
+      } else if (f.type == Type::kDisconn) {
+        ours = link.disconnect();
+      } else {
+        ids.pop_back();  // an answer, or data the application writes itself
+      }
+      if (ours) {
+        std::string bytes;
+        encode_frame(*ours, bytes);
+        EXPECT_EQ(test::to_hex(bytes), test::to_hex(c.bytes)) << "#" << c.number;
+        ++started;
+      }
+      continue;
+    }
+    std::vector<LinkEvent> seen;
+    ASSERT_TRUE(link.receive(f, now, sent, seen).ok()) << "#" << c.number;
+    for (const auto& e : seen) {
+      if (e.kind == LinkEvent::Kind::kConnected) {
+        EXPECT_EQ(e.id, 7714566144339940131ULL);
+      }
+      if (e.kind == LinkEvent::Kind::kStreamAccepted) client_stream = e.stream;
+      if (e.kind == LinkEvent::Kind::kRequest)  // the server calls client.echo back
+        sent.push_back(link.respond(e.stream, e.packet_id, e.method, e.data.value, ""));
+    }
+  }
+  EXPECT_EQ(client_stream, 7714566143906093902ULL);  // the ID Go's server chose
+  EXPECT_EQ(started, 8u);  // CONN, REGISTER, SESSION, 3 DISMISS, HEARTBEAT, DISCONN, as Go's
+  std::size_t matched = 0;
+  for (const auto& f : sent) {
+    const auto go = go_frames.find({f.type, f.packet_id});
+    ASSERT_NE(go, go_frames.end()) << type_name(f.type) << " that Go's client did not send";
+    std::string ours;
+    encode_frame(f, ours);
+    EXPECT_EQ(test::to_hex(ours), test::to_hex(go->second)) << type_name(f.type);
+    ++matched;
+  }
+  EXPECT_EQ(matched, 8u);  // 2 REGISTER_ACK, RESPONSE, SESSION_ACK, 3 DISMISS_ACK, DISCONN_ACK
+  EXPECT_TRUE(link.streams().empty());
+}
+
 TEST(GeminioWire, ServerLinkDropsWhatGoDropsAndWatchesHeartbeats) {
   std::uint64_t next = 10;
-  ServerLink link({.client_id = [](std::uint64_t wanted, const std::string&) { return wanted; },
-                   .next_id = [&] { return next += 2; }});
+  Link link({.client_id = [](std::uint64_t wanted, const std::string&) { return wanted; },
+             .next_id = [&] { return next += 2; }});
   std::vector<Frame> out;
   std::vector<LinkEvent> events;
-  const auto t0 = ServerLink::Clock::now();
+  const auto t0 = Link::Clock::now();
   Frame request{.type = Type::kRequest, .packet_id = 5, .session_id = 1};
   request.body = to_json(MessageData{.key = "echo"});
   ASSERT_TRUE(link.receive(request, t0, out, events).ok());  // before CONN: dropped
