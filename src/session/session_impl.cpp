@@ -1,10 +1,10 @@
 #include "session/session_impl.hpp"
-#include "socket/ws_stream.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 
+#include "socket/ws_stream.hpp"
 #include "support/threads.hpp"
 
 namespace tp::detail {
@@ -133,7 +133,7 @@ detail::WsAcceptOptions SessionImpl::ws_accept_options() {
 void SessionImpl::begin_handshake(std::function<void()> then) {
   handshake([this, then = std::move(then)](boost::system::error_code ec) {
     if (ec) {
-      ws_handshake_failed(ec);
+      handshake_failed(ec);
       return;
     }
     then();
@@ -141,7 +141,7 @@ void SessionImpl::begin_handshake(std::function<void()> then) {
   });
 }
 
-void SessionImpl::ws_handshake_failed(boost::system::error_code ec) {
+void SessionImpl::handshake_failed(boost::system::error_code ec) {
   Status st = Status::from_code(
       code::kConnClosed, std::string(ws_ ? "websocket" : "tls") + " handshake: " + ec.message());
   if (ec == detail::make_error_code(detail::WsFront::kServedFile)) {
@@ -156,7 +156,7 @@ void SessionImpl::upgrade_to_websocket() {
   use_websocket(false, "", cfg_.websocket_path, *host_->websocket_proto());
   conn_.start_ws_server(ws_accept_options(), cfg_.message_size_limit,
                         [this](boost::system::error_code ec) {
-                          if (ec) return ws_handshake_failed(ec);
+                          if (ec) return handshake_failed(ec);
                           conn_.read_more();
                         });
 }

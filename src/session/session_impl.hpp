@@ -89,7 +89,8 @@ class SessionImpl final : public Session,
   void begin_handshake(std::function<void()> then);
   // What an accepted WebSocket upgrade is checked against and answered with.
   detail::WsAcceptOptions ws_accept_options();
-  void ws_handshake_failed(boost::system::error_code ec);
+  // Ends a session whose TLS handshake or WebSocket upgrade failed (a file served: quietly).
+  void handshake_failed(boost::system::error_code ec);
   // Protocol detection found an upgrade (or a file) on the shared port: answer it.
   void upgrade_to_websocket();
   void greet(bool again);

@@ -128,15 +128,9 @@ class WsOver final : public WsStream::Impl {
   // Answers with `status` and `body`, then fails the accept with `why`.
   void refuse(http::status status, std::string body, WsFront why, Done done) {
     auto res = std::make_shared<http::response<http::string_body>>(status, 11);
-    res->set(http::field::server, "teleport");
     res->set(http::field::content_type, "text/plain; charset=utf-8");
-    res->keep_alive(false);
     res->body() = std::move(body);
-    res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res,
-                      [res, why, done = std::move(done)](boost::system::error_code, std::size_t) {
-                        done(make_error_code(why));
-                      });
+    send_and_fail(std::move(res), why, std::move(done));
   }
 
   // Answers with the file, then fails the accept with kServedFile (the connection closes).
@@ -147,15 +141,21 @@ class WsOver final : public WsStream::Impl {
     if (ec) {
       return refuse(http::status::not_found, "not found\n", WsFront::kNotFound, std::move(done));
     }
-    res->set(http::field::server, "teleport");
     res->set(http::field::content_type, web_content_type(path));
     res->set(http::field::cache_control, "no-cache");
+    send_and_fail(std::move(res), WsFront::kServedFile, std::move(done));
+  }
+
+  // Writes `res` as the connection's only answer, then fails the accept with `why`.
+  template <class Body>
+  void send_and_fail(std::shared_ptr<http::response<Body>> res, WsFront why, Done done) {
+    res->set(http::field::server, "teleport");
     res->keep_alive(false);
     res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res,
-                      [res, done = std::move(done)](boost::system::error_code, std::size_t) {
-                        done(make_error_code(WsFront::kServedFile));
-                      });
+    auto& message = *res;
+    http::async_write(ws_.next_layer(), message,
+                      [res = std::move(res), why, done = std::move(done)](
+                          boost::system::error_code, std::size_t) { done(make_error_code(why)); });
   }
 
   websocket::stream<Next> ws_;
