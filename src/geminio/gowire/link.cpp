@@ -20,6 +20,10 @@ Frame Link::new_frame(Type type, std::uint64_t stream) {
   return f;
 }
 
+std::uint64_t Link::new_stream_id() {
+  return options_.next_stream_id ? options_.next_stream_id() : options_.next_id();
+}
+
 void Link::answer_close(const Frame& f, Type ack_type, std::string ack_body, bool ours_sent,
                         std::vector<Frame>& out) {
   Frame ack = reply_to(f, ack_type);
@@ -124,7 +128,7 @@ Status Link::receive(const Frame& f, Clock::time_point now, std::vector<Frame>& 
       // The opener asks the server to choose the ID (sessionIDAcquire), else its negotiateID is
       // the ID; only a server chooses.
       const bool choose = options_.server && (f.flags & kSessionIdAcquire);
-      const std::uint64_t id = choose ? options_.next_id() : f.negotiate_id;
+      const std::uint64_t id = choose ? new_stream_id() : f.negotiate_id;
       if (id == 0 || streams_.contains(id))
         return Status::bad_message("geminio: SESSION for a stream ID in use");
       streams_.insert(id);
@@ -198,9 +202,15 @@ Frame Link::serve(std::uint64_t stream, const std::string& method) {
 Frame Link::open_stream(const SessionData& data) {
   Frame f = new_frame(Type::kSession);
   f.flags = options_.server ? 0 : kSessionIdAcquire;
-  f.negotiate_id = options_.next_id();
+  f.negotiate_id = new_stream_id();
   f.body = to_json(data);
   opening_.insert(f.negotiate_id);
+  return f;
+}
+
+Frame Link::data(std::uint64_t stream, std::string bytes) {
+  Frame f = new_frame(Type::kStream, stream);
+  f.body = std::move(bytes);
   return f;
 }
 

@@ -55,8 +55,11 @@ class Link {
     /// (server) The client's ID from the one it wants (0: none) and its meta (v1.1.7-rc.1's
     /// GetClientID).
     std::function<std::uint64_t(std::uint64_t wanted, const std::string& meta)> client_id{};
-    /// The next packet or stream ID this side allocates.
+    /// The next packet ID this side allocates.
     std::function<std::uint64_t()> next_id{};
+    /// The next stream ID (a server's choice, or the negotiateID of a stream opened); empty:
+    /// next_id.
+    std::function<std::uint64_t()> next_stream_id{};
   };
 
   explicit Link(Options options);
@@ -78,6 +81,8 @@ class Link {
   Frame serve(std::uint64_t stream, const std::string& method);
   /// Opens a stream (kStreamAccepted once the peer's SESSION_ACK names its ID).
   Frame open_stream(const SessionData& data);
+  /// Raw `bytes` on `stream` (one frame, as one Write of Go's).
+  Frame data(std::uint64_t stream, std::string bytes);
   /// Starts closing `stream` (the peer's DISMISS_ACK and DISMISS end it).
   Frame dismiss(std::uint64_t stream);
   /// Starts closing the connection (the peer's DISCONN_ACK and DISCONN end it).
@@ -106,6 +111,7 @@ class Link {
   void answer_close(const Frame& f, Type ack_type, std::string ack_body, bool ours_sent,
                     std::vector<Frame>& out);
   Frame new_frame(Type type, std::uint64_t stream = 0);
+  std::uint64_t new_stream_id();
 
   Options options_;
   bool connected_ = false;
