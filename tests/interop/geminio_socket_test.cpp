@@ -100,7 +100,8 @@ TEST(GeminioSocket, GosClientBytesGetGosServerAnswers) {
                   stream_ids.pop_front();
                   return id;
                 }},
-        1 << 20, act_as_go_server, [&](WireConn&, const Status& why) { closed.set_value(why); });
+        WireConn::Limits{.max_payload = 1 << 20}, act_as_go_server,
+        [&](WireConn&, const Status& why) { closed.set_value(why); });
     server->start();
   });
   std::thread loop([&] { io.run(); });
@@ -133,6 +134,54 @@ TEST(GeminioSocket, GosClientBytesGetGosServerAnswers) {
   }
   EXPECT_GE(matched, 19u);
   EXPECT_GE(frames, 30u);
+}
+
+// A client that never sends CONN is closed after the handshake timeout; one whose header declares
+// a payload past the limit is closed at once, before the payload is waited for.
+TEST(GeminioSocket, SilentAndOversizeClientsAreClosed) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  detail::ReadBudget budget(64 << 20);
+  std::vector<std::shared_ptr<WireConn>> servers;
+  std::vector<std::string> why;
+  const auto accept_one = [&] {
+    acceptor.async_accept([&](boost::system::error_code ec, tcp::socket s) {
+      ASSERT_FALSE(ec);
+      servers.push_back(std::make_shared<WireConn>(
+          WireConn::Socket(std::move(s)), budget,
+          Link::Options{.client_id = [](std::uint64_t, const std::string&) { return 1ULL; },
+                        .next_id = [] { return 2ULL; }},
+          WireConn::Limits{.max_payload = 1024,
+                           .handshake_timeout = std::chrono::milliseconds(200)},
+          [](WireConn&, const LinkEvent&) {},
+          [&](WireConn&, const Status& st) { why.push_back(st.cause()); }));
+      servers.back()->start();
+    });
+  };
+  accept_one();
+  std::thread loop([&] { io.run_for(std::chrono::seconds(5)); });
+  asio::io_context client_io;
+  tcp::socket silent(client_io);
+  silent.connect(acceptor.local_endpoint());
+  std::string got;
+  boost::system::error_code ec;
+  const auto started = std::chrono::steady_clock::now();
+  asio::read(silent, asio::dynamic_buffer(got), ec);  // closed by the server
+  EXPECT_EQ(ec, asio::error::eof) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  asio::post(io, accept_one);
+  tcp::socket big(client_io);
+  big.connect(acceptor.local_endpoint());
+  const std::string header = std::string("\x01\x51", 2) + std::string(8, '\0') + "\x7f\xff\xff\xff";
+  asio::write(big, asio::buffer(header));
+  asio::read(big, asio::dynamic_buffer(got), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  io.stop();
+  loop.join();
+  ASSERT_EQ(why.size(), 2u);
+  EXPECT_EQ(why[0], "geminio: no CONN in time");
+  EXPECT_NE(why[1].find("past the limit"), std::string::npos) << why[1];
+  EXPECT_TRUE(got.empty());
 }
 
 }  // namespace

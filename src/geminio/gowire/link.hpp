@@ -95,6 +95,8 @@ class Link {
   [[nodiscard]] Frame ack(std::uint64_t stream, std::uint64_t packet_id,
                           const std::string& error) const;
 
+  /// True on the accepting side.
+  [[nodiscard]] bool is_server() const { return options_.server; }
   /// True once the handshake passed.
   [[nodiscard]] bool connected() const { return connected_; }
   /// The client's ID (0 before the handshake).

@@ -4,16 +4,32 @@
 
 namespace tp::geminio::gowire {
 
-WireConn::WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options,
-                   std::size_t max_payload, EventHandler on_event, ClosedHandler on_closed)
+WireConn::WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options, Limits limits,
+                   EventHandler on_event, ClosedHandler on_closed)
     : conn_(std::move(socket), budget, *this),
       link_(std::move(options)),
-      max_payload_(max_payload),
+      limits_(limits),
+      timer_(conn_.context()),
       on_event_(std::move(on_event)),
       on_closed_(std::move(on_closed)) {}
 
 void WireConn::start() {
-  boost::asio::post(conn_.context(), [self = shared_from_this()] { self->conn_.read_more(); });
+  boost::asio::post(conn_.context(), [self = shared_from_this()] {
+    self->conn_.read_more();
+    if (self->link_.is_server()) self->watch(self->limits_.handshake_timeout);
+  });
+}
+
+void WireConn::watch(std::chrono::milliseconds after) {
+  timer_.expires_after(after);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->ended_) return;
+    if (!self->link_.connected())
+      return self->end(Status::from_code(code::kConnClosed, "geminio: no CONN in time"));
+    if (self->link_.heartbeat_missed(self->conn_.now()))
+      return self->end(Status::from_code(code::kConnClosed, "geminio: heartbeats missed"));
+    self->watch(std::chrono::milliseconds(1000));
+  });
 }
 
 void WireConn::send(Frame f) {
@@ -47,7 +63,7 @@ void WireConn::queue(const Frame& f) {
 void WireConn::on_input() {
   while (!ended_) {
     Frame f;
-    const auto r = decode_frame(conn_.input(), max_payload_, f);
+    const auto r = decode_frame(conn_.input(), limits_.max_payload, f);
     if (r.kind == DecodeOutcome::Kind::kNeedMore) break;
     if (r.kind == DecodeOutcome::Kind::kError) return end(r.error);
     conn_.consume(r.consumed);
@@ -75,6 +91,7 @@ void WireConn::on_broken(const Status& why, bool /*by_remote*/) { end(why); }
 void WireConn::end(const Status& why) {
   if (ended_) return;
   ended_ = true;
+  timer_.cancel();
   conn_.close(true);
   if (on_closed_) on_closed_(*this, why);
 }

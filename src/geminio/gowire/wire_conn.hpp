@@ -3,6 +3,8 @@
 // runs on the socket's I/O thread; send() and close() may be called from any thread.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -20,9 +22,16 @@ class WireConn final : public detail::Connection::Owner,
   /// Sees the connection end (once), on the I/O thread.
   using ClosedHandler = std::function<void(WireConn&, const Status&)>;
 
-  /// Over `socket`, reading into `budget`, frames past `max_payload` bytes refused.
-  WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options,
-           std::size_t max_payload, EventHandler on_event, ClosedHandler on_closed);
+  /// Limits of one connection.
+  struct Limits {
+    std::size_t max_payload = 64 << 20;  ///< frames with a bigger payload close the connection
+    /// (server) CONN must arrive within this, as Go's server waits 10 s.
+    std::chrono::milliseconds handshake_timeout{10000};
+  };
+
+  /// Over `socket`, reading into `budget`.
+  WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options, Limits limits,
+           EventHandler on_event, ClosedHandler on_closed);
 
   /// Starts reading (from any thread).
   void start();
@@ -45,10 +54,14 @@ class WireConn final : public detail::Connection::Owner,
  private:
   void queue(const Frame& f);
   void end(const Status& why);
+  // (server) Closes when CONN does not come in time, then when two heartbeat periods pass
+  // without a HEARTBEAT (Go's server sends a DISCONN then; we close).
+  void watch(std::chrono::milliseconds after);
 
   detail::Connection conn_;
   Link link_;
-  std::size_t max_payload_;
+  Limits limits_;
+  boost::asio::steady_timer timer_;
   EventHandler on_event_;
   ClosedHandler on_closed_;
   bool ended_ = false;
