@@ -9,6 +9,8 @@ namespace tp::cli {
 void add_codec_commands(CLI::App& app);
 /// `teleport call`, `push`, `list` and `serve`: a peer on the command line.
 void add_peer_commands(CLI::App& app);
+/// `teleport geminio serve` and `teleport geminio check`: Go geminio's wire, both roles.
+void add_geminio_commands(CLI::App& app);
 /// `teleport stats`: a peer's routes table from its admin endpoint.
 void add_stats_command(CLI::App& app);
 /// `teleport help`, `teleport completion bash` and `teleport man`: documentation of `app`.

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   tp::cli::add_codec_commands(app);
   tp::cli::add_peer_commands(app);
+  tp::cli::add_geminio_commands(app);
   tp::cli::add_stats_command(app);
   tp::cli::add_doc_commands(app);
   try {

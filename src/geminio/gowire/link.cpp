@@ -145,7 +145,7 @@ Status Link::receive(const Frame& f, Clock::time_point now, std::vector<Frame>& 
       // A server's ID is its own negotiateID; a client's comes from the server.
       const std::uint64_t id = options_.server ? f.negotiate_id : f.session_id;
       streams_.insert(id);
-      events.push_back({.kind = Kind::kStreamAccepted, .stream = id});
+      events.push_back({.kind = Kind::kStreamAccepted, .stream = id, .packet_id = f.packet_id});
       return {};
     }
     case Type::kDismiss: {
@@ -205,6 +205,23 @@ Frame Link::open_stream(const SessionData& data) {
   f.negotiate_id = new_stream_id();
   f.body = to_json(data);
   opening_.insert(f.negotiate_id);
+  return f;
+}
+
+Frame Link::request(std::uint64_t stream, const std::string& method, std::string value,
+                    GoTime deadline) {
+  Frame f = new_frame(Type::kRequest, stream);
+  MessageData d;
+  d.key = method;
+  d.value = std::move(value);
+  d.context_deadline = deadline;  // as a Go caller's ctx with a timeout
+  f.body = to_json(d);
+  return f;
+}
+
+Frame Link::message(std::uint64_t stream, MessageData data) {
+  Frame f = new_frame(Type::kMessage, stream);
+  f.body = to_json(data);
   return f;
 }
 

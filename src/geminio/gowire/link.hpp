@@ -30,7 +30,7 @@ struct LinkEvent {
     kResponse,        ///< the peer's answer to our REQUEST `packet_id`
     kMessageAcked,    ///< the peer's ack of our MESSAGE `packet_id` (`data.error` if refused)
     kStreamOpened,    ///< the peer opened `stream` (`session` holds its meta and peer)
-    kStreamAccepted,  ///< the peer accepted the stream we opened, now `stream`
+    kStreamAccepted,  ///< the peer accepted the stream we opened (SESSION `packet_id`), now `stream`
     kStreamData,      ///< raw `bytes` on `stream`
     kStreamClosed,    ///< `stream` is closed (by either side)
     kDisconnected,    ///< the connection is closed (by either side)
@@ -81,6 +81,13 @@ class Link {
   Frame serve(std::uint64_t stream, const std::string& method);
   /// Opens a stream (kStreamAccepted once the peer's SESSION_ACK names its ID).
   Frame open_stream(const SessionData& data);
+  /// A REQUEST calling `method` with `value` on `stream`; its RESPONSE comes back as kResponse
+  /// with the frame's packet ID. `deadline` (zero: none) travels as the caller's context deadline.
+  Frame request(std::uint64_t stream, const std::string& method, std::string value,
+                GoTime deadline);
+  /// A MESSAGE on `stream`; its MESSAGE_ACK comes back as kMessageAcked with the frame's packet
+  /// ID.
+  Frame message(std::uint64_t stream, MessageData data);
   /// Raw `bytes` on `stream` (one frame, as one Write of Go's).
   Frame data(std::uint64_t stream, std::string bytes);
   /// Starts closing `stream` (the peer's DISMISS_ACK and DISMISS end it).

@@ -16,7 +16,11 @@ WireConn::WireConn(Socket socket, detail::ReadBudget& budget, Link::Options opti
 void WireConn::start() {
   boost::asio::post(conn_.context(), [self = shared_from_this()] {
     self->conn_.read_more();
-    if (self->link_.is_server()) self->watch(self->limits_.handshake_timeout);
+    // A client's first heartbeat is due before the handshake timeout may be.
+    self->watch(self->link_.is_server()
+                    ? self->limits_.handshake_timeout
+                    : std::min<std::chrono::milliseconds>(self->limits_.handshake_timeout,
+                                                          self->limits_.heartbeat));
   });
 }
 
@@ -24,8 +28,16 @@ void WireConn::watch(std::chrono::milliseconds after) {
   timer_.expires_after(after);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->ended_) return;
-    if (!self->link_.connected())
-      return self->end(Status::from_code(code::kConnClosed, "geminio: no CONN in time"));
+    const bool server = self->link_.is_server();
+    if (!self->link_.connected()) {
+      return self->end(Status::from_code(
+          code::kConnClosed, server ? "geminio: no CONN in time" : "geminio: no CONN_ACK in time"));
+    }
+    if (!server) {
+      self->queue(self->link_.heartbeat());
+      self->conn_.flush();
+      return self->watch(self->limits_.heartbeat);
+    }
     if (self->link_.heartbeat_missed(self->conn_.now()))
       return self->end(Status::from_code(code::kConnClosed, "geminio: heartbeats missed"));
     self->watch(std::chrono::milliseconds(1000));
@@ -33,6 +45,12 @@ void WireConn::watch(std::chrono::milliseconds after) {
 }
 
 void WireConn::send(Frame f) {
+  if (conn_.context().get_executor().running_in_this_thread()) {
+    if (ended_) return;
+    queue(f);
+    if (!in_input_) conn_.flush();
+    return;
+  }
   boost::asio::post(conn_.context(), [self = shared_from_this(), f = std::move(f)] {
     if (self->ended_) return;
     self->queue(f);
@@ -54,6 +72,29 @@ void WireConn::close() {
   });
 }
 
+void WireConn::close_when_written() {
+  if (ended_) return;
+  closing_ = true;
+  conn_.flush();
+  if (!conn_.writing()) end(Status::from_code(code::kConnClosed, "closed by this side"));
+}
+
+void WireConn::when_drained(std::function<void()> fn) {
+  if (ended_ || conn_.out().size() <= limits_.write_backlog) return fn();
+  drained_.push_back(std::move(fn));
+}
+
+void WireConn::on_sent() {
+  conn_.flush();
+  if (closing_ && !conn_.writing()) {
+    return end(Status::from_code(code::kConnClosed, "closed by this side"));
+  }
+  if (conn_.out().size() > limits_.write_backlog) return;
+  auto waiting = std::move(drained_);
+  drained_.clear();
+  for (auto& fn : waiting) fn();
+}
+
 void WireConn::queue(const Frame& f) {
   // Never a type a Go peer cannot decode: it would drop the connection.
   if (f.type == Type::kRequestCancel) return;
@@ -61,27 +102,31 @@ void WireConn::queue(const Frame& f) {
 }
 
 void WireConn::on_input() {
+  in_input_ = true;
   while (!ended_) {
     Frame f;
     const auto r = decode_frame(conn_.input(), limits_.max_payload, f);
     if (r.kind == DecodeOutcome::Kind::kNeedMore) break;
-    if (r.kind == DecodeOutcome::Kind::kError) return end(r.error);
+    if (r.kind == DecodeOutcome::Kind::kError) {
+      in_input_ = false;
+      return end(r.error);
+    }
     conn_.consume(r.consumed);
     out_.clear();
     events_.clear();
     const Status st = link_.receive(f, conn_.now(), out_, events_);
     for (const auto& answer : out_) queue(answer);
     if (!st.ok()) {
+      in_input_ = false;
       conn_.flush();
       return end(st);
     }
     for (const auto& e : events_) {
+      if (ended_) break;  // a handler closed the connection
       on_event_(*this, e);
-      if (e.kind == LinkEvent::Kind::kDisconnected && !ended_) {
-        conn_.flush();  // the DISCONN_ACK (and ours) go out, then the peer closes
-      }
     }
   }
+  in_input_ = false;
   conn_.flush();
   conn_.release_big_buffers();
 }
@@ -93,7 +138,13 @@ void WireConn::end(const Status& why) {
   ended_ = true;
   timer_.cancel();
   conn_.close(true);
-  if (on_closed_) on_closed_(*this, why);
+  auto waiting = std::move(drained_);  // writers learn of the end from the closed handler
+  drained_.clear();
+  // The handlers may hold their owner, which holds this: let go of them.
+  auto closed = std::move(on_closed_);
+  on_event_ = nullptr;
+  if (closed) closed(*this, why);
+  for (auto& fn : waiting) fn();
 }
 
 }  // namespace tp::geminio::gowire

@@ -1,0 +1,231 @@
+// tp::geminio::go::Server and Client: one I/O thread each, the connections it runs, accepting
+// and dialing, and closing them all with Go's 4-way DISCONN.
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+
+#include "geminio/gowire/go_conn.hpp"
+#include "geminio/gowire/ids.hpp"
+#include "socket/address.hpp"
+
+namespace tp::geminio::go {
+namespace asio = boost::asio;
+using detail::GoConn;
+
+namespace {
+
+gowire::WireConn::Limits limits_of(const ConnOptions& o, std::chrono::seconds heartbeat) {
+  return {.max_payload = o.max_payload,
+          .handshake_timeout = o.handshake_timeout,
+          .heartbeat = heartbeat};
+}
+
+}  // namespace
+
+/// The I/O thread and the connections on it, shared by Server and Client.
+struct IoLoop {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread{[this] { io.run(); }};
+  ::tp::detail::ReadBudget budget{std::size_t{1} << 30};
+  std::map<GoConn*, std::weak_ptr<GoConn>> conns;  // I/O thread: every connection not closed
+  std::function<void()> all_closed;                // I/O thread: close_all() waits for it
+
+  // Tracks `c` until it closes (I/O thread).
+  void track(const std::shared_ptr<GoConn>& c) {
+    conns[c.get()] = c;
+    c->add_closed_handler([this, raw = c.get()](const Status&) {
+      conns.erase(raw);
+      if (conns.empty() && all_closed) all_closed();
+    });
+  }
+
+  // Closes every connection with DISCONN (waiting up to 4 s for them), then ends the thread.
+  void close_all(std::function<void()> first = {}) {
+    if (!thread.joinable()) return;
+    auto done = std::make_shared<std::promise<void>>();
+    asio::post(io, [this, done, first = std::move(first)] {
+      if (first) first();
+      if (conns.empty()) return done->set_value();
+      all_closed = [done] { done->set_value(); };
+      for (auto& [raw, weak] : conns)
+        if (auto c = weak.lock()) c->disconnect(nullptr);
+    });
+    if (done->get_future().wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
+      asio::post(io, [this] {
+        all_closed = nullptr;
+        for (auto& [raw, weak] : conns)
+          if (auto c = weak.lock()) c->finish();
+      });
+    }
+    work.reset();
+    auto ended = std::async(std::launch::async, [this] { thread.join(); });
+    if (ended.wait_for(std::chrono::seconds(2)) != std::future_status::ready) io.stop();
+    ended.wait();
+  }
+};
+
+struct Server::Impl {
+  ServerOptions options;
+  IoLoop loop;
+  asio::basic_socket_acceptor<asio::generic::stream_protocol> acceptor{loop.io};
+  std::string local;
+  // I/O thread:
+  std::function<void(std::shared_ptr<Endpoint>)> on_endpoint;
+  std::map<GoConn*, std::shared_ptr<Endpoint>> endpoints;  // the server keeps them while open
+  std::set<std::uint64_t> ids_in_use;
+
+  std::uint64_t assign(std::uint64_t wanted, const std::string& meta) {
+    if (options.assign_id) return options.assign_id(wanted, meta);
+    return wanted != 0 && !ids_in_use.contains(wanted) ? wanted : gowire::new_client_id();
+  }
+
+  void accept() {
+    acceptor.async_accept([this](boost::system::error_code ec,
+                                 asio::generic::stream_protocol::socket s) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) start(std::move(s));
+      accept();
+    });
+  }
+
+  void start(asio::generic::stream_protocol::socket s) {
+    auto ids = std::make_shared<gowire::PacketIds>();
+    gowire::Link::Options link{
+        .server = true,
+        .client_id = [this](std::uint64_t wanted,
+                            const std::string& meta) { return assign(wanted, meta); },
+        .next_id = [ids] { return ids->next(); }};
+    auto c = std::make_shared<GoConn>(std::move(s), loop.budget, std::move(link),
+                                      limits_of(options.conn, std::chrono::seconds(20)),
+                                      options.conn);
+    loop.track(c);
+    c->start(nullptr, [this, weak = std::weak_ptr<GoConn>(c)](const Status& st) {
+      auto conn = weak.lock();
+      if (!st.ok() || !conn) return;
+      const std::uint64_t id = conn->client_id();
+      ids_in_use.insert(id);
+      auto ep = std::make_shared<Endpoint>(conn);
+      endpoints[conn.get()] = ep;
+      conn->add_closed_handler([this, raw = conn.get(), id](const Status&) {
+        ids_in_use.erase(id);
+        endpoints.erase(raw);
+      });
+      if (on_endpoint) on_endpoint(ep);
+    });
+  }
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Server::~Server() { close(); }
+
+void Server::on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn) {
+  if (impl_->loop.io.get_executor().running_in_this_thread()) {
+    impl_->on_endpoint = std::move(fn);
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  asio::post(impl_->loop.io, [this, fn = std::move(fn), done]() mutable {
+    impl_->on_endpoint = std::move(fn);
+    done->set_value();
+  });
+  done->get_future().wait();
+}
+
+Status Server::listen(const std::string& address) {
+  ::tp::detail::Endpoint ep;
+  if (Status st = ::tp::detail::resolve_endpoint("tcp", address, true, code::kDialFailed, ep);
+      !st.ok())
+    return st;
+  boost::system::error_code ec;
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::from_code(code::kDialFailed, "listen " + address + ": " + ec.message());
+  impl_->local = ::tp::detail::endpoint_text(a.local_endpoint());
+  asio::post(impl_->loop.io, [impl = impl_.get()] { impl->accept(); });
+  return {};
+}
+
+std::string Server::local_address() const { return impl_->local; }
+
+void Server::close() {
+  impl_->loop.close_all([impl = impl_.get()] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
+struct Client::Impl {
+  ClientOptions options;
+  IoLoop loop;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Client::~Client() { impl_->loop.close_all(); }
+
+Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
+  using Out = Result<std::shared_ptr<Endpoint>>;
+  auto& loop = impl_->loop;
+  if (loop.io.get_executor().running_in_this_thread()) {
+    return Status(code::kInvalidOp, "geminio: a blocking call on the I/O thread", "connect");
+  }
+  ::tp::detail::Endpoint remote;
+  if (Status st = ::tp::detail::resolve_endpoint("tcp", address, false, code::kDialFailed, remote);
+      !st.ok())
+    return st;
+  auto socket = std::make_shared<asio::generic::stream_protocol::socket>(loop.io);
+  if (Status st = ::tp::detail::open_for_dial(*socket, "tcp", "", remote); !st.ok()) return st;
+  auto promise = std::make_shared<std::promise<Out>>();
+  auto result = promise->get_future();
+  auto timer = std::make_shared<asio::steady_timer>(loop.io, impl_->options.conn.handshake_timeout);
+  timer->async_wait([socket](boost::system::error_code ec) {
+    if (!ec) socket->close(ec);  // the connect then fails
+  });
+  socket->async_connect(remote, [impl = impl_.get(), socket, timer, promise,
+                                 address](boost::system::error_code ec) {
+    timer->cancel();
+    if (ec) {
+      return promise->set_value(
+          Status::from_code(code::kDialFailed, "dial " + address + ": " + ec.message()));
+    }
+    const ClientOptions& o = impl->options;
+    auto ids = std::make_shared<gowire::PacketIds>();
+    auto c = std::make_shared<GoConn>(std::move(*socket), impl->loop.budget,
+                                      gowire::Link::Options{.server = false,
+                                                            .next_id = [ids] { return ids->next(); }},
+                                      limits_of(o.conn, o.heartbeat), o.conn);
+    impl->loop.track(c);
+    auto ep = std::make_shared<Endpoint>(c);
+    if (o.on_connect) o.on_connect(*ep);
+    c->start(
+        [meta = o.meta, wanted = o.client_id, hb = static_cast<std::uint32_t>(o.heartbeat.count())](
+            gowire::Link& link) { return link.connect(meta, wanted, hb); },
+        [c, ep, promise, &o](const Status& st) mutable {
+          if (!st.ok()) return promise->set_value(st);
+          if (o.wait_methods.empty()) return promise->set_value(std::move(ep));
+          c->wait_methods(gowire::kDefaultStream, o.wait_methods, o.wait_timeout,
+                          [ep, promise](Status waited) mutable {
+                            if (!waited.ok()) return promise->set_value(waited);
+                            promise->set_value(std::move(ep));
+                          });
+        });
+  });
+  return result.get();
+}
+
+}  // namespace tp::geminio::go
