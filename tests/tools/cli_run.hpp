@@ -51,14 +51,16 @@ inline const std::string kCli = TELEPORT_CLI;
 /// tests and with ephemeral ports), stopped at the end. Reads the ports from what serve prints.
 class BackgroundServe {
  public:
-  /// Starts serve with `extra` flags (e.g. "--v5", "--admin 127.0.0.1:0"); `n` tells two apart.
-  explicit BackgroundServe(const std::string& extra = "", int n = 0) {
+  /// Starts `command` (serve, or "geminio serve") with `extra` flags (e.g. "--v5", "--admin
+  /// 127.0.0.1:0"); `n` tells two apart.
+  explicit BackgroundServe(const std::string& extra = "", int n = 0,
+                           const std::string& command = "serve") {
     const std::string base =
         ::testing::TempDir() + "serve-" + std::to_string(::getpid()) + "-" + std::to_string(n);
     pid_file_ = base + ".pid";
     out_file_ = base + ".out";
     const std::string& out_file = out_file_;
-    (void)std::system((kCli + " serve --listen 127.0.0.1:0 " + extra + " > " + out_file +
+    (void)std::system((kCli + " " + command + " --listen 127.0.0.1:0 " + extra + " > " + out_file +
                        " 2>&1 & echo $! > " + pid_file_)
                           .c_str());
     for (int i = 0; i < 200 && (port_.empty() || (wants_admin(extra) && admin_port_.empty()));

@@ -106,7 +106,9 @@ int run_geminio_serve(const std::string& listen) {
     std::cerr << "teleport geminio serve: " << st.to_string() << std::endl;
     return exit_code::kDialFailed;
   }
-  std::cout << "teleport geminio serve: listening on " << server.local_address() << std::endl;
+  const std::string local = server.local_address();
+  std::cout << "teleport geminio serve: listening on " << local << " (port "
+            << local.substr(local.rfind(':') + 1) << ")" << std::endl;
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   while (!g_stop) std::this_thread::sleep_for(milliseconds(100));

@@ -3,6 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <spdlog/spdlog.h>
+
+#include "teleport/logging.hpp"
 
 namespace tp::geminio::go::detail {
 namespace asio = boost::asio;
@@ -446,6 +449,9 @@ void GoConn::add_closed_handler(std::function<void(const Status&)> fn) {
 }
 
 void GoConn::on_closed(const Status& why) {
+  if (why.code() == code::kBadMessage) {
+    default_logger()->warn("geminio: closing the connection with {}: {}", remote_, why.to_string());
+  }
   {
     std::lock_guard lock(info_mutex_);
     open_ = false;

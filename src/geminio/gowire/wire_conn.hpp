@@ -59,7 +59,10 @@ class WireConn final : public detail::Connection::Owner,
   /// Stops reading the socket until resume_reading() (I/O thread): TCP backpressure.
   void pause_reading() { conn_.pause_reading(); }
   /// Ends pause_reading() (I/O thread).
-  void resume_reading() { conn_.resume_reading(); }
+  void resume_reading() {
+    conn_.resume_reading();
+    if (!ended_) conn_.read_more();
+  }
   /// The io_context everything runs on.
   [[nodiscard]] boost::asio::io_context& context() const { return conn_.context(); }
   /// The remote address ("ip:port").

@@ -1,0 +1,289 @@
+// tp::geminio::go over real sockets: Go's client bytes get Go's server answers from our Server,
+// backpressure holds frames instead of dropping them, and bad frames close only their connection.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "geminio/gowire/bodies.hpp"
+#include "geminio/gowire/frame.hpp"
+#include "interop/vectors.hpp"
+#include "teleport/geminio_go.hpp"
+
+namespace tp::geminio {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using gowire::DecodeOutcome;
+using gowire::Frame;
+using gowire::Type;
+using std::chrono::milliseconds;
+
+// The capture's Go server: echo and add on the default stream; messages acked, "reject" refused.
+void serve_like_the_capture(go::Server& server) {
+  server.on_endpoint([](std::shared_ptr<go::Endpoint> ep) {
+    auto s = ep->default_stream();
+    s.serve("echo", [](go::Request r) { r.reply(r.data()); });
+    s.serve("add", [](go::Request r) {
+      boost::system::error_code ec;
+      const auto v = boost::json::parse(r.data(), ec);
+      if (ec) return r.fail("add: want a JSON list of ints");
+      std::int64_t sum = 0;
+      for (const auto& x : v.as_array()) sum += x.as_int64();
+      r.reply(std::to_string(sum));
+    });
+    s.on_message([](go::Message m) {
+      if (m.topic() == "reject") return m.error("rejected by server");
+      m.done();
+    });
+  });
+}
+
+// A blocking TCP client that reads whole frames (5 s at most per read).
+struct RawClient {
+  asio::io_context io;
+  tcp::socket socket{io};
+  std::string in;
+
+  explicit RawClient(const std::string& addr) {
+    const auto colon = addr.rfind(':');
+    socket.connect({asio::ip::make_address(addr.substr(0, colon)),
+                    static_cast<unsigned short>(std::stoi(addr.substr(colon + 1)))});
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void write(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  // The next frame and its bytes; false at EOF or on a timeout.
+  bool next(Frame& f, std::string* bytes = nullptr) {
+    for (;;) {
+      const auto r = gowire::decode_frame(in, 64 << 20, f);
+      if (r.kind == DecodeOutcome::Kind::kFrame) {
+        if (bytes) *bytes = in.substr(0, r.consumed);
+        in.erase(0, r.consumed);
+        return true;
+      }
+      if (r.kind == DecodeOutcome::Kind::kError) return false;
+      std::array<char, 65536> buf{};
+      boost::system::error_code ec;
+      const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+      if (ec) return false;
+      in.append(buf.data(), n);
+    }
+  }
+  // True when the server closes the connection (EOF or reset) within 5 s.
+  bool closed_by_server() {
+    Frame f;
+    while (next(f)) {
+    }
+    std::array<char, 1> b{};
+    boost::system::error_code ec;
+    socket.read_some(asio::buffer(b), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+};
+
+std::string encoded(const Frame& f) {
+  std::string out;
+  gowire::encode_frame(f, out);
+  return out;
+}
+
+TEST(GeminioGo, GoClientBytesGetGoServerAnswers) {
+  go::Server server;
+  serve_like_the_capture(server);
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  const auto captured = test::load_geminio_capture("geminio-capture.txt");
+  std::map<std::pair<Type, std::uint64_t>, std::string> go_answers;
+  std::vector<std::string> go_client;
+  for (const auto& c : captured) {
+    if (c.bytes.size() != c.total) continue;
+    Frame f;
+    ASSERT_EQ(gowire::decode_frame(c.bytes, 64 << 20, f).kind, DecodeOutcome::Kind::kFrame);
+    if (c.direction == "S->C") go_answers[{f.type, f.packet_id}] = c.bytes;
+    else go_client.push_back(c.bytes);
+  }
+  RawClient client(server.local_address());
+  std::size_t compared = 0;
+  for (const auto& bytes : go_client) {
+    Frame sent;
+    ASSERT_EQ(gowire::decode_frame(bytes, 64 << 20, sent).kind, DecodeOutcome::Kind::kFrame);
+    gowire::MessageData body;
+    if (sent.type == Type::kMessage || sent.type == Type::kRequest) {
+      ASSERT_TRUE(gowire::from_json(sent.body, body).ok());
+    }
+    const bool default_stream = sent.session_id == gowire::kDefaultStream;
+    const Type answer_type = sent.type == Type::kConn      ? Type::kConnAck
+                             : sent.type == Type::kHeartbeat ? Type::kHeartbeatAck
+                             : sent.type == Type::kRequest   ? Type::kResponse
+                             : sent.type == Type::kMessage   ? Type::kMessageAck
+                                                             : Type::kConn;
+    // Frames whose answer needs the server to act first, or streams it chose IDs for, are left
+    // to the check program (teleport geminio check) that speaks both sides.
+    if (answer_type == Type::kConn || (sent.type != Type::kConn && sent.type != Type::kHeartbeat &&
+                                       !default_stream) ||
+        body.topic == "callback" || body.topic == "open-stream" || body.key == "client.echo")
+      continue;
+    client.write(bytes);
+    Frame got;
+    std::string got_bytes;
+    do {
+      ASSERT_TRUE(client.next(got, &got_bytes)) << "no answer to " << type_name(sent.type);
+    } while (got.type != answer_type || got.packet_id != sent.packet_id);
+    const auto go = go_answers.find({answer_type, sent.packet_id});
+    ASSERT_NE(go, go_answers.end()) << type_name(answer_type);
+    if (answer_type == Type::kConnAck) {
+      // The ID is the server's choice: everything else is Go's bytes.
+      Frame go_ack;
+      (void)gowire::decode_frame(go->second, 64 << 20, go_ack);
+      go_ack.client_id = got.client_id;
+      EXPECT_EQ(test::to_hex(got_bytes), test::to_hex(encoded(go_ack)));
+    } else if (body.key == "add" && got.body.find("\"error\"") != std::string::npos) {
+      gowire::MessageData answer;
+      ASSERT_TRUE(gowire::from_json(got.body, answer).ok());
+      EXPECT_EQ(answer.error, "add: want a JSON list of ints");  // Go's text names Go's parser
+    } else {
+      EXPECT_EQ(test::to_hex(got_bytes), test::to_hex(go->second)) << type_name(answer_type);
+    }
+    ++compared;
+  }
+  EXPECT_GE(compared, 8u);
+}
+
+TEST(GeminioGo, WantedClientIdIsHonouredWhenFree) {
+  go::Server server;
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  go::Client a({.client_id = 42}), b({.client_id = 42});
+  auto first = a.connect(server.local_address());
+  ASSERT_TRUE(first.ok()) << first.status.to_string();
+  EXPECT_EQ(first.value->client_id(), 42u);
+  auto second = b.connect(server.local_address());
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second.value->client_id(), 42u);  // in use: a new one
+}
+
+// The server's handler holds every message unanswered: past max_held_frames it stops reading
+// the socket, and once it answers, every one of the client's messages is acknowledged.
+TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
+  go::Server server({.conn = {.max_held_frames = 100}});
+  std::mutex mutex;
+  std::vector<go::Message> held;
+  std::size_t seen = 0;
+  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
+    ep->default_stream().on_message([&](go::Message m) {
+      std::lock_guard lock(mutex);
+      ++seen;
+      held.push_back(std::move(m));
+    });
+  });
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  constexpr int kMessages = 3000;
+  std::atomic<int> acked{0}, failed{0};
+  std::promise<void> all;
+  go::Client client;  // after what its callbacks use: it goes first
+  auto ep = client.connect(server.local_address());
+  ASSERT_TRUE(ep.ok());
+  for (int i = 0; i < kMessages; ++i) {
+    ep.value->default_stream().async_publish(
+        {.topic = "t", .data = std::string(200, 'x'), .timeout = std::chrono::seconds(30)},
+        [&](Status st) {
+          (st.ok() ? acked : failed)++;
+          if (acked + failed == kMessages) all.set_value();
+        });
+  }
+  std::this_thread::sleep_for(milliseconds(800));
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_GE(seen, 100u);
+    EXPECT_LT(seen, 1000u) << "the server kept reading past its limit";
+  }
+  // Answer everything, now and as it comes.
+  for (int round = 0; round < 200 && acked + failed < kMessages; ++round) {
+    std::vector<go::Message> batch;
+    {
+      std::lock_guard lock(mutex);
+      batch.swap(held);
+    }
+    for (auto& m : batch) m.done();
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_EQ(all.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(acked, kMessages);
+  EXPECT_EQ(failed, 0);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, static_cast<std::size_t>(kMessages));
+}
+
+// Nobody reads the server's stream: its reading stops at max_held_bytes, so the client's write
+// waits on TCP instead of either side buffering without bound; reading releases it.
+TEST(GeminioGo, UnreadStreamBytesPauseTheWriter) {
+  go::Server server({.conn = {.max_held_bytes = 1 << 20}});
+  std::promise<go::Stream> server_side;
+  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
+    server_side.set_value(ep->default_stream());
+  });
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  go::Client client;
+  auto ep = client.connect(server.local_address());
+  ASSERT_TRUE(ep.ok());
+  const std::string data(48 << 20, 'b');
+  std::promise<boost::system::error_code> written;
+  auto s = ep.value->default_stream();
+  asio::async_write(s, asio::buffer(data),
+                    [&](boost::system::error_code ec, std::size_t) { written.set_value(ec); });
+  auto w = written.get_future();
+  EXPECT_EQ(w.wait_for(milliseconds(1000)), std::future_status::timeout);
+  go::Stream reader = server_side.get_future().get();
+  std::string got(data.size(), '\0');
+  std::promise<boost::system::error_code> read;
+  asio::async_read(reader, asio::buffer(got),
+                   [&](boost::system::error_code ec, std::size_t) { read.set_value(ec); });
+  ASSERT_EQ(w.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_FALSE(w.get());
+  auto r = read.get_future();
+  ASSERT_EQ(r.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_FALSE(r.get());
+  EXPECT_TRUE(got == data);
+}
+
+// An unknown type, a REQUEST whose JSON is broken, and a header declaring a payload past the
+// limit each close their own connection; the server goes on serving others.
+TEST(GeminioGo, BadFramesCloseOnlyTheirConnection) {
+  go::Server server({.conn = {.max_payload = 1 << 20}});
+  serve_like_the_capture(server);
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  const Frame conn{.type = Type::kConn, .packet_id = 1, .flags = gowire::conn_flags_for(20),
+                   .body = "{}"};
+  std::string unknown = encoded({.type = Type::kHeartbeat, .packet_id = 2});
+  unknown[1] = static_cast<char>(0x99);
+  const std::string bad_json =
+      encoded({.type = Type::kRequest, .packet_id = 3, .session_id = 1, .body = "{\"key\":"});
+  std::string oversize = encoded({.type = Type::kStream, .packet_id = 4, .session_id = 1});
+  oversize[10] = 0x7f;  // payloadLen's top byte
+  for (const std::string& bad : {unknown, bad_json, oversize}) {
+    RawClient client(server.local_address());
+    client.write(encoded(conn));
+    Frame ack;
+    ASSERT_TRUE(client.next(ack));
+    EXPECT_EQ(ack.type, Type::kConnAck);
+    client.write(bad);
+    EXPECT_TRUE(client.closed_by_server()) << test::to_hex(bad.substr(0, 14));
+  }
+  go::Client good({.wait_methods = {"echo"}});
+  auto ep = good.connect(server.local_address());
+  ASSERT_TRUE(ep.ok()) << ep.status.to_string();
+  auto r = ep.value->default_stream().call("echo", "still here");
+  EXPECT_EQ(r.value, "still here");
+}
+
+}  // namespace
+}  // namespace tp::geminio
