@@ -1,55 +1,60 @@
-// A chatroom on the Geminio layer: every client publishes its lines to the server, which
-// publishes each line to every other client; each publish waits for the receiver's done().
+// A chatroom on Go geminio's wire: every client publishes its lines to the server, which
+// publishes each line to every other client; each publish waits for the receiver's done(). A Go
+// geminio client could join the same room.
 #include <iostream>
-#include <mutex>
-#include <thread>
+#include <memory>
+#include <vector>
 
-#include "teleport/geminio.hpp"
+#include "inbox.hpp"
+#include "teleport/geminio_go.hpp"
 
 using namespace std::chrono_literals;
-namespace gm = tp::geminio;
+namespace gg = tp::geminio::go;
 
 int main() {
-  gm::Server server({.listen_address = "127.0.0.1:0"});
-  std::mutex mutex;
+  gg::Server server;
   // Each line a client publishes goes to every other client.
-  server.on_endpoint([&](std::shared_ptr<gm::Endpoint> from) {
-    from->default_stream().on_message([&server, from](gm::Inbound in) {
-      const std::string line = "client " + std::to_string(from->client_id()) + ": " + in.payload();
+  server.on_endpoint([&server](std::shared_ptr<gg::Endpoint> from) {
+    const std::uint64_t from_id = from->client_id();
+    from->default_stream().on_message([&server, from_id](gg::Message m) {
+      const std::string line = "client " + std::to_string(from_id) + ": " + m.data();
       for (const auto& to : server.endpoints()) {
-        if (to->client_id() != from->client_id()) {
-          to->default_stream().async_publish({.topic = "chat", .payload = line}, [](tp::Status) {});
+        if (to->client_id() != from_id) {
+          to->default_stream().async_publish({.topic = "chat", .data = line}, [](tp::Status) {});
         }
       }
-      in.done();
+      m.done();
     });
   });
-  if (auto st = server.listen(); !st.ok()) return 1;
-  const std::string addr = "127.0.0.1:" + std::to_string(server.peer().listen_port());
+  if (!server.listen("127.0.0.1:0").ok()) return 1;
 
   constexpr int kClients = 3;
-  std::vector<std::unique_ptr<gm::Client>> clients;
-  std::vector<std::shared_ptr<gm::Endpoint>> endpoints;
+  std::vector<std::unique_ptr<gg::Client>> clients;
+  std::vector<std::shared_ptr<gg::Endpoint>> endpoints;
+  std::vector<std::unique_ptr<demo::Inbox>> heard_by;
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<gm::Client>());
-    auto [ep, st] = clients.back()->connect(addr);
+    heard_by.push_back(std::make_unique<demo::Inbox>());
+    clients.push_back(std::make_unique<gg::Client>(gg::ClientOptions{
+        .on_connect = [inbox = heard_by.back().get()](gg::Endpoint& ep) {
+          ep.default_stream().on_message([inbox](gg::Message m) {
+            inbox->put(m.data());
+            m.done();
+          });
+        }}));
+    auto [ep, st] = clients.back()->connect(server.local_address());
     if (!st.ok()) return 1;
     endpoints.push_back(ep);
   }
   for (int i = 0; i < kClients; ++i) {
-    if (!endpoints[i]
-             ->publish({.topic = "chat", .payload = "hello from " + std::to_string(i)})
-             .ok())
-      return 1;
+    gg::Stream room = endpoints[i]->default_stream();
+    if (!room.publish({.topic = "chat", .data = "hello from " + std::to_string(i)}).ok()) return 1;
   }
   int heard = 0;
   for (int i = 0; i < kClients; ++i) {
     for (int n = 0; n < kClients - 1; ++n) {
-      auto in = endpoints[i]->receive(5s);
-      if (!in) break;
-      std::lock_guard lock(mutex);
-      std::cout << "client " << endpoints[i]->client_id() << " hears " << in->payload() << "\n";
-      in->done();
+      auto line = heard_by[i]->take(5s);
+      if (!line) break;
+      std::cout << "client " << endpoints[i]->client_id() << " hears " << *line << "\n";
       ++heard;
     }
   }

@@ -1,4 +1,4 @@
-// Intranet traversal on the Geminio layer: a service on a private network (here a TCP echo
+// Intranet traversal on Go geminio's wire (frontier's edge-to-service shape): a service on a private network (here a TCP echo
 // server that answers in upper case) is reached from outside through a public server. The
 // inside peer dials out to the public server; for each outside TCP connection the public server
 // opens a stream to the inside peer, which connects to the private service; bytes are spliced.
@@ -6,12 +6,13 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "pipe.hpp"
 
 using namespace std::chrono_literals;
-namespace gm = tp::geminio;
+namespace gg = tp::geminio::go;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
@@ -42,22 +43,20 @@ int main() {
   const auto private_port = private_service.local_endpoint().port();
 
   // The public server: Geminio for the inside peer, plain TCP for outside users.
-  gm::Server public_server({.listen_address = "127.0.0.1:0"});
-  if (!public_server.listen().ok()) return 1;
+  gg::Server public_server;
+  if (!public_server.listen("127.0.0.1:0").ok()) return 1;
   tcp::acceptor public_tcp(io, {asio::ip::make_address("127.0.0.1"), 0});
   std::function<void()> accept_outside = [&] {
     public_tcp.async_accept([&](boost::system::error_code ec, tcp::socket user) {
       if (ec) return;
       auto inside = public_server.endpoint(42);  // the inside peer's client id
-      tp::Meta meta;
-      meta.add("service", "echo");
-      std::optional<gm::Stream> stream;
+      std::optional<gg::Stream> stream;
       if (inside) {
-        if (auto opened = inside->open_stream(meta); opened.ok()) stream = opened.value;
+        if (auto opened = inside->open_stream("service=echo"); opened.ok()) stream = opened.value;
       }
       if (stream) {
         demo::splice(std::make_shared<tcp::socket>(std::move(user)),
-                     std::make_shared<gm::Stream>(*stream));
+                     std::make_shared<gg::Stream>(*stream));
       }
       accept_outside();
     });
@@ -65,19 +64,19 @@ int main() {
   accept_outside();
 
   // The inside peer: dials out, then serves each stream by connecting to the private service.
-  gm::Client inside({.redial_times = -1}, {}, {.client_id = 42});
-  auto [ep, st] = inside.connect("127.0.0.1:" + std::to_string(public_server.peer().listen_port()));
+  gg::Client inside({.client_id = 42, .on_connect = [&io, private_port](gg::Endpoint& ep) {
+                       ep.on_stream([&io, private_port](gg::Stream s) {  // on the I/O thread
+                         auto local = std::make_shared<tcp::socket>(io);
+                         local->async_connect(
+                             {asio::ip::make_address("127.0.0.1"), private_port},
+                             [s, local](boost::system::error_code ec) mutable {
+                               if (ec) return s.close();
+                               demo::splice(std::make_shared<gg::Stream>(s), local);
+                             });
+                       });
+                     }});
+  auto [ep, st] = inside.connect(public_server.local_address());
   if (!st.ok()) return 1;
-  std::atomic<bool> stop{false};
-  std::thread tunnel([&] {
-    while (!stop) {
-      auto s = ep->accept_stream(100ms);
-      if (!s) continue;
-      auto local = std::make_shared<tcp::socket>(io);
-      local->connect({asio::ip::make_address("127.0.0.1"), private_port});
-      demo::splice(std::make_shared<gm::Stream>(*s), local);
-    }
-  });
 
   // An outside user connects to the public TCP port.
   tcp::socket user(io);
@@ -88,8 +87,6 @@ int main() {
   asio::read_until(user, reply, '\n', ec);
   const std::string answer(asio::buffers_begin(reply.data()), asio::buffers_end(reply.data()));
   std::cout << "outside user got: " << answer;
-  stop = true;
-  tunnel.join();
   public_tcp.close();
   private_service.close();
   work.reset();

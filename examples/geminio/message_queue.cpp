@@ -1,72 +1,73 @@
-// A message queue on the Geminio layer: a broker, consumers that subscribe to topics by RPC, and
-// a producer whose publish returns once every subscriber of the topic has acknowledged the
-// message (at-least-once: re-sent if a connection drops on the way).
+// A message queue on Go geminio's wire: a broker, consumers that subscribe to topics by RPC
+// (method mq.subscribe), and a producer whose publish returns once every subscriber of the topic
+// has acknowledged its copy.
 #include <atomic>
 #include <iostream>
 #include <map>
 #include <mutex>
 
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_go.hpp"
 
-using namespace std::chrono_literals;
-namespace gm = tp::geminio;
+namespace gg = tp::geminio::go;
 
 int main() {
-  gm::Server broker({.listen_address = "127.0.0.1:0"});
+  gg::Server broker;
   std::mutex mutex;
-  std::multimap<std::string, std::shared_ptr<gm::Endpoint>> subscribers;
-  (void)broker.peer().route_call_func(
-      "/mq/subscribe", [&](tp::Ctx& ctx, const std::string& topic) -> tp::Result<bool> {
-        std::lock_guard lock(mutex);
-        subscribers.emplace(topic, gm::endpoint_of(ctx));
-        return true;
-      });
-  broker.on_endpoint([&](std::shared_ptr<gm::Endpoint> producer) {
-    producer->default_stream().on_message([&](gm::Inbound in) {
-      std::vector<std::shared_ptr<gm::Endpoint>> to;
+  std::multimap<std::string, std::weak_ptr<gg::Endpoint>> subscribers;
+  broker.on_endpoint([&](std::shared_ptr<gg::Endpoint> client) {
+    std::weak_ptr<gg::Endpoint> weak = client;
+    client->default_stream().serve("mq.subscribe", [&, weak](gg::Request r) {
+      std::lock_guard lock(mutex);
+      subscribers.emplace(r.data(), weak);
+      r.reply("true");
+    });
+    client->default_stream().on_message([&](gg::Message m) {
+      std::vector<std::shared_ptr<gg::Endpoint>> to;
       {
         std::lock_guard lock(mutex);
-        for (auto [it, end] = subscribers.equal_range(in.topic()); it != end; ++it)
-          to.push_back(it->second);
+        for (auto [it, end] = subscribers.equal_range(m.topic()); it != end; ++it)
+          if (auto sub = it->second.lock()) to.push_back(sub);
       }
       // The producer's message is done when every subscriber has acknowledged its copy.
       auto left = std::make_shared<std::atomic<int>>(static_cast<int>(to.size()));
-      if (to.empty()) in.done();
+      if (to.empty()) m.done();
       for (const auto& sub : to) {
-        sub->default_stream().async_publish({.topic = in.topic(), .payload = in.payload()},
-                                            [in, left](tp::Status) mutable {
-                                              if (--*left == 0) in.done();
+        sub->default_stream().async_publish({.topic = m.topic(), .data = m.data()},
+                                            [m, left](tp::Status) mutable {
+                                              if (--*left == 0) m.done();
                                             });
       }
     });
   });
-  if (!broker.listen().ok()) return 1;
-  const std::string addr = "127.0.0.1:" + std::to_string(broker.peer().listen_port());
+  if (!broker.listen("127.0.0.1:0").ok()) return 1;
 
   std::atomic<int> consumed{0};
   auto consumer = [&](const std::string& name, const std::string& topic) {
-    auto client = std::make_unique<gm::Client>();
-    auto [ep, st] = client->connect(addr);
-    bool ok = false;
-    if (!st.ok() || !ep->call<bool>("/mq/subscribe", topic).into(ok).ok()) std::exit(1);
-    ep->default_stream().on_message([&consumed, name](gm::Inbound in) {
-      std::cout << name << " got [" << in.topic() << "] " << in.payload() << "\n";
-      ++consumed;
-      in.done();
-    });
+    auto client = std::make_unique<gg::Client>(gg::ClientOptions{
+        .wait_methods = {"mq.subscribe"},
+        .on_connect = [&consumed, name](gg::Endpoint& ep) {
+          ep.default_stream().on_message([&consumed, name](gg::Message m) {
+            std::cout << name << " got [" << m.topic() << "] " << m.data() << "\n";
+            ++consumed;
+            m.done();
+          });
+        }});
+    auto [ep, st] = client->connect(broker.local_address());
+    if (!st.ok() || ep->default_stream().call("mq.subscribe", topic).value != "true") std::exit(1);
     return std::make_pair(std::move(client), ep);
   };
   auto orders_a = consumer("consumer-a", "orders");
   auto orders_b = consumer("consumer-b", "orders");
   auto news = consumer("consumer-c", "news");
 
-  gm::Client producer;
-  auto [ep, st] = producer.connect(addr);
+  gg::Client producer;
+  auto [ep, st] = producer.connect(broker.local_address());
   if (!st.ok()) return 1;
+  gg::Stream out = ep->default_stream();
   for (const char* order : {"order-1", "order-2"}) {
-    if (!ep->publish({.topic = "orders", .payload = order}).ok()) return 1;
+    if (!out.publish({.topic = "orders", .data = order}).ok()) return 1;
   }
-  if (!ep->publish({.topic = "news", .payload = "market opens"}).ok()) return 1;
+  if (!out.publish({.topic = "news", .data = "market opens"}).ok()) return 1;
   std::cout << "producer: every message acknowledged by its subscribers\n";
   return consumed == 5 ? 0 : 1;
 }

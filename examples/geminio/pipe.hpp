@@ -8,11 +8,12 @@
 #include <functional>
 #include <memory>
 
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_go.hpp"
 
 namespace demo {
 
-inline void close_writing(tp::geminio::Stream& s) { s.close(); }
+// A Go geminio stream closes both ways at once (DISMISS).
+inline void close_writing(tp::geminio::go::Stream& s) { s.close(); }
 inline void close_writing(boost::asio::ip::tcp::socket& s) {
   boost::system::error_code ignored;
   s.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
@@ -29,7 +30,9 @@ void pump(std::shared_ptr<From> from, std::shared_ptr<To> to) {
                             return;
                           }
                           boost::asio::async_write(*to, boost::asio::buffer(buf->data(), n),
-                                                   [=](boost::system::error_code wec, std::size_t) {
+                                                   // buf lives until the write is done
+                                                   [from, to, buf](boost::system::error_code wec,
+                                                                   std::size_t) {
                                                      if (!wec) pump(from, to);
                                                    });
                         });

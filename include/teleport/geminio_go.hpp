@@ -254,6 +254,10 @@ class Server {
   Status listen(const std::string& address);
   /// The address listened on ("ip:port").
   [[nodiscard]] std::string local_address() const;
+  /// The connected endpoint of `client_id`, or null.
+  [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
+  /// Every connected endpoint.
+  [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
   /// Stops accepting and closes every connection.
   void close();
 

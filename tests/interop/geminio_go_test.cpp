@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <future>
@@ -283,6 +284,35 @@ TEST(GeminioGo, BadFramesCloseOnlyTheirConnection) {
   ASSERT_TRUE(ep.ok()) << ep.status.to_string();
   auto r = ep.value->default_stream().call("echo", "still here");
   EXPECT_EQ(r.value, "still here");
+}
+
+}  // namespace
+}  // namespace tp::geminio
+
+namespace tp::geminio {
+namespace {
+
+// Bytes that arrive before anyone reads wait for the reader; the reader gets them whole.
+TEST(GeminioGo, StreamBytesWaitForTheirReader) {
+  go::Server server;
+  std::promise<go::Stream> at_server;
+  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
+    ep->on_stream([&](go::Stream s) { at_server.set_value(s); });
+  });
+  ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
+  go::Client client;
+  auto ep = client.connect(server.local_address());
+  ASSERT_TRUE(ep.ok());
+  auto opened = ep.value->open_stream("m");
+  ASSERT_TRUE(opened.ok());
+  const std::string hello = "hello, b!\n!";
+  asio::async_write(opened.value, asio::buffer(hello), asio::use_future).get();
+  go::Stream s = at_server.get_future().get();
+  EXPECT_EQ(s.meta(), "m");
+  std::this_thread::sleep_for(milliseconds(100));
+  std::array<char, 16384> buf{};
+  const std::size_t n = s.async_read_some(asio::buffer(buf), asio::use_future).get();
+  EXPECT_EQ(std::string(buf.data(), n), hello);
 }
 
 }  // namespace

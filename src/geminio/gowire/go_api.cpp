@@ -128,8 +128,8 @@ void Stream::start_read(const std::shared_ptr<detail::GoConn>& conn, std::uint64
 void Stream::start_write(const std::shared_ptr<detail::GoConn>& conn, std::uint64_t id,
                          std::vector<boost::asio::const_buffer> buffers, Handler handler) {
   auto h = std::make_shared<Handler>(std::move(handler));
-  conn->post([id, b = std::move(buffers), h](detail::GoConn& c) mutable {
-    c.write(id, std::move(b), std::move(*h));
+  conn->post([id, bytes = detail::GoConn::take_write(buffers), h](detail::GoConn& c) mutable {
+    c.write(id, std::move(bytes), std::move(*h));
   });
 }
 

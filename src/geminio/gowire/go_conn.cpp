@@ -261,18 +261,21 @@ void GoConn::read(std::uint64_t stream, std::vector<asio::mutable_buffer> buffer
   deliver_reads(s);
 }
 
-void GoConn::write(std::uint64_t stream, std::vector<asio::const_buffer> buffers,
-                   Stream::Handler handler) {
-  if (!open_) return complete(std::move(handler), context(), asio::error::connection_reset, 0);
-  const auto it = streams_.find(stream);
-  if (it == streams_.end() || it->second.closed || !wire_->link().streams().contains(stream))
-    return complete(std::move(handler), context(), asio::error::broken_pipe, 0);
+std::string GoConn::take_write(const std::vector<asio::const_buffer>& buffers) {
   std::string bytes;
   for (const auto& b : buffers) {
     const std::size_t take = std::min(b.size(), kMaxWriteFrame - bytes.size());
     bytes.append(static_cast<const char*>(b.data()), take);
     if (bytes.size() == kMaxWriteFrame) break;
   }
+  return bytes;
+}
+
+void GoConn::write(std::uint64_t stream, std::string bytes, Stream::Handler handler) {
+  if (!open_) return complete(std::move(handler), context(), asio::error::connection_reset, 0);
+  const auto it = streams_.find(stream);
+  if (it == streams_.end() || it->second.closed || !wire_->link().streams().contains(stream))
+    return complete(std::move(handler), context(), asio::error::broken_pipe, 0);
   if (bytes.empty()) return complete(std::move(handler), context(), {}, 0);
   const std::size_t n = bytes.size();
   wire_->send(wire_->link().data(stream, std::move(bytes)));

@@ -60,8 +60,10 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   void set_stream_handler(std::function<void(Stream)> fn);
   void read(std::uint64_t stream, std::vector<boost::asio::mutable_buffer> buffers,
             Stream::Handler handler);
-  void write(std::uint64_t stream, std::vector<boost::asio::const_buffer> buffers,
-             Stream::Handler handler);
+  /// The bytes of one write: `buffers`' first MiB (copied in the caller's thread, so a caller
+  /// that lets its buffer go early loses nothing).
+  static std::string take_write(const std::vector<boost::asio::const_buffer>& buffers);
+  void write(std::uint64_t stream, std::string bytes, Stream::Handler handler);
   void dismiss(std::uint64_t stream);
   void disconnect(std::function<void(Status)> done);
   void add_closed_handler(std::function<void(const Status&)> fn);

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "geminio/gowire/go_conn.hpp"
@@ -78,8 +79,10 @@ struct Server::Impl {
   std::string local;
   // I/O thread:
   std::function<void(std::shared_ptr<Endpoint>)> on_endpoint;
-  std::map<GoConn*, std::shared_ptr<Endpoint>> endpoints;  // the server keeps them while open
   std::set<std::uint64_t> ids_in_use;
+  // Any thread: the server keeps every connected endpoint.
+  mutable std::mutex mutex;
+  std::map<std::uint64_t, std::shared_ptr<Endpoint>> by_id;
 
   std::uint64_t assign(std::uint64_t wanted, const std::string& meta) {
     if (options.assign_id) return options.assign_id(wanted, meta);
@@ -112,10 +115,14 @@ struct Server::Impl {
       const std::uint64_t id = conn->client_id();
       ids_in_use.insert(id);
       auto ep = std::make_shared<Endpoint>(conn);
-      endpoints[conn.get()] = ep;
-      conn->add_closed_handler([this, raw = conn.get(), id](const Status&) {
+      {
+        std::lock_guard lock(mutex);
+        by_id[id] = ep;
+      }
+      conn->add_closed_handler([this, id](const Status&) {
         ids_in_use.erase(id);
-        endpoints.erase(raw);
+        std::lock_guard lock(mutex);
+        by_id.erase(id);
       });
       if (on_endpoint) on_endpoint(ep);
     });
@@ -159,6 +166,19 @@ Status Server::listen(const std::string& address) {
 }
 
 std::string Server::local_address() const { return impl_->local; }
+
+std::shared_ptr<Endpoint> Server::endpoint(std::uint64_t client_id) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->by_id.find(client_id);
+  return it == impl_->by_id.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::shared_ptr<Endpoint>> out;
+  for (const auto& [id, ep] : impl_->by_id) out.push_back(ep);
+  return out;
+}
 
 void Server::close() {
   impl_->loop.close_all([impl = impl_.get()] {
