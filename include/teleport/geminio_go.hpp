@@ -36,6 +36,7 @@ namespace tp::geminio::go {
 
 namespace detail {
 class GoConn;
+class Anchor;
 struct Answer;
 }  // namespace detail
 
@@ -109,8 +110,10 @@ class Stream {
 
   /// A handle to no stream: only assign to it.
   Stream() = default;
-  /// For the layer.
+  /// For the layer: stream `id` of `conn`.
   Stream(std::shared_ptr<detail::GoConn> conn, std::uint64_t id);
+  /// For the layer: the default stream of an endpoint, on whichever connection it has now.
+  explicit Stream(std::shared_ptr<detail::Anchor> anchor);
   /// The connection's executor.
   [[nodiscard]] executor_type get_executor() const;
   /// The stream id (1: the default stream).
@@ -137,7 +140,9 @@ class Stream {
   /// Delivers this stream's messages to `handler` (messages held until one is set).
   void on_message(MessageHandler handler);
   /// Publishes and waits for the acknowledgment: OK, 500 with the receiver's error text, 408,
-  /// or 102. Refused on the I/O thread.
+  /// or 102. On a client's default stream the message is at-least-once: a connection lost
+  /// before the ack sends it again on the next one (until the timeout). Refused on the I/O
+  /// thread.
   Status publish(OutMessage msg);
   /// publish() without waiting: `done` runs once on the I/O thread.
   void async_publish(OutMessage msg, std::function<void(Status)> done);
@@ -147,8 +152,8 @@ class Stream {
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [conn = conn_, id = id_](auto handler, const MutableBufferSequence& b) {
-          start_read(conn, id,
+        [self = *this](auto handler, const MutableBufferSequence& b) {
+          start_read(self,
                      {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
                      Handler(std::move(handler)));
         },
@@ -159,8 +164,8 @@ class Stream {
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [conn = conn_, id = id_](auto handler, const ConstBufferSequence& b) {
-          start_write(conn, id,
+        [self = *this](auto handler, const ConstBufferSequence& b) {
+          start_write(self,
                       {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
                       Handler(std::move(handler)));
         },
@@ -170,11 +175,14 @@ class Stream {
   void close();
 
  private:
-  static void start_read(const std::shared_ptr<detail::GoConn>& conn, std::uint64_t id,
-                         std::vector<boost::asio::mutable_buffer> buffers, Handler handler);
-  static void start_write(const std::shared_ptr<detail::GoConn>& conn, std::uint64_t id,
-                          std::vector<boost::asio::const_buffer> buffers, Handler handler);
+  static void start_read(const Stream& s, std::vector<boost::asio::mutable_buffer> buffers,
+                         Handler handler);
+  static void start_write(const Stream& s, std::vector<boost::asio::const_buffer> buffers,
+                          Handler handler);
+  // The connection the stream is on now (the anchor's for a default stream).
+  [[nodiscard]] std::shared_ptr<detail::GoConn> conn() const;
   std::shared_ptr<detail::GoConn> conn_;
+  std::shared_ptr<detail::Anchor> anchor_;  // default stream of an endpoint
   std::uint64_t id_ = 0;
 };
 
@@ -182,12 +190,13 @@ class Stream {
 class Endpoint {
  public:
   /// For the layer.
-  explicit Endpoint(std::shared_ptr<detail::GoConn> conn) : conn_(std::move(conn)) {}
-  /// Closes the connection (without waiting) if it is still open.
+  explicit Endpoint(std::shared_ptr<detail::Anchor> anchor) : anchor_(std::move(anchor)) {}
+  /// Closes the connection (without waiting) if it is still open; a client stops reconnecting.
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
-  /// The client's id (the server assigned it, or honoured the one the client wanted).
+  /// The client's id (the server assigned it, or honoured the one the client wanted; a client
+  /// asks for the same one again when it reconnects).
   [[nodiscard]] std::uint64_t client_id() const;
   /// The meta the client sent in its CONN.
   [[nodiscard]] std::string client_meta() const;
@@ -205,16 +214,17 @@ class Endpoint {
   /// Hands every stream the remote end opens to `fn` on the I/O thread (streams opened before
   /// are held for it).
   void on_stream(std::function<void(Stream)> fn);
-  /// Runs `fn(why)` once when the connection ends (at once if it has).
+  /// Runs `fn(why)` once when the current connection ends (at once if it has).
   void on_closed(std::function<void(const Status&)> fn);
-  /// True until the connection ends.
+  /// True while connected.
   [[nodiscard]] bool is_open() const;
   /// Closes with Go's 4-way DISCONN and waits (up to 3 s) for the remote end's half: OK when it
-  /// answered. Refused on the I/O thread.
+  /// answered. A client stops reconnecting; unacknowledged messages fail with 102. Refused on
+  /// the I/O thread.
   Status close();
 
  private:
-  std::shared_ptr<detail::GoConn> conn_;
+  std::shared_ptr<detail::Anchor> anchor_;
 };
 
 /// Settings of every connection of a Server or a Client.
@@ -274,12 +284,17 @@ struct ClientOptions {
   std::chrono::seconds heartbeat{20};             ///< rounded down to 5, 20, 80 or 320 s
   std::vector<std::string> wait_methods{};        ///< connect() waits for these (default stream)
   std::chrono::milliseconds wait_timeout{10000};  ///< how long connect() waits for them
-  /// Runs on each new connection on its I/O thread before CONN is sent: register methods there
-  /// so that nothing the server sends first is missed.
+  /// Runs on each new connection (reconnects too) on its I/O thread before CONN is sent:
+  /// register methods and handlers there, so that nothing the server sends first is missed.
   std::function<void(Endpoint&)> on_connect{};
+  /// After losing a connection it did not close, dial again (backoff doubling from 100 ms to
+  /// max_backoff), ask for the same client ID, run on_connect, and send unacknowledged messages
+  /// of the default stream again. Streams and calls in flight end with the lost connection.
+  bool reconnect = true;
+  std::chrono::milliseconds max_backoff{5000};  ///< the longest wait between two dials
 };
 
-/// Dials Go geminio servers (and ours).
+/// Dials Go geminio servers (and ours), and dials again after a lost connection.
 class Client {
  public:
   /// A client with one I/O thread.

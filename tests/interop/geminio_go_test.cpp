@@ -10,6 +10,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -313,6 +314,73 @@ TEST(GeminioGo, StreamBytesWaitForTheirReader) {
   std::array<char, 16384> buf{};
   const std::size_t n = s.async_read_some(asio::buffer(buf), asio::use_future).get();
   EXPECT_EQ(std::string(buf.data(), n), hello);
+}
+
+}  // namespace
+}  // namespace tp::geminio
+
+namespace tp::geminio {
+namespace {
+
+// A client that loses its connection dials again, asks for the same client ID, runs on_connect
+// again and sends the messages left unacknowledged on the new connection: every publish ends OK.
+TEST(GeminioGo, ClientReconnectsAndResendsUnacknowledgedMessages) {
+  std::mutex mutex;
+  std::vector<go::Message> held;  // the first server's, never acknowledged
+  auto first = std::make_unique<go::Server>();
+  first->on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
+    ep->default_stream().on_message([&](go::Message m) {
+      std::lock_guard lock(mutex);
+      held.push_back(std::move(m));
+    });
+  });
+  ASSERT_TRUE(first->listen("127.0.0.1:0").ok());
+  const std::string addr = first->local_address();
+
+  std::atomic<int> connects{0};
+  std::vector<std::promise<Status>> published(3);
+  go::Client client({.client_id = 77, .on_connect = [&](go::Endpoint&) { ++connects; }});
+  auto ep = client.connect(addr);
+  ASSERT_TRUE(ep.ok()) << ep.status.to_string();
+  for (int i = 0; i < 3; ++i) {
+    ep.value->default_stream().async_publish(
+        {.topic = "t", .data = "m" + std::to_string(i), .timeout = std::chrono::seconds(20)},
+        [&published, i](Status st) { published[i].set_value(std::move(st)); });
+  }
+  for (int i = 0; i < 250; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+    std::lock_guard lock(mutex);
+    if (held.size() == 3) break;
+  }
+  ASSERT_EQ(held.size(), 3u);
+
+  std::mutex seen_mutex;
+  std::vector<std::string> seen;
+  std::uint64_t seen_id = 0;
+  first->close();  // the connection ends with the messages unacknowledged
+  go::Server second;
+  second.on_endpoint([&](std::shared_ptr<go::Endpoint> e) {
+    const std::uint64_t id = e->client_id();
+    e->default_stream().on_message([&, id](go::Message m) {
+      std::lock_guard lock(seen_mutex);
+      seen.push_back(m.data());
+      seen_id = id;
+      m.done();
+    });
+  });
+  ASSERT_TRUE(second.listen(addr).ok());
+  for (auto& p : published) {
+    auto f = p.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(15)), std::future_status::ready);
+    EXPECT_TRUE(f.get().ok());
+  }
+  std::lock_guard lock(seen_mutex);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"m0", "m1", "m2"}));
+  EXPECT_EQ(seen_id, 77u);
+  EXPECT_EQ(connects, 2);
+  EXPECT_TRUE(ep.value->is_open());
+  held.clear();
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // blocking ones wait there for the async ones to complete.
 #include <future>
 
-#include "geminio/gowire/go_conn.hpp"
+#include "geminio/gowire/go_anchor.hpp"
 
 namespace tp::geminio::go {
 namespace {
@@ -54,21 +54,33 @@ void Message::error(std::string reason) {
 Stream::Stream(std::shared_ptr<detail::GoConn> conn, std::uint64_t id)
     : conn_(std::move(conn)), id_(id) {}
 
-Stream::executor_type Stream::get_executor() const { return conn_->context().get_executor(); }
-std::string Stream::meta() const { return conn_ ? conn_->stream_info(id_).meta : ""; }
-std::string Stream::peer() const { return conn_ ? conn_->stream_info(id_).peer : ""; }
+Stream::Stream(std::shared_ptr<detail::Anchor> anchor)
+    : anchor_(std::move(anchor)), id_(gowire::kDefaultStream) {}
+
+std::shared_ptr<detail::GoConn> Stream::conn() const { return anchor_ ? anchor_->conn() : conn_; }
+
+Stream::executor_type Stream::get_executor() const { return conn()->context().get_executor(); }
+std::string Stream::meta() const {
+  auto c = conn();
+  return c ? c->stream_info(id_).meta : "";
+}
+std::string Stream::peer() const {
+  auto c = conn();
+  return c ? c->stream_info(id_).peer : "";
+}
 
 void Stream::serve(std::string method, MethodHandler handler) {
-  if (!conn_) return;
-  if (conn_->on_io_thread()) return conn_->serve(id_, std::move(method), std::move(handler));
-  conn_->post([id = id_, m = std::move(method), h = std::move(handler)](detail::GoConn& c) mutable {
+  auto c = conn();
+  if (!c) return;
+  if (c->on_io_thread()) return c->serve(id_, std::move(method), std::move(handler));
+  c->post([id = id_, m = std::move(method), h = std::move(handler)](detail::GoConn& c) mutable {
     c.serve(id, std::move(m), std::move(h));
   });
 }
 
 Status Stream::wait_methods(const std::vector<std::string>& methods,
                             std::chrono::milliseconds timeout) {
-  return wait_for<Status>(conn_, [id = id_, methods, timeout](detail::GoConn& c, auto done) {
+  return wait_for<Status>(conn(), [id = id_, methods, timeout](detail::GoConn& c, auto done) {
     c.wait_methods(id, methods, timeout, std::move(done));
   });
 }
@@ -76,7 +88,7 @@ Status Stream::wait_methods(const std::vector<std::string>& methods,
 Result<std::string> Stream::call(const std::string& method, std::string data,
                                  std::chrono::milliseconds timeout) {
   return wait_for<Result<std::string>>(
-      conn_, [id = id_, method, data = std::move(data), timeout](detail::GoConn& c,
+      conn(), [id = id_, method, data = std::move(data), timeout](detail::GoConn& c,
                                                                  auto done) mutable {
         c.call(id, method, std::move(data), timeout, std::move(done));
       });
@@ -85,30 +97,41 @@ Result<std::string> Stream::call(const std::string& method, std::string data,
 void Stream::async_call(const std::string& method, std::string data,
                         std::chrono::milliseconds timeout,
                         std::function<void(Result<std::string>)> done) {
-  if (!conn_) return done(no_stream());
-  if (conn_->on_io_thread()) return conn_->call(id_, method, std::move(data), timeout, std::move(done));
-  conn_->post([id = id_, method, data = std::move(data), timeout,
+  auto c = conn();
+  if (!c) return done(no_stream());
+  if (c->on_io_thread()) return c->call(id_, method, std::move(data), timeout, std::move(done));
+  c->post([id = id_, method, data = std::move(data), timeout,
                done = std::move(done)](detail::GoConn& c) mutable {
     c.call(id, method, std::move(data), timeout, std::move(done));
   });
 }
 
 void Stream::on_message(MessageHandler handler) {
-  if (!conn_) return;
-  if (conn_->on_io_thread()) return conn_->set_message_handler(id_, std::move(handler));
-  conn_->post([id = id_, h = std::move(handler)](detail::GoConn& c) mutable {
+  auto c = conn();
+  if (!c) return;
+  if (c->on_io_thread()) return c->set_message_handler(id_, std::move(handler));
+  c->post([id = id_, h = std::move(handler)](detail::GoConn& c) mutable {
     c.set_message_handler(id, std::move(h));
   });
 }
 
 Status Stream::publish(OutMessage msg) {
-  return wait_for<Status>(conn_, [id = id_, msg = std::move(msg)](detail::GoConn& c,
-                                                                  auto done) mutable {
-    c.publish(id, std::move(msg), std::move(done));
+  auto c = conn();
+  if (c && c->on_io_thread()) return on_io_thread_refused();
+  if (anchor_) {  // at-least-once: it may wait for a reconnect, so it waits here
+    auto done = std::make_shared<std::promise<Status>>();
+    auto result = done->get_future();
+    anchor_->publish(std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
+    return result.get();
+  }
+  return wait_for<Status>(c, [id = id_, msg = std::move(msg)](detail::GoConn& g,
+                                                              auto done) mutable {
+    g.publish(id, std::move(msg), std::move(done));
   });
 }
 
 void Stream::async_publish(OutMessage msg, std::function<void(Status)> done) {
+  if (anchor_) return anchor_->publish(std::move(msg), std::move(done));
   if (!conn_) return done(no_stream());
   if (conn_->on_io_thread()) return conn_->publish(id_, std::move(msg), std::move(done));
   conn_->post([id = id_, msg = std::move(msg), done = std::move(done)](detail::GoConn& c) mutable {
@@ -116,41 +139,43 @@ void Stream::async_publish(OutMessage msg, std::function<void(Status)> done) {
   });
 }
 
-void Stream::start_read(const std::shared_ptr<detail::GoConn>& conn, std::uint64_t id,
-                        std::vector<boost::asio::mutable_buffer> buffers, Handler handler) {
+void Stream::start_read(const Stream& s, std::vector<boost::asio::mutable_buffer> buffers,
+                        Handler handler) {
   // (std::function needs a copyable callable; the handler is move-only.)
   auto h = std::make_shared<Handler>(std::move(handler));
-  conn->post([id, b = std::move(buffers), h](detail::GoConn& c) mutable {
+  s.conn()->post([id = s.id_, b = std::move(buffers), h](detail::GoConn& c) mutable {
     c.read(id, std::move(b), std::move(*h));
   });
 }
 
-void Stream::start_write(const std::shared_ptr<detail::GoConn>& conn, std::uint64_t id,
-                         std::vector<boost::asio::const_buffer> buffers, Handler handler) {
+void Stream::start_write(const Stream& s, std::vector<boost::asio::const_buffer> buffers,
+                         Handler handler) {
   auto h = std::make_shared<Handler>(std::move(handler));
-  conn->post([id, bytes = detail::GoConn::take_write(buffers), h](detail::GoConn& c) mutable {
+  s.conn()->post([id = s.id_, bytes = detail::GoConn::take_write(buffers), h](detail::GoConn& c) mutable {
     c.write(id, std::move(bytes), std::move(*h));
   });
 }
 
 void Stream::close() {
-  if (conn_) conn_->post([id = id_](detail::GoConn& c) { c.dismiss(id); });
+  if (auto c = conn()) c->post([id = id_](detail::GoConn& g) { g.dismiss(id); });
 }
 
 Endpoint::~Endpoint() {
-  if (conn_ && conn_->open()) conn_->post([](detail::GoConn& c) { c.disconnect(nullptr); });
+  anchor_->close();
+  auto c = anchor_->conn();
+  if (c->open()) c->post([](detail::GoConn& g) { g.disconnect(nullptr); });
 }
 
-std::uint64_t Endpoint::client_id() const { return conn_->client_id(); }
-std::string Endpoint::client_meta() const { return conn_->client_meta(); }
-std::string Endpoint::remote_address() const { return conn_->remote_address(); }
-Stream Endpoint::default_stream() const { return {conn_, gowire::kDefaultStream}; }
-bool Endpoint::is_open() const { return conn_->open(); }
+std::uint64_t Endpoint::client_id() const { return anchor_->conn()->client_id(); }
+std::string Endpoint::client_meta() const { return anchor_->conn()->client_meta(); }
+std::string Endpoint::remote_address() const { return anchor_->conn()->remote_address(); }
+Stream Endpoint::default_stream() const { return Stream(anchor_); }
+bool Endpoint::is_open() const { return anchor_->conn()->open(); }
 
 Result<Stream> Endpoint::open_stream(std::string meta, std::string peer,
                                      std::chrono::milliseconds timeout) {
   return wait_for<Result<Stream>>(
-      conn_, [meta = std::move(meta), peer = std::move(peer), timeout](detail::GoConn& c,
+      anchor_->conn(), [meta = std::move(meta), peer = std::move(peer), timeout](detail::GoConn& c,
                                                                        auto done) mutable {
         c.open_stream({.meta = std::move(meta), .peer = std::move(peer)}, timeout,
                       std::move(done));
@@ -164,22 +189,25 @@ void Endpoint::async_open_stream(std::string meta, std::string peer,
                 done = std::move(done)](detail::GoConn& c) mutable {
     c.open_stream({.meta = std::move(meta), .peer = std::move(peer)}, timeout, std::move(done));
   };
-  if (conn_->on_io_thread()) return start(*conn_);
-  conn_->post(std::move(start));
+  if (anchor_->conn()->on_io_thread()) return start(*anchor_->conn());
+  anchor_->conn()->post(std::move(start));
 }
 
 void Endpoint::on_stream(std::function<void(Stream)> fn) {
-  if (conn_->on_io_thread()) return conn_->set_stream_handler(std::move(fn));
-  conn_->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.set_stream_handler(std::move(fn)); });
+  if (anchor_->conn()->on_io_thread()) return anchor_->conn()->set_stream_handler(std::move(fn));
+  anchor_->conn()->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.set_stream_handler(std::move(fn)); });
 }
 
 void Endpoint::on_closed(std::function<void(const Status&)> fn) {
-  if (conn_->on_io_thread()) return conn_->add_closed_handler(std::move(fn));
-  conn_->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.add_closed_handler(std::move(fn)); });
+  if (anchor_->conn()->on_io_thread()) return anchor_->conn()->add_closed_handler(std::move(fn));
+  anchor_->conn()->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.add_closed_handler(std::move(fn)); });
 }
 
 Status Endpoint::close() {
-  return wait_for<Status>(conn_, [](detail::GoConn& c, auto done) { c.disconnect(std::move(done)); });
+  auto c = anchor_->conn();
+  if (c->on_io_thread()) return on_io_thread_refused();
+  anchor_->close();
+  return wait_for<Status>(c, [](detail::GoConn& g, auto done) { g.disconnect(std::move(done)); });
 }
 
 }  // namespace tp::geminio::go

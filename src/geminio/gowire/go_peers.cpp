@@ -9,15 +9,18 @@
 #include <boost/asio/post.hpp>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
-#include "geminio/gowire/go_conn.hpp"
+#include "geminio/gowire/go_anchor.hpp"
 #include "geminio/gowire/ids.hpp"
 #include "socket/address.hpp"
 
 namespace tp::geminio::go {
 namespace asio = boost::asio;
+using detail::Anchor;
 using detail::GoConn;
+using Address = ::tp::detail::Endpoint;
 
 namespace {
 
@@ -114,7 +117,7 @@ struct Server::Impl {
       if (!st.ok() || !conn) return;
       const std::uint64_t id = conn->client_id();
       ids_in_use.insert(id);
-      auto ep = std::make_shared<Endpoint>(conn);
+      auto ep = std::make_shared<Endpoint>(std::make_shared<Anchor>(conn, false));
       {
         std::lock_guard lock(mutex);
         by_id[id] = ep;
@@ -188,15 +191,91 @@ void Server::close() {
 }
 
 struct Client::Impl {
+  using Ready = std::function<void(Result<std::shared_ptr<GoConn>>)>;
   ClientOptions options;
   IoLoop loop;
+  // I/O thread:
+  bool stopping = false;
+  std::set<std::shared_ptr<asio::steady_timer>> timers;  // redials waiting for their backoff
+
+  // Dials `remote` and starts a connection asking for client ID `wanted`: `prepare` sees it
+  // before CONN goes out, `ready` once it passed the handshake or why it did not (I/O thread).
+  void dial(const Address& remote, std::uint64_t wanted,
+            std::function<void(const std::shared_ptr<GoConn>&)> prepare, Ready ready) {
+    auto socket = std::make_shared<asio::generic::stream_protocol::socket>(loop.io);
+    if (Status st = ::tp::detail::open_for_dial(*socket, "tcp", "", remote); !st.ok())
+      return ready(st);
+    auto timer = std::make_shared<asio::steady_timer>(loop.io, options.conn.handshake_timeout);
+    timer->async_wait([socket](boost::system::error_code ec) {
+      if (!ec) socket->close(ec);  // the connect then fails
+    });
+    socket->async_connect(remote, [this, socket, timer, remote, wanted, prepare = std::move(prepare),
+                                   ready = std::move(ready)](boost::system::error_code ec) {
+      timer->cancel();
+      if (ec) {
+        return ready(Status::from_code(
+            code::kDialFailed, "dial " + ::tp::detail::endpoint_text(remote) + ": " + ec.message()));
+      }
+      auto ids = std::make_shared<gowire::PacketIds>();
+      auto c = std::make_shared<GoConn>(
+          std::move(*socket), loop.budget,
+          gowire::Link::Options{.server = false, .next_id = [ids] { return ids->next(); }},
+          limits_of(options.conn, options.heartbeat), options.conn);
+      loop.track(c);
+      prepare(c);
+      c->start(
+          [meta = options.meta, wanted, hb = static_cast<std::uint32_t>(options.heartbeat.count())](
+              gowire::Link& link) { return link.connect(meta, wanted, hb); },
+          [c, ready](const Status& st) {
+            if (!st.ok()) return ready(st);
+            ready(c);
+          });
+    });
+  }
+
+  // Watches `conn`: when it is lost and the endpoint still wants it, dials again.
+  void keep(std::weak_ptr<Endpoint> ep, std::shared_ptr<Anchor> anchor, Address remote,
+            const std::shared_ptr<GoConn>& conn) {
+    conn->add_closed_handler([this, ep, anchor, remote](const Status&) {
+      redial(ep, anchor, remote, std::chrono::milliseconds(100));
+    });
+  }
+
+  void redial(std::weak_ptr<Endpoint> ep, std::shared_ptr<Anchor> anchor, Address remote,
+              std::chrono::milliseconds backoff) {
+    if (stopping || !options.reconnect || anchor->closed() || ep.expired()) return;
+    auto timer = std::make_shared<asio::steady_timer>(loop.io, backoff);
+    timers.insert(timer);
+    timer->async_wait([this, timer, ep, anchor, remote, backoff](boost::system::error_code ec) {
+      timers.erase(timer);
+      if (ec || stopping || anchor->closed() || ep.expired()) return;
+      dial(
+          remote, anchor->conn()->client_id(),
+          [this, ep, anchor](const std::shared_ptr<GoConn>& c) {
+            anchor->replace(c);
+            if (auto e = ep.lock(); e && options.on_connect) options.on_connect(*e);
+          },
+          [this, ep, anchor, remote, backoff](Result<std::shared_ptr<GoConn>> r) {
+            if (!r.ok()) {
+              return redial(ep, anchor, remote, std::min(backoff * 2, options.max_backoff));
+            }
+            anchor->resend();
+            keep(ep, anchor, remote, r.value);
+          });
+    });
+  }
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>()) {
   impl_->options = std::move(options);
 }
 
-Client::~Client() { impl_->loop.close_all(); }
+Client::~Client() {
+  impl_->loop.close_all([impl = impl_.get()] {
+    impl->stopping = true;
+    for (const auto& t : impl->timers) t->cancel();
+  });
+}
 
 Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
   using Out = Result<std::shared_ptr<Endpoint>>;
@@ -204,45 +283,38 @@ Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
   if (loop.io.get_executor().running_in_this_thread()) {
     return Status(code::kInvalidOp, "geminio: a blocking call on the I/O thread", "connect");
   }
-  ::tp::detail::Endpoint remote;
+  Address remote;
   if (Status st = ::tp::detail::resolve_endpoint("tcp", address, false, code::kDialFailed, remote);
       !st.ok())
     return st;
-  auto socket = std::make_shared<asio::generic::stream_protocol::socket>(loop.io);
-  if (Status st = ::tp::detail::open_for_dial(*socket, "tcp", "", remote); !st.ok()) return st;
   auto promise = std::make_shared<std::promise<Out>>();
   auto result = promise->get_future();
-  auto timer = std::make_shared<asio::steady_timer>(loop.io, impl_->options.conn.handshake_timeout);
-  timer->async_wait([socket](boost::system::error_code ec) {
-    if (!ec) socket->close(ec);  // the connect then fails
-  });
-  socket->async_connect(remote, [impl = impl_.get(), socket, timer, promise,
-                                 address](boost::system::error_code ec) {
-    timer->cancel();
-    if (ec) {
-      return promise->set_value(
-          Status::from_code(code::kDialFailed, "dial " + address + ": " + ec.message()));
-    }
-    const ClientOptions& o = impl->options;
-    auto ids = std::make_shared<gowire::PacketIds>();
-    auto c = std::make_shared<GoConn>(std::move(*socket), impl->loop.budget,
-                                      gowire::Link::Options{.server = false,
-                                                            .next_id = [ids] { return ids->next(); }},
-                                      limits_of(o.conn, o.heartbeat), o.conn);
-    impl->loop.track(c);
-    auto ep = std::make_shared<Endpoint>(c);
-    if (o.on_connect) o.on_connect(*ep);
-    c->start(
-        [meta = o.meta, wanted = o.client_id, hb = static_cast<std::uint32_t>(o.heartbeat.count())](
-            gowire::Link& link) { return link.connect(meta, wanted, hb); },
-        [c, ep, promise, &o](const Status& st) mutable {
-          if (!st.ok()) return promise->set_value(st);
-          if (o.wait_methods.empty()) return promise->set_value(std::move(ep));
-          c->wait_methods(gowire::kDefaultStream, o.wait_methods, o.wait_timeout,
-                          [ep, promise](Status waited) mutable {
-                            if (!waited.ok()) return promise->set_value(waited);
-                            promise->set_value(std::move(ep));
-                          });
+  asio::post(loop.io, [impl = impl_.get(), remote, promise] {
+    struct First {  // the endpoint being made, until it is handed over
+      std::shared_ptr<Anchor> anchor;
+      std::shared_ptr<Endpoint> ep;
+    };
+    auto first = std::make_shared<First>();
+    impl->dial(
+        remote, impl->options.client_id,
+        [impl, first](const std::shared_ptr<GoConn>& c) {
+          first->anchor = std::make_shared<Anchor>(c, impl->options.reconnect);
+          first->ep = std::make_shared<Endpoint>(first->anchor);
+          if (impl->options.on_connect) impl->options.on_connect(*first->ep);
+        },
+        [impl, first, remote, promise](Result<std::shared_ptr<GoConn>> r) {
+          if (!r.ok()) return promise->set_value(r.status);
+          auto handover = [impl, first, remote, promise, c = r.value] {
+            impl->keep(first->ep, first->anchor, remote, c);
+            promise->set_value(std::move(first->ep));
+          };
+          const auto& o = impl->options;
+          if (o.wait_methods.empty()) return handover();
+          r.value->wait_methods(gowire::kDefaultStream, o.wait_methods, o.wait_timeout,
+                                [first, promise, handover](const Status& waited) {
+                                  if (!waited.ok()) return promise->set_value(waited);
+                                  handover();
+                                });
         });
   });
   return result.get();
