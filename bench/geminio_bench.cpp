@@ -1,6 +1,7 @@
 // The Geminio layer against the plain peer it is built on, side by side in one run on loopback:
 // calls/s of plain sessions, acknowledged messages/s (a publish is a push and an ack back), and
-// stream throughput on one stream and on 16 at once (each under its own flow control).
+// stream throughput on one stream and on 16 at once (each under its own flow control); then the
+// same four figures over Go geminio's wire (tp::geminio::go), and the ratio of the two.
 //
 //   geminio_bench [--ops N] [--inflight N] [--megabytes N]
 #include <boost/asio/read.hpp>
@@ -9,10 +10,13 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <string>
 
 #include "teleport/geminio.hpp"
+#include "teleport/geminio_go.hpp"
 
 namespace {
 
@@ -76,6 +80,79 @@ double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, 
   return mib / seconds_since(t0);
 }
 
+// Copies `bytes` through each of `streams` Go-wire streams at once; returns MiB/s in total.
+double go_stream_mib_per_s(tp::geminio::go::Endpoint& ep,
+                           std::function<tp::geminio::go::Stream()> accepted, int streams,
+                           std::size_t bytes) {
+  std::deque<tp::geminio::go::Stream> mine;
+  std::deque<tp::geminio::go::Stream> theirs;
+  for (int i = 0; i < streams; ++i) {
+    mine.push_back(ep.open_stream().value);
+    theirs.push_back(accepted());
+  }
+  const std::string chunk(bytes, 'g');
+  std::deque<std::string> sinks(streams, std::string(bytes, '\0'));
+  std::atomic<int> left{streams};
+  std::promise<void> all;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < streams; ++i) {
+    asio::async_write(mine[i], asio::buffer(chunk), [](boost::system::error_code, std::size_t) {});
+    asio::async_read(theirs[i], asio::buffer(sinks[i]),
+                     [&](boost::system::error_code, std::size_t) {
+                       if (--left == 0) all.set_value();
+                     });
+  }
+  all.get_future().wait();
+  const double mib = static_cast<double>(bytes) * streams / (1024.0 * 1024.0);
+  for (auto& s : mine) s.close();
+  return mib / seconds_since(t0);
+}
+
+struct Figures {
+  double calls = 0, messages = 0, one_stream = 0, sixteen = 0;
+};
+
+// The four figures over Go geminio's wire.
+Figures go_wire(long ops, long inflight, std::size_t megabytes, const std::string& payload) {
+  namespace gg = tp::geminio::go;
+  gg::Server server;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::deque<gg::Stream> opened;
+  server.on_endpoint([&](std::shared_ptr<gg::Endpoint> ep) {
+    ep->default_stream().serve("echo", [](gg::Request r) { r.reply(r.data()); });
+    ep->default_stream().on_message([](gg::Message m) { m.done(); });
+    ep->on_stream([&](gg::Stream s) {
+      std::lock_guard lock(mutex);
+      opened.push_back(std::move(s));
+      arrived.notify_all();
+    });
+  });
+  if (!server.listen("127.0.0.1:0").ok()) std::exit(1);
+  gg::Client client({.wait_methods = {"echo"}});
+  auto [ep, st] = client.connect(server.local_address());
+  if (!st.ok()) std::exit(1);
+  gg::Stream def = ep->default_stream();
+  Figures f;
+  f.calls = per_second(ops, inflight, [&](std::function<void()> done) {
+    def.async_call("echo", payload, std::chrono::seconds(30),
+                   [done = std::move(done)](tp::Result<std::string>) { done(); });
+  });
+  f.messages = per_second(ops, inflight, [&](std::function<void()> done) {
+    def.async_publish({.data = payload}, [done = std::move(done)](tp::Status) { done(); });
+  });
+  const auto accepted = [&] {
+    std::unique_lock lock(mutex);
+    arrived.wait(lock, [&] { return !opened.empty(); });
+    gg::Stream s = opened.front();
+    opened.pop_front();
+    return s;
+  };
+  f.one_stream = go_stream_mib_per_s(*ep, accepted, 1, megabytes << 20);
+  f.sixteen = go_stream_mib_per_s(*ep, accepted, 16, (megabytes << 20) / 16);
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,15 +183,28 @@ int main(int argc, char** argv) {
   const double one_stream = stream_mib_per_s(*ep, *server_ep, 1, megabytes << 20);
   const double sixteen = stream_mib_per_s(*ep, *server_ep, 16, (megabytes << 20) / 16);
 
-  std::printf("| what (64-byte bodies, %ld in flight) | rate |\n|---|---|\n", inflight);
-  std::printf("| plain session calls | %.0f calls/s |\n", calls);
-  std::printf("| Geminio at-least-once publish (push + ack) | %.0f messages/s (%.2f x calls) |\n",
-              messages, messages / calls);
-  std::printf("| one stream, %zu MiB | %.0f MiB/s |\n", megabytes, one_stream);
-  std::printf("| 16 streams at once, %zu MiB in all | %.0f MiB/s |\n", megabytes, sixteen);
+  client.peer().close();
+  server.close();
+  const Figures go = go_wire(ops, inflight, megabytes, payload);
+
+  std::printf("| what (64-byte bodies, %ld in flight) | Teleport transport | Go geminio wire | Go wire / Teleport |\n",
+              inflight);
+  std::printf("|---|---:|---:|---:|\n");
+  std::printf("| calls (eRPC session; Go wire REQUEST) | %.0f /s | %.0f /s | %.2f |\n", calls,
+              go.calls, go.calls / calls);
+  std::printf("| acknowledged messages | %.0f /s | %.0f /s | %.2f |\n", messages, go.messages,
+              go.messages / messages);
+  std::printf("| one stream, %zu MiB | %.0f MiB/s | %.0f MiB/s | %.2f |\n", megabytes, one_stream,
+              go.one_stream, go.one_stream / one_stream);
+  std::printf("| 16 streams at once, %zu MiB in all | %.0f MiB/s | %.0f MiB/s | %.2f |\n",
+              megabytes, sixteen, go.sixteen, go.sixteen / sixteen);
   std::printf(
       "system=geminio calls_per_s=%.0f messages_per_s=%.0f stream_mib_s=%.0f "
       "streams16_mib_s=%.0f\n",
       calls, messages, one_stream, sixteen);
+  std::printf(
+      "system=geminio-go calls_per_s=%.0f messages_per_s=%.0f stream_mib_s=%.0f "
+      "streams16_mib_s=%.0f\n",
+      go.calls, go.messages, go.one_stream, go.sixteen);
   return 0;
 }
