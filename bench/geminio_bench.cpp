@@ -44,7 +44,8 @@ double per_second(long ops, long inflight,
   std::function<void()> next = [&] {
     if (started.fetch_add(1) >= ops) return;
     start([&] {
-      if (finished.fetch_add(1) + 1 == ops) all.set_value();
+      // The last one starts nothing: once `all` is set, this frame (and `next`) may be gone.
+      if (finished.fetch_add(1) + 1 == ops) return all.set_value();
       next();
     });
   };
@@ -54,14 +55,11 @@ double per_second(long ops, long inflight,
   return static_cast<double>(ops) / seconds_since(t0);
 }
 
-// Copies `bytes` through each of `streams` at once; returns MiB/s in total.
-double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, std::size_t bytes) {
-  std::deque<gm::Stream> mine;
-  std::deque<gm::Stream> theirs;
-  for (int i = 0; i < streams; ++i) {
-    mine.push_back(ep.open_stream().value);
-    theirs.push_back(*server_ep.accept_stream(std::chrono::seconds(5)));
-  }
+// Copies `bytes` from each of `mine` into the matching one of `theirs`, all at once; returns
+// MiB/s in total.
+template <class Stream>
+double copy_mib_per_s(std::deque<Stream>& mine, std::deque<Stream>& theirs, std::size_t bytes) {
+  const int streams = static_cast<int>(mine.size());
   const std::string chunk(bytes, 'g');
   std::deque<std::string> sinks(streams, std::string(bytes, '\0'));
   std::atomic<int> left{streams};
@@ -80,9 +78,20 @@ double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, 
   return mib / seconds_since(t0);
 }
 
-// Copies `bytes` through each of `streams` Go-wire streams at once; returns MiB/s in total.
+// Copies `bytes` through each of `streams` new streams at once; returns MiB/s in total.
+double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, std::size_t bytes) {
+  std::deque<gm::Stream> mine;
+  std::deque<gm::Stream> theirs;
+  for (int i = 0; i < streams; ++i) {
+    mine.push_back(ep.open_stream().value);
+    theirs.push_back(*server_ep.accept_stream(std::chrono::seconds(5)));
+  }
+  return copy_mib_per_s(mine, theirs, bytes);
+}
+
+// The same over Go geminio's wire; `accepted` gives the server's side of each stream.
 double go_stream_mib_per_s(tp::geminio::go::Endpoint& ep,
-                           std::function<tp::geminio::go::Stream()> accepted, int streams,
+                           const std::function<tp::geminio::go::Stream()>& accepted, int streams,
                            std::size_t bytes) {
   std::deque<tp::geminio::go::Stream> mine;
   std::deque<tp::geminio::go::Stream> theirs;
@@ -90,22 +99,7 @@ double go_stream_mib_per_s(tp::geminio::go::Endpoint& ep,
     mine.push_back(ep.open_stream().value);
     theirs.push_back(accepted());
   }
-  const std::string chunk(bytes, 'g');
-  std::deque<std::string> sinks(streams, std::string(bytes, '\0'));
-  std::atomic<int> left{streams};
-  std::promise<void> all;
-  const auto t0 = Clock::now();
-  for (int i = 0; i < streams; ++i) {
-    asio::async_write(mine[i], asio::buffer(chunk), [](boost::system::error_code, std::size_t) {});
-    asio::async_read(theirs[i], asio::buffer(sinks[i]),
-                     [&](boost::system::error_code, std::size_t) {
-                       if (--left == 0) all.set_value();
-                     });
-  }
-  all.get_future().wait();
-  const double mib = static_cast<double>(bytes) * streams / (1024.0 * 1024.0);
-  for (auto& s : mine) s.close();
-  return mib / seconds_since(t0);
+  return copy_mib_per_s(mine, theirs, bytes);
 }
 
 struct Figures {
