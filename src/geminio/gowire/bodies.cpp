@@ -1,5 +1,6 @@
 #include "geminio/gowire/bodies.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
@@ -37,6 +38,9 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
 
 // `s` with each invalid UTF-8 byte replaced by U+FFFD, as Go's decoder reads strings.
 std::string valid_utf8(std::string_view s) {
+  // ASCII, what bodies mostly hold (base64, method names), is valid as it is.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
@@ -80,7 +84,8 @@ class Reader {
     lenient.allow_invalid_utf8 = true;  // Go takes such strings (as U+FFFD)
     lenient.max_depth = 4;
     boost::system::error_code ec;
-    value_ = json::parse(text, ec, {}, lenient);
+    // The DOM lives in the reader's own arena: one body costs no allocation per member.
+    value_ = json::parse(text, ec, json::storage_ptr(&arena_), lenient);
     if (ec || !value_.is_object()) fail("not a JSON object");
   }
   Reader(const json::object& obj, std::string_view what) : what_(what), value_(obj) {}
@@ -94,10 +99,12 @@ class Reader {
     }
   }
   void bytes(std::string_view key, std::string& out) {
-    std::string text;
-    string(key, text);
+    const auto* v = find(key);
+    if (!v) return;
+    if (!v->is_string()) return fail(std::string(key) + " is not a string");
+    const std::string_view text = v->get_string();
     if (text.empty()) return;
-    auto decoded = detail::base64_decode(text);
+    auto decoded = detail::base64_decode(text);  // (base64 is ASCII: no UTF-8 to repair)
     if (!decoded) return fail(std::string(key) + " is not base64");
     out = std::move(*decoded);
   }
@@ -138,6 +145,8 @@ class Reader {
   }
 
   std::string_view what_;
+  unsigned char first_block_[1024];  // the arena's first block, on the stack
+  json::monotonic_resource arena_{first_block_, sizeof first_block_};
   json::value value_;
   Status status_;
 };
@@ -183,7 +192,7 @@ std::optional<GoTime> GoTime::parse(std::string_view s) {
     std::from_chars(s.data() + at, s.data() + at + len, v);
     return true;
   };
-  int y, mo, d, h, mi, sec;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (s.size() < 20 || !num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' ||
       !num(8, 2, d) || (s[10] != 'T' && s[10] != 't') || !num(11, 2, h) || s[13] != ':' ||
       !num(14, 2, mi) || s[16] != ':' || !num(17, 2, sec))
