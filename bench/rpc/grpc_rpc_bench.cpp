@@ -1,6 +1,6 @@
 // rpc_bench_grpc: the same workload over gRPC C++ — async server with one completion queue per
 // thread, async client keeping one unary call in flight per channel.
-//   server --port P [--threads T]        client --port P -c C -s S
+//   server --port P [--threads T]        client --port P -c C -s S [--threads T]
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -90,18 +90,9 @@ struct Slot {
   Clock::time_point sent;
 };
 
-int run_client(int port, int concurrency, double seconds) {
-  tp::bench::raise_fd_limit();
-  const BenchmarkMessage request = tp::bench::make_benchmark_message();
-  grpc::CompletionQueue cq;
-  std::vector<Slot> slots(static_cast<std::size_t>(concurrency));
-  for (auto& s : slots) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
-                1);  // one TCP connection per client, as the others
-    s.stub = Hello::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                                      grpc::InsecureChannelCredentials(), args));
-  }
+// Drives `slots` from one completion queue until `end`; what it measured goes to `stats`.
+void drive(std::vector<Slot*> slots, grpc::CompletionQueue& cq, Clock::time_point end,
+           const BenchmarkMessage& request, tp::bench::LatencyStats& stats) {
   auto issue = [&](Slot& s) {
     s.ctx = std::make_unique<grpc::ClientContext>();
     s.sent = Clock::now();
@@ -109,21 +100,8 @@ int run_client(int port, int concurrency, double seconds) {
     s.rpc->StartCall();
     s.rpc->Finish(&s.reply, &s.status, &s);
   };
-  // Connect every channel before timing.
-  for (auto& s : slots) {
-    grpc::ClientContext ctx;
-    BenchmarkMessage reply;
-    if (!s.stub->Say(&ctx, request, &reply).ok()) {
-      std::cerr << "grpc client: warm-up call failed\n";
-      return 1;
-    }
-  }
-  tp::bench::LatencyStats stats;
-  const auto start = Clock::now();
-  const auto end =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  for (auto& s : slots) issue(s);
-  int active = concurrency;
+  for (auto* s : slots) issue(*s);
+  auto active = slots.size();
   void* tag = nullptr;
   bool ok = false;
   while (active > 0 && cq.Next(&tag, &ok)) {
@@ -138,7 +116,46 @@ int run_client(int port, int concurrency, double seconds) {
     else
       --active;
   }
-  stats.print("grpc", concurrency, std::chrono::duration<double>(Clock::now() - start).count());
+}
+
+// `concurrency` callers, each with its own channel, spread over `threads` threads that each poll
+// a completion queue of their own.
+int run_client(int port, int concurrency, double seconds, int threads) {
+  tp::bench::raise_fd_limit();
+  const BenchmarkMessage request = tp::bench::make_benchmark_message();
+  std::vector<Slot> slots(static_cast<std::size_t>(concurrency));
+  for (auto& s : slots) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+                1);  // one TCP connection per client, as the others
+    s.stub = Hello::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                      grpc::InsecureChannelCredentials(), args));
+  }
+  // Connect every channel before timing.
+  for (auto& s : slots) {
+    grpc::ClientContext ctx;
+    BenchmarkMessage reply;
+    if (!s.stub->Say(&ctx, request, &reply).ok()) {
+      std::cerr << "grpc client: warm-up call failed\n";
+      return 1;
+    }
+  }
+  std::vector<grpc::CompletionQueue> cqs(static_cast<std::size_t>(threads));
+  std::vector<tp::bench::LatencyStats> stats(static_cast<std::size_t>(threads));
+  std::vector<std::vector<Slot*>> share(static_cast<std::size_t>(threads));
+  for (std::size_t i = 0; i < slots.size(); ++i) share[i % share.size()].push_back(&slots[i]);
+  const auto start = Clock::now();
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < share.size(); ++t) {
+    workers.emplace_back([&, t] { drive(share[t], cqs[t], end, request, stats[t]); });
+  }
+  for (auto& w : workers) w.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  tp::bench::LatencyStats merged;
+  for (auto& st : stats) merged.merge(st);
+  merged.print("grpc", concurrency, elapsed);
   return 0;
 }
 
@@ -153,8 +170,10 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "server")
     return run_server(port, std::stoi(opt("--threads", "1")));
   if (!args.empty() && args[0] == "client") {
-    return run_client(port, std::stoi(opt("-c", "100")), std::stod(opt("-s", "10")));
+    return run_client(port, std::stoi(opt("-c", "100")), std::stod(opt("-s", "10")),
+                      std::stoi(opt("--threads", "1")));
   }
-  std::cerr << "usage: rpc_bench_grpc server --port P [--threads T] | client --port P -c C -s S\n";
+  std::cerr << "usage: rpc_bench_grpc server --port P [--threads T] | client --port P -c C -s S "
+               "[--threads T]\n";
   return 2;
 }
