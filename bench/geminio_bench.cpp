@@ -7,10 +7,10 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <string>
@@ -181,8 +181,10 @@ int main(int argc, char** argv) {
   server.close();
   const Figures go = go_wire(ops, inflight, megabytes, payload);
 
-  std::printf("| what (64-byte bodies, %ld in flight) | Teleport transport | Go geminio wire | Go wire / Teleport |\n",
-              inflight);
+  std::printf(
+      "| what (64-byte bodies, %ld in flight) | Teleport transport | Go geminio wire | Go wire / "
+      "Teleport |\n",
+      inflight);
   std::printf("|---|---:|---:|---:|\n");
   std::printf("| calls (eRPC session; Go wire REQUEST) | %.0f /s | %.0f /s | %.2f |\n", calls,
               go.calls, go.calls / calls);

@@ -34,8 +34,8 @@ int main() {
   std::vector<std::unique_ptr<demo::Inbox>> heard_by;
   for (int i = 0; i < kClients; ++i) {
     heard_by.push_back(std::make_unique<demo::Inbox>());
-    clients.push_back(std::make_unique<gg::Client>(gg::ClientOptions{
-        .on_connect = [inbox = heard_by.back().get()](gg::Endpoint& ep) {
+    clients.push_back(std::make_unique<gg::Client>(
+        gg::ClientOptions{.on_connect = [inbox = heard_by.back().get()](gg::Endpoint& ep) {
           ep.default_stream().on_message([inbox](gg::Message m) {
             inbox->put(m.data());
             m.done();

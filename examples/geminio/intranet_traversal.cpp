@@ -1,7 +1,8 @@
-// Intranet traversal on Go geminio's wire (frontier's edge-to-service shape): a service on a private network (here a TCP echo
-// server that answers in upper case) is reached from outside through a public server. The
-// inside peer dials out to the public server; for each outside TCP connection the public server
-// opens a stream to the inside peer, which connects to the private service; bytes are spliced.
+// Intranet traversal on Go geminio's wire (frontier's edge-to-service shape): a service on a
+// private network (here a TCP echo server that answers in upper case) is reached from outside
+// through a public server. The inside peer dials out to the public server; for each outside TCP
+// connection the public server opens a stream to the inside peer, which connects to the private
+// service; bytes are spliced.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -67,12 +68,12 @@ int main() {
   gg::Client inside({.client_id = 42, .on_connect = [&io, private_port](gg::Endpoint& ep) {
                        ep.on_stream([&io, private_port](gg::Stream s) {  // on the I/O thread
                          auto local = std::make_shared<tcp::socket>(io);
-                         local->async_connect(
-                             {asio::ip::make_address("127.0.0.1"), private_port},
-                             [s, local](boost::system::error_code ec) mutable {
-                               if (ec) return s.close();
-                               demo::splice(std::make_shared<gg::Stream>(s), local);
-                             });
+                         local->async_connect({asio::ip::make_address("127.0.0.1"), private_port},
+                                              [s, local](boost::system::error_code ec) mutable {
+                                                if (ec) return s.close();
+                                                demo::splice(std::make_shared<gg::Stream>(s),
+                                                             local);
+                                              });
                        });
                      }});
   auto [ep, st] = inside.connect(public_server.local_address());

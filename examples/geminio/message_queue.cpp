@@ -44,8 +44,7 @@ int main() {
   std::atomic<int> consumed{0};
   auto consumer = [&](const std::string& name, const std::string& topic) {
     auto client = std::make_unique<gg::Client>(gg::ClientOptions{
-        .wait_methods = {"mq.subscribe"},
-        .on_connect = [&consumed, name](gg::Endpoint& ep) {
+        .wait_methods = {"mq.subscribe"}, .on_connect = [&consumed, name](gg::Endpoint& ep) {
           ep.default_stream().on_message([&consumed, name](gg::Message m) {
             std::cout << name << " got [" << m.topic() << "] " << m.data() << "\n";
             ++consumed;

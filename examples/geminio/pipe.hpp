@@ -23,19 +23,18 @@ inline void close_writing(boost::asio::ip::tcp::socket& s) {
 template <class From, class To>
 void pump(std::shared_ptr<From> from, std::shared_ptr<To> to) {
   auto buf = std::make_shared<std::array<char, 16 * 1024>>();
-  from->async_read_some(boost::asio::buffer(*buf),
-                        [=](boost::system::error_code ec, std::size_t n) {
-                          if (ec) {
-                            close_writing(*to);
-                            return;
-                          }
-                          boost::asio::async_write(*to, boost::asio::buffer(buf->data(), n),
-                                                   // buf lives until the write is done
-                                                   [from, to, buf](boost::system::error_code wec,
-                                                                   std::size_t) {
-                                                     if (!wec) pump(from, to);
-                                                   });
-                        });
+  from->async_read_some(
+      boost::asio::buffer(*buf), [=](boost::system::error_code ec, std::size_t n) {
+        if (ec) {
+          close_writing(*to);
+          return;
+        }
+        boost::asio::async_write(*to, boost::asio::buffer(buf->data(), n),
+                                 // buf lives until the write is done
+                                 [from, to, buf](boost::system::error_code wec, std::size_t) {
+                                   if (!wec) pump(from, to);
+                                 });
+      });
 }
 
 /// Pumps both ways between `a` and `b`.

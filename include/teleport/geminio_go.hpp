@@ -93,9 +93,9 @@ using MessageHandler = std::function<void(Message)>;
 
 /// A message to publish.
 struct OutMessage {
-  std::string topic{};                      ///< optional topic
-  std::string data{};                       ///< the data
-  std::string custom{};                     ///< optional custom bytes
+  std::string topic{};                       ///< optional topic
+  std::string data{};                        ///< the data
+  std::string custom{};                      ///< optional custom bytes
   std::chrono::milliseconds timeout{30000};  ///< give up waiting for the ack after this (408)
 };
 

@@ -160,6 +160,30 @@ Status call_push(F&& f, A&&... args) {
     return std::invoke(std::forward<F>(f), std::forward<A>(args)...);
   }
 }
+
+/// Bodies past this many bytes leave no reused argument behind (see with_arg).
+inline constexpr std::size_t kReusedArgMaxBody = 64 * 1024;
+
+/// Binds the call's body to an `Arg` and runs `body(arg)`. A protobuf `Arg` is one object per
+/// thread and type, cleared for each call: Clear() keeps its strings' memory, so parsing the next
+/// request allocates nothing for them (handlers take it by const reference and run to completion
+/// on this thread). After a body bigger than kReusedArgMaxBody it is made anew, so one big request
+/// does not stay in memory.
+template <class Arg, class Body>
+Status with_arg(Ctx& ctx, Body&& body) {
+  if constexpr (protobuf::Codable<Arg>) {
+    thread_local Arg arg;
+    arg.Clear();
+    Status st = ctx.bind(arg);
+    if (st.ok()) st = body(arg);
+    if (ctx.input().body.size() > kReusedArgMaxBody) arg = Arg();
+    return st;
+  } else {
+    Arg arg{};
+    if (Status st = ctx.bind(arg); !st.ok()) return st;
+    return body(arg);
+  }
+}
 }  // namespace detail
 /// \endcond
 
@@ -234,11 +258,11 @@ class RouteGroup {
     return route_call(
         std::move(path),
         [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
-          Arg arg{};
-          if (Status st = ctx.bind(arg); !st.ok()) return st;
-          auto result = fn(ctx, arg);
-          if (!result.status.ok()) return result.status;
-          return ctx.set_reply(result.value);
+          return detail::with_arg<Arg>(ctx, [&](Arg& arg) -> Status {
+            auto result = fn(ctx, arg);
+            if (!result.status.ok()) return result.status;
+            return ctx.set_reply(result.value);
+          });
         },
         std::move(opts));
   }
@@ -251,9 +275,8 @@ class RouteGroup {
     return route_push(
         std::move(path),
         [fn = std::move(fn)](Ctx& ctx) mutable -> Status {
-          Arg arg{};
-          if (Status st = ctx.bind(arg); !st.ok()) return st;
-          return detail::call_push(fn, ctx, arg);
+          return detail::with_arg<Arg>(
+              ctx, [&](Arg& arg) -> Status { return detail::call_push(fn, ctx, arg); });
         },
         std::move(opts));
   }
@@ -296,15 +319,16 @@ class RouteGroup {
       Handler handler = [pointer](Ctx& ctx) -> Status {
         Ctl ctl{};
         ctl.bind_ctx(ctx);
-        Arg arg{};
-        if (Status st = ctx.bind(arg); !st.ok()) return st;
         if constexpr (std::is_same_v<typename Traits::result, void> ||
                       std::is_same_v<typename Traits::result, Status>) {
-          return detail::call_push(pointer, ctl, arg);
+          return detail::with_arg<Arg>(
+              ctx, [&](Arg& arg) -> Status { return detail::call_push(pointer, ctl, arg); });
         } else {
-          auto result = (ctl.*pointer)(arg);
-          if (!result.status.ok()) return result.status;
-          return ctx.set_reply(result.value);
+          return detail::with_arg<Arg>(ctx, [&](Arg& arg) -> Status {
+            auto result = (ctl.*pointer)(arg);
+            if (!result.status.ok()) return result.status;
+            return ctx.set_reply(result.value);
+          });
         }
       };
       const std::string path = map_service_method(ctl_name + "_" + method.name, table_->style);

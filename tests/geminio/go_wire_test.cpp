@@ -5,12 +5,12 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -111,8 +111,10 @@ TEST(GeminioGo, GoClientBytesGetGoServerAnswers) {
     if (c.bytes.size() != c.total) continue;
     Frame f;
     ASSERT_EQ(gowire::decode_frame(c.bytes, 64 << 20, f).kind, DecodeOutcome::Kind::kFrame);
-    if (c.direction == "S->C") go_answers[{f.type, f.packet_id}] = c.bytes;
-    else go_client.push_back(c.bytes);
+    if (c.direction == "S->C")
+      go_answers[{f.type, f.packet_id}] = c.bytes;
+    else
+      go_client.push_back(c.bytes);
   }
   RawClient client(server.local_address());
   std::size_t compared = 0;
@@ -124,15 +126,15 @@ TEST(GeminioGo, GoClientBytesGetGoServerAnswers) {
       ASSERT_TRUE(gowire::from_json(sent.body, body).ok());
     }
     const bool default_stream = sent.session_id == gowire::kDefaultStream;
-    const Type answer_type = sent.type == Type::kConn      ? Type::kConnAck
+    const Type answer_type = sent.type == Type::kConn        ? Type::kConnAck
                              : sent.type == Type::kHeartbeat ? Type::kHeartbeatAck
                              : sent.type == Type::kRequest   ? Type::kResponse
                              : sent.type == Type::kMessage   ? Type::kMessageAck
                                                              : Type::kConn;
     // Frames whose answer needs the server to act first, or streams it chose IDs for, are left
     // to the check program (teleport geminio check) that speaks both sides.
-    if (answer_type == Type::kConn || (sent.type != Type::kConn && sent.type != Type::kHeartbeat &&
-                                       !default_stream) ||
+    if (answer_type == Type::kConn ||
+        (sent.type != Type::kConn && sent.type != Type::kHeartbeat && !default_stream) ||
         body.topic == "callback" || body.topic == "open-stream" || body.key == "client.echo")
       continue;
     client.write(bytes);
@@ -230,9 +232,8 @@ TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
 TEST(GeminioGo, UnreadStreamBytesPauseTheWriter) {
   go::Server server({.conn = {.max_held_bytes = 1 << 20}});
   std::promise<go::Stream> server_side;
-  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
-    server_side.set_value(ep->default_stream());
-  });
+  server.on_endpoint(
+      [&](std::shared_ptr<go::Endpoint> ep) { server_side.set_value(ep->default_stream()); });
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
   go::Client client;
   auto ep = client.connect(server.local_address());
@@ -263,8 +264,8 @@ TEST(GeminioGo, BadFramesCloseOnlyTheirConnection) {
   go::Server server({.conn = {.max_payload = 1 << 20}});
   serve_like_the_capture(server);
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
-  const Frame conn{.type = Type::kConn, .packet_id = 1, .flags = gowire::conn_flags_for(20),
-                   .body = "{}"};
+  const Frame conn{
+      .type = Type::kConn, .packet_id = 1, .flags = gowire::conn_flags_for(20), .body = "{}"};
   std::string unknown = encoded({.type = Type::kHeartbeat, .packet_id = 2});
   unknown[1] = static_cast<char>(0x99);
   const std::string bad_json =

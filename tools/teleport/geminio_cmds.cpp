@@ -1,9 +1,9 @@
 // `teleport geminio serve` and `teleport geminio check`: both roles of Go geminio's wire, for
 // users and for interop checks against Go peers (and each other).
+#include <atomic>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <atomic>
 #include <csignal>
 #include <future>
 #include <iostream>
@@ -46,10 +46,9 @@ struct RawEcho : std::enable_shared_from_this<RawEcho> {
   void run() {
     s.async_read_some(asio::buffer(buf), [self = shared_from_this()](auto ec, std::size_t n) {
       if (ec) return;
-      asio::async_write(self->s, asio::buffer(self->buf.data(), n),
-                        [self](auto wec, std::size_t) {
-                          if (!wec) self->run();
-                        });
+      asio::async_write(self->s, asio::buffer(self->buf.data(), n), [self](auto wec, std::size_t) {
+        if (!wec) self->run();
+      });
     });
   }
 };
@@ -176,12 +175,10 @@ struct Checks {
 
 int run_geminio_check(const std::string& addr, bool core, int timeout_ms) {
   const milliseconds t(timeout_ms);
-  gg::Client client({.wait_methods = {"echo", "add"},
-                     .wait_timeout = t,
-                     .on_connect = [](gg::Endpoint& ep) {
-                       ep.default_stream().serve("client.echo",
-                                                 [](gg::Request r) { r.reply(r.data()); });
-                     }});
+  gg::Client client(
+      {.wait_methods = {"echo", "add"}, .wait_timeout = t, .on_connect = [](gg::Endpoint& ep) {
+         ep.default_stream().serve("client.echo", [](gg::Request r) { r.reply(r.data()); });
+       }});
   Checks c;
   auto [ep, st] = client.connect(addr);
   c.report("connect", st);
@@ -197,9 +194,8 @@ int run_geminio_check(const std::string& addr, bool core, int timeout_ms) {
   gg::Stream def = ep->default_stream();
   c.report("rpc_echo", expect_value(def.call("echo", "hello geminio", t), "hello geminio"));
   c.report("rpc_add", expect_value(def.call("add", "[1,2,3]", t), "6"));
-  c.report("rpc_unknown_method",
-           expect_error(def.call("no.such.method", "x", t), "no such rpc: no.such.method",
-                        code::kNotFound));
+  c.report("rpc_unknown_method", expect_error(def.call("no.such.method", "x", t),
+                                              "no such rpc: no.such.method", code::kNotFound));
   c.report("rpc_add_bad_input_error",
            expect_error(def.call("add", "not json", t), "", code::kInternalServerError));
   const std::string big = random_bytes(256 * 1024);
@@ -209,10 +205,9 @@ int run_geminio_check(const std::string& addr, bool core, int timeout_ms) {
     for (int i = 0; i < 50; ++i) {
       auto p = std::make_shared<std::promise<Status>>();
       calls.push_back(p->get_future());
-      def.async_call("add", "[" + std::to_string(i) + "," + std::to_string(i) + "]", t,
-                     [p, i](Result<std::string> r) {
-                       p->set_value(expect_value(r, std::to_string(2 * i)));
-                     });
+      def.async_call(
+          "add", "[" + std::to_string(i) + "," + std::to_string(i) + "]", t,
+          [p, i](Result<std::string> r) { p->set_value(expect_value(r, std::to_string(2 * i))); });
     }
     Status all;
     for (auto& f : calls)
@@ -234,8 +229,10 @@ int run_geminio_check(const std::string& addr, bool core, int timeout_ms) {
     c.report("stream_raw_echo", raw_round_trip(s, "raw bytes on a stream", t));
     c.report("stream_raw_echo_200k", raw_round_trip(s, random_bytes(200 * 1024), t));
     Status waited = s.wait_methods({"add"}, t);
-    c.report("stream_rpc_add", waited.ok() ? expect_value(s.call("add", "[40,2]", t), "42") : waited);
-    c.report("stream_publish_ack", s.publish({.topic = "news", .data = "on a stream", .timeout = t}));
+    c.report("stream_rpc_add",
+             waited.ok() ? expect_value(s.call("add", "[40,2]", t), "42") : waited);
+    c.report("stream_publish_ack",
+             s.publish({.topic = "news", .data = "on a stream", .timeout = t}));
     s.close();
     auto end = read_exact(s, 1, t);
     c.report("stream_close", end.status.cause() == "eof"
@@ -292,8 +289,9 @@ void add_geminio_commands(CLI::App& app) {
   });
 
   auto* check = geminio->add_subcommand(
-      "check", "run the interop checks against a geminio server at ADDR (teleport geminio serve "
-               "or a Go one): prints ok/FAIL per check, exits 0 only if all pass");
+      "check",
+      "run the interop checks against a geminio server at ADDR (teleport geminio serve "
+      "or a Go one): prints ok/FAIL per check, exits 0 only if all pass");
   auto addr = std::make_shared<std::string>();
   auto core = std::make_shared<bool>(false);
   auto timeout = std::make_shared<int>(10000);

@@ -44,43 +44,42 @@ void Anchor::close() {
 }
 
 void Anchor::publish(OutMessage msg, std::function<void(Status)> done) {
-  conn()->post([self = shared_from_this(), msg = std::move(msg),
-                 done = std::move(done)](GoConn&) mutable {
-    const std::uint64_t seq = self->next_seq_++;
-    auto& out = self->outbox_[seq];
-    out.deadline = Clock::now() + msg.timeout;
-    out.msg = std::move(msg);
-    out.done = std::move(done);
-    self->send(seq);
-  });
+  conn()->post(
+      [self = shared_from_this(), msg = std::move(msg), done = std::move(done)](GoConn&) mutable {
+        const std::uint64_t seq = self->next_seq_++;
+        auto& out = self->outbox_[seq];
+        out.deadline = Clock::now() + msg.timeout;
+        out.msg = std::move(msg);
+        out.done = std::move(done);
+        self->send(seq);
+      });
 }
 
 void Anchor::send(std::uint64_t seq) {
   const auto it = outbox_.find(seq);
   if (it == outbox_.end()) return;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(it->second.deadline -
-                                                                          Clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(it->second.deadline - Clock::now());
   if (left.count() <= 0) {
     return settle(seq, Status::from_code(code::kHandleTimeout, "geminio: no ack in time"));
   }
   OutMessage attempt = it->second.msg;
   attempt.timeout = left;
-  conn()->publish(gowire::kDefaultStream, std::move(attempt),
-                  [self = shared_from_this(), seq](Status st) {
-                    // Lost with its connection: kept for the next one, until the deadline.
-                    const bool lost = st.code() == code::kConnClosed;
-                    if (!lost || !self->resend_ || self->closed()) return self->settle(seq, st);
-                    auto& out = self->outbox_.at(seq);
-                    if (out.timer) return;
-                    out.timer = std::make_unique<boost::asio::steady_timer>(
-                        self->conn()->context(), out.deadline);
-                    out.timer->async_wait([self, seq](boost::system::error_code ec) {
-                      if (!ec) {
-                        self->settle(seq, Status::from_code(code::kHandleTimeout,
-                                                            "geminio: no ack in time"));
-                      }
-                    });
-                  });
+  conn()->publish(
+      gowire::kDefaultStream, std::move(attempt), [self = shared_from_this(), seq](Status st) {
+        // Lost with its connection: kept for the next one, until the deadline.
+        const bool lost = st.code() == code::kConnClosed;
+        if (!lost || !self->resend_ || self->closed()) return self->settle(seq, st);
+        auto& out = self->outbox_.at(seq);
+        if (out.timer) return;
+        out.timer =
+            std::make_unique<boost::asio::steady_timer>(self->conn()->context(), out.deadline);
+        out.timer->async_wait([self, seq](boost::system::error_code ec) {
+          if (!ec) {
+            self->settle(seq, Status::from_code(code::kHandleTimeout, "geminio: no ack in time"));
+          }
+        });
+      });
 }
 
 void Anchor::settle(std::uint64_t seq, Status st) {

@@ -87,11 +87,10 @@ Status Stream::wait_methods(const std::vector<std::string>& methods,
 
 Result<std::string> Stream::call(const std::string& method, std::string data,
                                  std::chrono::milliseconds timeout) {
-  return wait_for<Result<std::string>>(
-      conn(), [id = id_, method, data = std::move(data), timeout](detail::GoConn& c,
-                                                                 auto done) mutable {
-        c.call(id, method, std::move(data), timeout, std::move(done));
-      });
+  return wait_for<Result<std::string>>(conn(), [id = id_, method, data = std::move(data), timeout](
+                                                   detail::GoConn& c, auto done) mutable {
+    c.call(id, method, std::move(data), timeout, std::move(done));
+  });
 }
 
 void Stream::async_call(const std::string& method, std::string data,
@@ -101,7 +100,7 @@ void Stream::async_call(const std::string& method, std::string data,
   if (!c) return done(no_stream());
   if (c->on_io_thread()) return c->call(id_, method, std::move(data), timeout, std::move(done));
   c->post([id = id_, method, data = std::move(data), timeout,
-               done = std::move(done)](detail::GoConn& c) mutable {
+           done = std::move(done)](detail::GoConn& c) mutable {
     c.call(id, method, std::move(data), timeout, std::move(done));
   });
 }
@@ -124,10 +123,10 @@ Status Stream::publish(OutMessage msg) {
     anchor_->publish(std::move(msg), [done](Status st) { done->set_value(std::move(st)); });
     return result.get();
   }
-  return wait_for<Status>(c, [id = id_, msg = std::move(msg)](detail::GoConn& g,
-                                                              auto done) mutable {
-    g.publish(id, std::move(msg), std::move(done));
-  });
+  return wait_for<Status>(c,
+                          [id = id_, msg = std::move(msg)](detail::GoConn& g, auto done) mutable {
+                            g.publish(id, std::move(msg), std::move(done));
+                          });
 }
 
 void Stream::async_publish(OutMessage msg, std::function<void(Status)> done) {
@@ -151,9 +150,8 @@ void Stream::start_read(const Stream& s, std::vector<boost::asio::mutable_buffer
 void Stream::start_write(const Stream& s, std::vector<boost::asio::const_buffer> buffers,
                          Handler handler) {
   auto h = std::make_shared<Handler>(std::move(handler));
-  s.conn()->post([id = s.id_, bytes = detail::GoConn::take_write(buffers), h](detail::GoConn& c) mutable {
-    c.write(id, std::move(bytes), std::move(*h));
-  });
+  s.conn()->post([id = s.id_, bytes = detail::GoConn::take_write(buffers),
+                  h](detail::GoConn& c) mutable { c.write(id, std::move(bytes), std::move(*h)); });
 }
 
 void Stream::close() {
@@ -174,12 +172,10 @@ bool Endpoint::is_open() const { return anchor_->conn()->open(); }
 
 Result<Stream> Endpoint::open_stream(std::string meta, std::string peer,
                                      std::chrono::milliseconds timeout) {
-  return wait_for<Result<Stream>>(
-      anchor_->conn(), [meta = std::move(meta), peer = std::move(peer), timeout](detail::GoConn& c,
-                                                                       auto done) mutable {
-        c.open_stream({.meta = std::move(meta), .peer = std::move(peer)}, timeout,
-                      std::move(done));
-      });
+  return wait_for<Result<Stream>>(anchor_->conn(), [meta = std::move(meta), peer = std::move(peer),
+                                                    timeout](detail::GoConn& c, auto done) mutable {
+    c.open_stream({.meta = std::move(meta), .peer = std::move(peer)}, timeout, std::move(done));
+  });
 }
 
 void Endpoint::async_open_stream(std::string meta, std::string peer,
@@ -195,12 +191,14 @@ void Endpoint::async_open_stream(std::string meta, std::string peer,
 
 void Endpoint::on_stream(std::function<void(Stream)> fn) {
   if (anchor_->conn()->on_io_thread()) return anchor_->conn()->set_stream_handler(std::move(fn));
-  anchor_->conn()->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.set_stream_handler(std::move(fn)); });
+  anchor_->conn()->post(
+      [fn = std::move(fn)](detail::GoConn& c) mutable { c.set_stream_handler(std::move(fn)); });
 }
 
 void Endpoint::on_closed(std::function<void(const Status&)> fn) {
   if (anchor_->conn()->on_io_thread()) return anchor_->conn()->add_closed_handler(std::move(fn));
-  anchor_->conn()->post([fn = std::move(fn)](detail::GoConn& c) mutable { c.add_closed_handler(std::move(fn)); });
+  anchor_->conn()->post(
+      [fn = std::move(fn)](detail::GoConn& c) mutable { c.add_closed_handler(std::move(fn)); });
 }
 
 Status Endpoint::close() {

@@ -1,9 +1,9 @@
 #include "geminio/gowire/go_conn.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <cstring>
-#include <spdlog/spdlog.h>
 
 #include "teleport/logging.hpp"
 
@@ -27,7 +27,9 @@ void complete(Stream::Handler h, asio::io_context& io, error_code ec, std::size_
   });
 }
 
-Status closed_status() { return Status::from_code(code::kConnClosed, "geminio: connection closed"); }
+Status closed_status() {
+  return Status::from_code(code::kConnClosed, "geminio: connection closed");
+}
 
 }  // namespace
 
@@ -52,8 +54,8 @@ Answer::~Answer() { send("", kNoAnswer); }
 GoConn::GoConn(Socket socket, ::tp::detail::ReadBudget& budget, gowire::Link::Options link,
                gowire::WireConn::Limits limits, ConnOptions options)
     : options_(options) {
-  wire_ = std::make_shared<gowire::WireConn>(
-      std::move(socket), budget, std::move(link), limits, nullptr, nullptr);
+  wire_ = std::make_shared<gowire::WireConn>(std::move(socket), budget, std::move(link), limits,
+                                             nullptr, nullptr);
   remote_ = wire_->remote_text();
 }
 
@@ -221,8 +223,8 @@ void GoConn::deliver_reads(StreamState& s) {
     if (!s.closed && open_) return;
     auto h = std::move(*s.reader);
     s.reader.reset();
-    const error_code ec = s.closed ? error_code(asio::error::eof)
-                                   : error_code(asio::error::connection_reset);
+    const error_code ec =
+        s.closed ? error_code(asio::error::eof) : error_code(asio::error::connection_reset);
     complete(std::move(h), context(), ec, 0);
     return;
   }
@@ -355,9 +357,8 @@ void GoConn::call(std::uint64_t stream, std::string method, std::string data,
     if (!e) return done(std::move(st));
     const std::string& err = e->data.error;
     if (err.empty()) return done(e->data.value);
-    done(Status::from_code(err.starts_with("no such rpc: ") ? code::kNotFound
-                                                           : code::kInternalServerError,
-                           err));
+    done(Status::from_code(
+        err.starts_with("no such rpc: ") ? code::kNotFound : code::kInternalServerError, err));
   });
   wire_->send(std::move(f));
 }

@@ -142,7 +142,7 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   std::deque<Stream> held_streams_;
   std::vector<std::function<void(const Status&)>> closed_handlers_;
   std::function<void(Status)> disconnect_done_;  // we sent DISCONN
-  bool disconnect_answered_ = false;              // and the remote end's DISCONN came
+  bool disconnect_answered_ = false;             // and the remote end's DISCONN came
   std::size_t held_bytes_ = 0;
   std::size_t held_frames_ = 0;
   bool paused_ = false;

@@ -4,9 +4,9 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <future>
 #include <mutex>
 #include <set>
@@ -93,12 +93,12 @@ struct Server::Impl {
   }
 
   void accept() {
-    acceptor.async_accept([this](boost::system::error_code ec,
-                                 asio::generic::stream_protocol::socket s) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) start(std::move(s));
-      accept();
-    });
+    acceptor.async_accept(
+        [this](boost::system::error_code ec, asio::generic::stream_protocol::socket s) {
+          if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+          if (!ec) start(std::move(s));
+          accept();
+        });
   }
 
   void start(asio::generic::stream_protocol::socket s) {
@@ -108,9 +108,9 @@ struct Server::Impl {
         .client_id = [this](std::uint64_t wanted,
                             const std::string& meta) { return assign(wanted, meta); },
         .next_id = [ids] { return ids->next(); }};
-    auto c = std::make_shared<GoConn>(std::move(s), loop.budget, std::move(link),
-                                      limits_of(options.conn, std::chrono::seconds(20)),
-                                      options.conn);
+    auto c =
+        std::make_shared<GoConn>(std::move(s), loop.budget, std::move(link),
+                                 limits_of(options.conn, std::chrono::seconds(20)), options.conn);
     loop.track(c);
     c->start(nullptr, [this, weak = std::weak_ptr<GoConn>(c)](const Status& st) {
       auto conn = weak.lock();
@@ -209,12 +209,14 @@ struct Client::Impl {
     timer->async_wait([socket](boost::system::error_code ec) {
       if (!ec) socket->close(ec);  // the connect then fails
     });
-    socket->async_connect(remote, [this, socket, timer, remote, wanted, prepare = std::move(prepare),
+    socket->async_connect(remote, [this, socket, timer, remote, wanted,
+                                   prepare = std::move(prepare),
                                    ready = std::move(ready)](boost::system::error_code ec) {
       timer->cancel();
       if (ec) {
-        return ready(Status::from_code(
-            code::kDialFailed, "dial " + ::tp::detail::endpoint_text(remote) + ": " + ec.message()));
+        return ready(
+            Status::from_code(code::kDialFailed,
+                              "dial " + ::tp::detail::endpoint_text(remote) + ": " + ec.message()));
       }
       auto ids = std::make_shared<gowire::PacketIds>();
       auto c = std::make_shared<GoConn>(

@@ -30,7 +30,8 @@ struct LinkEvent {
     kResponse,        ///< the peer's answer to our REQUEST `packet_id`
     kMessageAcked,    ///< the peer's ack of our MESSAGE `packet_id` (`data.error` if refused)
     kStreamOpened,    ///< the peer opened `stream` (`session` holds its meta and peer)
-    kStreamAccepted,  ///< the peer accepted the stream we opened (SESSION `packet_id`), now `stream`
+    kStreamAccepted,  ///< the peer accepted the stream we opened (SESSION `packet_id`), now
+                      ///< `stream`
     kStreamData,      ///< raw `bytes` on `stream`
     kStreamClosed,    ///< `stream` is closed (by either side)
     kDisconnected,    ///< the connection is closed (by either side)

@@ -91,10 +91,10 @@ class WireConn final : public detail::Connection::Owner,
   EventHandler on_event_;
   ClosedHandler on_closed_;
   bool ended_ = false;
-  bool closing_ = false;  // close_when_written() waits for the output
-  bool in_input_ = false;  // on_input() runs: it flushes once at its end
+  bool closing_ = false;                        // close_when_written() waits for the output
+  bool in_input_ = false;                       // on_input() runs: it flushes once at its end
   std::vector<std::function<void()>> drained_;  // when_drained() callers waiting
-  std::vector<Frame> out_;                       // scratch for the link's answers
+  std::vector<Frame> out_;                      // scratch for the link's answers
   std::vector<LinkEvent> events_;
 };
 
