@@ -28,13 +28,6 @@ volatile std::sig_atomic_t g_stop = 0;
 bool g_metrics = true;
 // --ws-path on the server, ws:// addresses on the client: WebSocket with this sub-protocol.
 std::string g_ws_sub = "json";
-// What the result lines call this build over TCP: "uring" when its sockets run on io_uring
-// (TELEPORT_IO_URING), so that bench/compare can put both builds in one table.
-#if defined(BOOST_ASIO_HAS_IO_URING) && defined(BOOST_ASIO_DISABLE_EPOLL)
-constexpr const char* kTcpSystem = "uring";
-#else
-constexpr const char* kTcpSystem = "teleport";
-#endif
 
 int run_server(const std::string& listen, unsigned threads, const std::string& ws_path) {
   tp::Peer server({.listen_address = listen,
@@ -139,7 +132,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   merged.reserve(total);
   for (auto& s : stats) merged.merge(s);
   const std::string system = addr.starts_with("ws://") ? "ws-" + g_ws_sub
-                             : g_metrics               ? kTcpSystem
+                             : g_metrics               ? "teleport"
                                                        : "nometrics";
   merged.print(system, concurrency, elapsed);
   long rss_end = 0;

@@ -113,7 +113,9 @@ TEST(Geminio, RpcBothWaysWaitForMethodsAndACatchAll) {
                                           return sum;
                                         });
   });
-  Client client(client_config(), {}, {.wait_methods = {"/math/add"}});
+  // (A loaded machine may take seconds before the late route is announced.)
+  Client client(client_config(), {},
+                {.wait_methods = {"/math/add"}, .wait_timeout = std::chrono::seconds(30)});
   (void)client.peer().route_call_func(
       "/client/name", [](Ctx& ctx, const int&) -> Result<std::string> {
         return "client " + std::to_string(endpoint_of(ctx)->client_id());

@@ -51,9 +51,9 @@ void Answer::send(std::string value, std::string error) {
 
 Answer::~Answer() { send("", kNoAnswer); }
 
-GoConn::GoConn(Socket socket, ::tp::detail::ReadBudget& budget, gowire::Link::Options link,
-               gowire::WireConn::Limits limits, ConnOptions options)
-    : options_(options) {
+GoConn::GoConn(std::shared_ptr<void> owner, Socket socket, ::tp::detail::ReadBudget& budget,
+               gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options)
+    : owner_(std::move(owner)), options_(options) {
   wire_ = std::make_shared<gowire::WireConn>(std::move(socket), budget, std::move(link), limits,
                                              nullptr, nullptr);
   remote_ = wire_->remote_text();

@@ -38,9 +38,10 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
  public:
   using Socket = gowire::WireConn::Socket;
 
-  /// Over `socket`; start() begins reading (a client then sends CONN).
-  GoConn(Socket socket, ::tp::detail::ReadBudget& budget, gowire::Link::Options link,
-         gowire::WireConn::Limits limits, ConnOptions options);
+  /// Over `socket`; start() begins reading (a client then sends CONN). `owner` (the I/O loop
+  /// the socket and `budget` belong to) is kept alive as long as this connection.
+  GoConn(std::shared_ptr<void> owner, Socket socket, ::tp::detail::ReadBudget& budget,
+         gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options);
   /// Starts: `on_ready` runs once on the I/O thread when CONN_ACK is sent (server) or received
   /// (client), or with the reason the connection ended first. `hello` (a client's) builds the
   /// CONN to send first.
@@ -124,6 +125,7 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   // Backpressure: held bytes and frames went up or down; reading pauses past the limits.
   void hold(std::ptrdiff_t bytes, int frames);
 
+  std::shared_ptr<void> owner_;  // first: it goes last, after the socket
   std::shared_ptr<gowire::WireConn> wire_;
   ConnOptions options_;
   std::string remote_;

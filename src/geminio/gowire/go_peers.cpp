@@ -32,8 +32,9 @@ gowire::WireConn::Limits limits_of(const ConnOptions& o, std::chrono::seconds he
 
 }  // namespace
 
-/// The I/O thread and the connections on it, shared by Server and Client.
-struct IoLoop {
+/// The I/O thread and the connections on it, shared by Server and Client. Its connections keep
+/// it (its io_context and read budget) alive, even past their Server or Client.
+struct IoLoop : std::enable_shared_from_this<IoLoop> {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::thread thread{[this] { io.run(); }};
@@ -77,8 +78,8 @@ struct IoLoop {
 
 struct Server::Impl {
   ServerOptions options;
-  IoLoop loop;
-  asio::basic_socket_acceptor<asio::generic::stream_protocol> acceptor{loop.io};
+  std::shared_ptr<IoLoop> loop = std::make_shared<IoLoop>();
+  asio::basic_socket_acceptor<asio::generic::stream_protocol> acceptor{loop->io};
   std::string local;
   // I/O thread:
   std::function<void(std::shared_ptr<Endpoint>)> on_endpoint;
@@ -109,9 +110,9 @@ struct Server::Impl {
                             const std::string& meta) { return assign(wanted, meta); },
         .next_id = [ids] { return ids->next(); }};
     auto c =
-        std::make_shared<GoConn>(std::move(s), loop.budget, std::move(link),
+        std::make_shared<GoConn>(loop, std::move(s), loop->budget, std::move(link),
                                  limits_of(options.conn, std::chrono::seconds(20)), options.conn);
-    loop.track(c);
+    loop->track(c);
     c->start(nullptr, [this, weak = std::weak_ptr<GoConn>(c)](const Status& st) {
       auto conn = weak.lock();
       if (!st.ok() || !conn) return;
@@ -139,12 +140,12 @@ Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
 Server::~Server() { close(); }
 
 void Server::on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn) {
-  if (impl_->loop.io.get_executor().running_in_this_thread()) {
+  if (impl_->loop->io.get_executor().running_in_this_thread()) {
     impl_->on_endpoint = std::move(fn);
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
-  asio::post(impl_->loop.io, [this, fn = std::move(fn), done]() mutable {
+  asio::post(impl_->loop->io, [this, fn = std::move(fn), done]() mutable {
     impl_->on_endpoint = std::move(fn);
     done->set_value();
   });
@@ -164,7 +165,7 @@ Status Server::listen(const std::string& address) {
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::from_code(code::kDialFailed, "listen " + address + ": " + ec.message());
   impl_->local = ::tp::detail::endpoint_text(a.local_endpoint());
-  asio::post(impl_->loop.io, [impl = impl_.get()] { impl->accept(); });
+  asio::post(impl_->loop->io, [impl = impl_.get()] { impl->accept(); });
   return {};
 }
 
@@ -184,7 +185,7 @@ std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
 }
 
 void Server::close() {
-  impl_->loop.close_all([impl = impl_.get()] {
+  impl_->loop->close_all([impl = impl_.get()] {
     boost::system::error_code ec;
     impl->acceptor.close(ec);
   });
@@ -193,7 +194,7 @@ void Server::close() {
 struct Client::Impl {
   using Ready = std::function<void(Result<std::shared_ptr<GoConn>>)>;
   ClientOptions options;
-  IoLoop loop;
+  std::shared_ptr<IoLoop> loop = std::make_shared<IoLoop>();
   // I/O thread:
   bool stopping = false;
   std::set<std::shared_ptr<asio::steady_timer>> timers;  // redials waiting for their backoff
@@ -202,10 +203,10 @@ struct Client::Impl {
   // before CONN goes out, `ready` once it passed the handshake or why it did not (I/O thread).
   void dial(const Address& remote, std::uint64_t wanted,
             std::function<void(const std::shared_ptr<GoConn>&)> prepare, Ready ready) {
-    auto socket = std::make_shared<asio::generic::stream_protocol::socket>(loop.io);
+    auto socket = std::make_shared<asio::generic::stream_protocol::socket>(loop->io);
     if (Status st = ::tp::detail::open_for_dial(*socket, "tcp", "", remote); !st.ok())
       return ready(st);
-    auto timer = std::make_shared<asio::steady_timer>(loop.io, options.conn.handshake_timeout);
+    auto timer = std::make_shared<asio::steady_timer>(loop->io, options.conn.handshake_timeout);
     timer->async_wait([socket](boost::system::error_code ec) {
       if (!ec) socket->close(ec);  // the connect then fails
     });
@@ -220,10 +221,10 @@ struct Client::Impl {
       }
       auto ids = std::make_shared<gowire::PacketIds>();
       auto c = std::make_shared<GoConn>(
-          std::move(*socket), loop.budget,
+          loop, std::move(*socket), loop->budget,
           gowire::Link::Options{.server = false, .next_id = [ids] { return ids->next(); }},
           limits_of(options.conn, options.heartbeat), options.conn);
-      loop.track(c);
+      loop->track(c);
       prepare(c);
       c->start(
           [meta = options.meta, wanted, hb = static_cast<std::uint32_t>(options.heartbeat.count())](
@@ -246,7 +247,7 @@ struct Client::Impl {
   void redial(std::weak_ptr<Endpoint> ep, std::shared_ptr<Anchor> anchor, Address remote,
               std::chrono::milliseconds backoff) {
     if (stopping || !options.reconnect || anchor->closed() || ep.expired()) return;
-    auto timer = std::make_shared<asio::steady_timer>(loop.io, backoff);
+    auto timer = std::make_shared<asio::steady_timer>(loop->io, backoff);
     timers.insert(timer);
     timer->async_wait([this, timer, ep, anchor, remote, backoff](boost::system::error_code ec) {
       timers.erase(timer);
@@ -273,7 +274,7 @@ Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>()) {
 }
 
 Client::~Client() {
-  impl_->loop.close_all([impl = impl_.get()] {
+  impl_->loop->close_all([impl = impl_.get()] {
     impl->stopping = true;
     for (const auto& t : impl->timers) t->cancel();
   });
@@ -281,7 +282,7 @@ Client::~Client() {
 
 Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
   using Out = Result<std::shared_ptr<Endpoint>>;
-  auto& loop = impl_->loop;
+  auto& loop = *impl_->loop;
   if (loop.io.get_executor().running_in_this_thread()) {
     return Status(code::kInvalidOp, "geminio: a blocking call on the I/O thread", "connect");
   }
