@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <cstring>
 
+#include "geminio/complete_op.hpp"
 #include "geminio/mux.hpp"
 #include "geminio/wire.hpp"
 
@@ -13,18 +14,13 @@ using boost::system::error_code;
 
 namespace {
 
-// Completes an operation on its handler's executor (never inline: the caller holds a lock).
+// Completes a pending operation, if any (never inline: the caller holds a lock).
 void complete(std::optional<Stream::Handler>& pending, const asio::any_io_executor& fallback,
               error_code ec, std::size_t n) {
   if (!pending) return;
   Stream::Handler h(std::move(*pending));
   pending.reset();
-  // Through the fallback (never inline), then to the handler's own executor. (Not through
-  // asio::append: Boost 1.81 re-wraps an any_completion_handler token without end.)
-  asio::post(fallback, [h = std::move(h), ec, n]() mutable {
-    auto ex = asio::get_associated_executor(h);
-    asio::dispatch(ex, [h = std::move(h), ec, n]() mutable { std::move(h)(ec, n); });
-  });
+  complete_op(std::move(h), fallback, ec, n);
 }
 
 }  // namespace

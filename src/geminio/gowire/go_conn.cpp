@@ -1,10 +1,10 @@
 #include "geminio/gowire/go_conn.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <cstring>
 
+#include "geminio/complete_op.hpp"
 #include "teleport/logging.hpp"
 
 namespace tp::geminio::go::detail {
@@ -19,12 +19,8 @@ constexpr std::size_t kMaxWriteFrame = 1 << 20;  // bytes of one STREAM frame we
 constexpr auto kCloseTimeout = std::chrono::seconds(3);
 const char kNoAnswer[] = "geminio: the handler gave no answer";
 
-// Completes a stream operation on its handler's executor, never inline.
 void complete(Stream::Handler h, asio::io_context& io, error_code ec, std::size_t n) {
-  asio::post(io, [h = std::move(h), ec, n]() mutable {
-    auto ex = asio::get_associated_executor(h);
-    asio::dispatch(ex, [h = std::move(h), ec, n]() mutable { std::move(h)(ec, n); });
-  });
+  ::tp::geminio::detail::complete_op(std::move(h), io.get_executor(), ec, n);
 }
 
 Status closed_status() {
@@ -148,38 +144,33 @@ void GoConn::on_event(const LinkEvent& e) {
         return finish();
       }
       // The remote end started it: the link answered; the remote end closes next.
-      expect(0, std::chrono::duration_cast<std::chrono::milliseconds>(kCloseTimeout),
-             [self = shared_from_this()](const LinkEvent*, const Status&) { self->finish(); });
-      return;
+      return finish_after_close_timeout();
   }
+}
+
+std::shared_ptr<Answer> GoConn::new_answer(const LinkEvent& e, bool request, std::string name) {
+  auto a = std::make_shared<Answer>();
+  a->conn = weak_from_this();
+  a->request = request;
+  a->stream = e.stream;
+  a->packet_id = e.packet_id;
+  a->method_or_topic = std::move(name);
+  a->data = e.data.value;
+  a->custom = e.data.custom;
+  hold(static_cast<std::ptrdiff_t>(a->data.size() + a->custom.size()), 1);  // until answered
+  return a;
 }
 
 void GoConn::on_request(const LinkEvent& e) {
   auto& s = streams_[e.stream];
   const auto method = s.methods.find(e.method);
-  auto a = std::make_shared<Answer>();
-  a->conn = weak_from_this();
-  a->request = true;
-  a->stream = e.stream;
-  a->packet_id = e.packet_id;
-  a->method_or_topic = e.method;
-  a->data = e.data.value;
-  a->custom = e.data.custom;
-  hold(static_cast<std::ptrdiff_t>(a->data.size() + a->custom.size()), 1);
+  auto a = new_answer(e, true, e.method);
   if (method == s.methods.end()) return;  // unserved here: ~Answer says so (the link knew it)
   method->second(Request(std::move(a)));
 }
 
 void GoConn::on_message(const LinkEvent& e) {
-  auto a = std::make_shared<Answer>();
-  a->conn = weak_from_this();
-  a->request = false;
-  a->stream = e.stream;
-  a->packet_id = e.packet_id;
-  a->method_or_topic = e.data.topic;
-  a->data = e.data.value;
-  a->custom = e.data.custom;
-  hold(static_cast<std::ptrdiff_t>(a->data.size() + a->custom.size()), 1);
+  auto a = new_answer(e, false, e.data.topic);
   auto& s = streams_[e.stream];
   if (s.on_message) return s.on_message(Message(std::move(a)));
   s.held_messages.emplace_back(std::move(a));
@@ -441,11 +432,16 @@ void GoConn::disconnect(std::function<void(Status)> done) {
   if (!done) done = [](const Status&) {};
   disconnect_done_ = std::move(done);
   wire_->send(wire_->link().disconnect());
-  expect(0, std::chrono::duration_cast<std::chrono::milliseconds>(kCloseTimeout),
-         [self = shared_from_this()](const LinkEvent*, const Status&) { self->finish(); });
+  finish_after_close_timeout();
 }
 
 void GoConn::finish() { wire_->close_when_written(); }
+
+void GoConn::finish_after_close_timeout() {
+  // Packet ID 0 is never one of ours: the entry is only the close's timer.
+  expect(0, std::chrono::duration_cast<std::chrono::milliseconds>(kCloseTimeout),
+         [self = shared_from_this()](const LinkEvent*, const Status&) { self->finish(); });
+}
 
 void GoConn::add_closed_handler(std::function<void(const Status&)> fn) {
   if (!open_) return fn(end_status_);

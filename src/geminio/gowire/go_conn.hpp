@@ -113,6 +113,11 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
 
   void on_event(const gowire::LinkEvent& e);
   void on_closed(const Status& why);
+  // The answer a REQUEST or MESSAGE (`request` or not) named `name` waits for; it holds the
+  // frame's bytes against the backpressure limits until answered.
+  std::shared_ptr<Answer> new_answer(const gowire::LinkEvent& e, bool request, std::string name);
+  // Closes the socket after the close timeout, unless the 4-way close ends it first.
+  void finish_after_close_timeout();
   void on_request(const gowire::LinkEvent& e);
   void on_message(const gowire::LinkEvent& e);
   void on_data(const gowire::LinkEvent& e);
