@@ -1,7 +1,7 @@
 // The Geminio layer against the plain peer it is built on, side by side in one run on loopback:
 // calls/s of plain sessions, acknowledged messages/s (a publish is a push and an ack back), and
 // stream throughput on one stream and on 16 at once (each under its own flow control); then the
-// same four figures over Go geminio's wire (tp::geminio::go), and the ratio of the two.
+// same four figures over Go geminio's wire (tp::geminio), and the ratio of the two.
 //
 //   geminio_bench [--ops N] [--inflight N] [--megabytes N]
 #include <boost/asio/read.hpp>
@@ -16,11 +16,11 @@
 #include <string>
 
 #include "teleport/geminio.hpp"
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio_teleport.hpp"
 
 namespace {
 
-namespace gm = tp::geminio;
+namespace gm = tp::geminio::teleport;
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
@@ -90,11 +90,11 @@ double stream_mib_per_s(gm::Endpoint& ep, gm::Endpoint& server_ep, int streams, 
 }
 
 // The same over Go geminio's wire; `accepted` gives the server's side of each stream.
-double go_stream_mib_per_s(tp::geminio::go::Endpoint& ep,
-                           const std::function<tp::geminio::go::Stream()>& accepted, int streams,
+double go_stream_mib_per_s(tp::geminio::Endpoint& ep,
+                           const std::function<tp::geminio::Stream()>& accepted, int streams,
                            std::size_t bytes) {
-  std::deque<tp::geminio::go::Stream> mine;
-  std::deque<tp::geminio::go::Stream> theirs;
+  std::deque<tp::geminio::Stream> mine;
+  std::deque<tp::geminio::Stream> theirs;
   for (int i = 0; i < streams; ++i) {
     mine.push_back(ep.open_stream().value);
     theirs.push_back(accepted());
@@ -108,7 +108,7 @@ struct Figures {
 
 // The four figures over Go geminio's wire.
 Figures go_wire(long ops, long inflight, std::size_t megabytes, const std::string& payload) {
-  namespace gg = tp::geminio::go;
+  namespace gg = tp::geminio;
   gg::Server server;
   std::mutex mutex;
   std::condition_variable arrived;

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "inbox.hpp"
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
 
 using namespace std::chrono_literals;
-namespace gg = tp::geminio::go;
+namespace gg = tp::geminio;
 
 int main() {
   gg::Server server;

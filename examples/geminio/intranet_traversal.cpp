@@ -13,7 +13,7 @@
 #include "pipe.hpp"
 
 using namespace std::chrono_literals;
-namespace gg = tp::geminio::go;
+namespace gg = tp::geminio;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 

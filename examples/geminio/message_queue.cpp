@@ -6,9 +6,9 @@
 #include <map>
 #include <mutex>
 
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
 
-namespace gg = tp::geminio::go;
+namespace gg = tp::geminio;
 
 int main() {
   gg::Server broker;

@@ -8,12 +8,12 @@
 #include <functional>
 #include <memory>
 
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
 
 namespace demo {
 
 // A Go geminio stream closes both ways at once (DISMISS).
-inline void close_writing(tp::geminio::go::Stream& s) { s.close(); }
+inline void close_writing(tp::geminio::Stream& s) { s.close(); }
 inline void close_writing(boost::asio::ip::tcp::socket& s) {
   boost::system::error_code ignored;
   s.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);

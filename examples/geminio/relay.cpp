@@ -8,7 +8,7 @@
 #include "pipe.hpp"
 
 using namespace std::chrono_literals;
-namespace gg = tp::geminio::go;
+namespace gg = tp::geminio;
 namespace asio = boost::asio;
 
 int main() {

@@ -1,98 +1,109 @@
-// The Geminio layer: one connection carries any number of logical streams, each a full endpoint —
-// RPC both ways (the peer's routes), messages with acknowledgment, and an Asio byte stream with
-// its own flow control. Built on tp::Peer sessions; the client end survives reconnects.
+// Geminio on Go geminio's own wire (github.com/singchia/geminio v1.1.5 … v1.1.7-rc.1, what
+// frontier uses), the default wire: a C++ end that Go geminio clients and servers talk to as to
+// one of their own. (tp::geminio::teleport, in teleport/geminio_teleport.hpp, is the option
+// between two C++ ends that need per-stream flow control, delivery levels or effectively-once.)
+// One connection is an Endpoint; its default stream and every stream either side opens carry
+// RPC (REGISTER/REQUEST/RESPONSE), messages acknowledged one by one, and raw bytes (an Asio
+// stream).
 //
-//   tp::geminio::Server server({.listen_address = ":9000"});
-//   server.peer().route_call_func("/chat/say", say);          // methods: the peer's routes
-//   server.on_endpoint([](std::shared_ptr<tp::geminio::Endpoint> ep) { ... });
-//   server.listen();
-//   tp::geminio::Client client;
+//   tp::geminio::Server server;
+//   server.on_endpoint([](std::shared_ptr<tp::geminio::Endpoint> ep) {
+//     ep->default_stream().serve("echo", [](tp::geminio::Request r) { r.reply(r.data()); });
+//   });
+//   server.listen(":9000");
+//   tp::geminio::Client client({.wait_methods = {"echo"}});
 //   auto [ep, st] = client.connect("127.0.0.1:9000");
-//   tp::geminio::Stream s = ep->open_stream(meta).value;        // Asio AsyncReadStream/WriteStream
-//   ep->publish({.topic = "news", .payload = "hi"});            // waits for done()/error()
+//   auto reply = ep->default_stream().call("echo", "hi");           // Result<std::string>
+//
+// Every handler runs on the connection's I/O thread: answer there or later from any thread, and
+// use the async_ functions there (the blocking ones refuse to run on it). Go's wire has no flow
+// control: when handlers or readers fall behind, this end stops reading the socket (TCP
+// backpressure) instead of dropping frames as Go does.
 #pragma once
 
-#include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "teleport/asio.hpp"
-#include "teleport/peer.hpp"
+#include "teleport/metrics.hpp"
+#include "teleport/status.hpp"
 
 namespace tp::geminio {
 
 namespace detail {
-class StreamImpl;
-class EndpointImpl;
-class Mux;
-struct InboundState;
+class GoConn;
+class Anchor;
+struct Answer;
 }  // namespace detail
 
-/// Which end of the connection an endpoint or stream is.
-enum class Side {
-  kClient,  ///< the dialing end
-  kServer,  ///< the accepting end
-};
-
-/// How hard a published message tries to arrive.
-enum class Delivery {
-  kAtMostOnce,       ///< sent once; lost if the connection drops first
-  kAtLeastOnce,      ///< kept until acknowledged and re-sent after a reconnect
-  kEffectivelyOnce,  ///< at-least-once, and the receiver drops duplicates by message id
-};
-
-/// A message to publish.
-struct OutMessage {
-  std::string topic{};                         ///< optional topic
-  std::string payload{};                       ///< the bytes
-  std::string custom{};                        ///< optional application bytes sent alongside
-  Delivery delivery = Delivery::kAtLeastOnce;  ///< delivery level
-  std::chrono::milliseconds timeout{0};        ///< give up unacknowledged after this (0: never)
-};
-
-/// A received message; acknowledge it once with done() or error().
-class Inbound {
+/// A received call; answer it once, from any thread, with reply() or fail(). A Request dropped
+/// unanswered answers "geminio: the handler gave no answer".
+class Request {
  public:
-  /// For the layer: wraps a received message.
-  explicit Inbound(std::shared_ptr<detail::InboundState> state) : state_(std::move(state)) {}
-  /// The publisher's message id (unique per publishing endpoint).
-  [[nodiscard]] std::uint64_t id() const;
-  /// The stream it arrived on (0: the default stream).
+  /// For the layer.
+  explicit Request(std::shared_ptr<detail::Answer> answer) : answer_(std::move(answer)) {}
+  /// The stream it arrived on (1: the default stream).
+  [[nodiscard]] std::uint64_t stream_id() const;
+  /// The method called.
+  [[nodiscard]] const std::string& method() const;
+  /// The request data.
+  [[nodiscard]] const std::string& data() const;
+  /// The optional custom bytes.
+  [[nodiscard]] const std::string& custom() const;
+  /// Answers with `data`.
+  void reply(std::string data);
+  /// Answers with an error: the Go caller's Call returns errors.New(`error`).
+  void fail(std::string error);
+
+ private:
+  std::shared_ptr<detail::Answer> answer_;
+};
+
+/// A received message; acknowledge it once, from any thread, with done() or error(). A Message
+/// dropped unacknowledged is refused with "geminio: the handler gave no answer".
+class Message {
+ public:
+  /// For the layer.
+  explicit Message(std::shared_ptr<detail::Answer> answer) : answer_(std::move(answer)) {}
+  /// The stream it arrived on (1: the default stream).
   [[nodiscard]] std::uint64_t stream_id() const;
   /// Its topic.
   [[nodiscard]] const std::string& topic() const;
-  /// Its payload.
-  [[nodiscard]] const std::string& payload() const;
-  /// Its custom bytes.
+  /// Its data.
+  [[nodiscard]] const std::string& data() const;
+  /// Its optional custom bytes.
   [[nodiscard]] const std::string& custom() const;
-  /// Its delivery level.
-  [[nodiscard]] Delivery delivery() const;
-  /// Acknowledges: the publisher's publish() returns OK.
+  /// Acknowledges: the publisher's Publish returns nil.
   void done();
-  /// Rejects: the publisher's publish() returns 500 with `reason` as cause.
+  /// Refuses: the publisher's Publish returns errors.New(`reason`).
   void error(std::string reason);
 
  private:
-  std::shared_ptr<detail::InboundState> state_;
+  std::shared_ptr<detail::Answer> answer_;
 };
 
-/// Called with each received message (on an I/O thread); it may ack later from any thread.
-using MessageHandler = std::function<void(Inbound)>;
+/// Serves one method.
+using MethodHandler = std::function<void(Request)>;
+/// Receives a stream's messages.
+using MessageHandler = std::function<void(Message)>;
 
-/// One logical stream. A handle: copies refer to the same stream. Thread-safe.
+/// A message to publish.
+struct OutMessage {
+  std::string topic{};                       ///< optional topic
+  std::string data{};                        ///< the data
+  std::string custom{};                      ///< optional custom bytes
+  std::chrono::milliseconds timeout{30000};  ///< give up waiting for the ack after this (408)
+};
+
+/// One stream of a connection: the default one (id 1) or one either side opened. A handle:
+/// copies refer to the same stream; thread-safe.
 class Stream {
  public:
   /// The executor completion handlers run on by default (the connection's I/O thread).
@@ -100,282 +111,242 @@ class Stream {
   /// A read or write completion.
   using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
 
-  /// A handle to no stream (what a failed open_stream holds): only assign to it.
+  /// A handle to no stream: only assign to it.
   Stream() = default;
-  /// For the layer.
-  explicit Stream(std::shared_ptr<detail::StreamImpl> impl) : impl_(std::move(impl)) {}
-  /// The executor of the connection the stream lives on.
+  /// For the layer: stream `id` of `conn`.
+  Stream(std::shared_ptr<detail::GoConn> conn, std::uint64_t id);
+  /// For the layer: the default stream of an endpoint, on whichever connection it has now.
+  explicit Stream(std::shared_ptr<detail::Anchor> anchor);
+  /// The connection's executor.
   [[nodiscard]] executor_type get_executor() const;
-  /// The stream id, unique per connection (0: the default stream).
-  [[nodiscard]] std::uint64_t id() const;
-  /// The client id of the endpoint.
-  [[nodiscard]] std::uint64_t client_id() const;
-  /// The meta it was opened with.
-  [[nodiscard]] const Meta& meta() const;
-  /// Which side opened it (the opener is kClient for streams a client opened).
-  [[nodiscard]] Side opened_by() const;
-  /// True until it is closed both ways or reset.
-  [[nodiscard]] bool is_open() const;
+  /// The stream id (1: the default stream).
+  [[nodiscard]] std::uint64_t id() const { return id_; }
+  /// The meta the opener sent (empty on the default stream and, as Go does, on the opener's side).
+  [[nodiscard]] std::string meta() const;
+  /// The `peer` field the opener sent (frontier routes streams by it).
+  [[nodiscard]] std::string peer() const;
 
-  /// Reads some bytes (Asio AsyncReadStream): eof after the remote closed, connection_reset after
-  /// a reset or a lost connection.
+  /// Serves `method` on this stream (a REGISTER tells the remote end); a call of a method not
+  /// served is answered "no such rpc: NAME", as Go answers.
+  void serve(std::string method, MethodHandler handler);
+  /// Waits until the remote end has registered every one of `methods` on this stream (408
+  /// after `timeout`). Refused on the I/O thread.
+  Status wait_methods(const std::vector<std::string>& methods, std::chrono::milliseconds timeout);
+  /// Calls `method` with `data` and waits for the answer: the reply data, 404 for Go's "no such
+  /// rpc", 500 with the remote error text as cause, 408 after `timeout`, 102 when the connection
+  /// closes first. Refused on the I/O thread.
+  Result<std::string> call(const std::string& method, std::string data,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// call() without waiting: `done` runs once on the I/O thread.
+  void async_call(const std::string& method, std::string data, std::chrono::milliseconds timeout,
+                  std::function<void(Result<std::string>)> done);
+  /// Delivers this stream's messages to `handler` (messages held until one is set).
+  void on_message(MessageHandler handler);
+  /// Publishes and waits for the acknowledgment: OK, 500 with the receiver's error text, 408,
+  /// or 102. On a client's default stream the message is at-least-once: a connection lost
+  /// before the ack sends it again on the next one (until the timeout). Refused on the I/O
+  /// thread.
+  Status publish(OutMessage msg);
+  /// publish() without waiting: `done` runs once on the I/O thread.
+  void async_publish(OutMessage msg, std::function<void(Status)> done);
+
+  /// Reads some raw bytes (Asio AsyncReadStream): eof once the stream is closed, connection_reset
+  /// when the connection is lost.
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [impl = impl_](auto handler, const MutableBufferSequence& b) {
-          start_read(impl,
+        [self = *this](auto handler, const MutableBufferSequence& b) {
+          start_read(self,
                      {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
                      Handler(std::move(handler)));
         },
         token, buffers);
   }
-  /// Writes some bytes (Asio AsyncWriteStream), at most the credit the remote reader has granted:
-  /// a slow reader holds up its own stream only.
+  /// Writes raw bytes (Asio AsyncWriteStream) as one STREAM frame (up to 1 MiB each); completes
+  /// when the connection's output is under its backlog limit.
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [impl = impl_](auto handler, const ConstBufferSequence& b) {
-          start_write(impl,
+        [self = *this](auto handler, const ConstBufferSequence& b) {
+          start_write(self,
                       {boost::asio::buffer_sequence_begin(b), boost::asio::buffer_sequence_end(b)},
                       Handler(std::move(handler)));
         },
         token, buffers);
   }
-  /// Closes the writing half: the remote reads eof after the bytes already written.
+  /// Closes the stream (Go's 4-way DISMISS); readers on both ends see eof.
   void close();
-  /// Aborts both halves at once; the remote's operations fail with `reason`.
-  void reset(std::string reason = "reset");
-
-  /// Calls `sm` on the remote end in the context of this stream (see stream_of()).
-  template <class Out, class Arg>
-  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
-    auto s = session_for(opts);
-    if (!s) return not_connected();
-    return s->call<Out>(std::move(sm), arg, std::move(opts));
-  }
-  /// Pushes to `sm` on the remote end in the context of this stream.
-  template <class Arg>
-  Status push(std::string sm, const Arg& arg, CallOptions opts = {}) {
-    auto s = session_for(opts);
-    return s ? s->push(std::move(sm), arg, std::move(opts)) : not_connected();
-  }
-  /// Publishes on this stream and waits for the acknowledgment (or the timeout: 408). Refused
-  /// (1 Invalid Operation) on an I/O thread: use async_publish there.
-  Status publish(OutMessage msg);
-  /// Publishes; completes with the acknowledgment's status, `void(Status)`, through any Asio
-  /// completion token: a callback, `use_awaitable`, `use_future`.
-  template <class Token>
-  auto async_publish(OutMessage msg, Token&& token) {
-    return boost::asio::async_initiate<Token, void(Status)>(
-        [impl = impl_](auto handler, OutMessage m) {
-          // std::function needs a copyable callable; Asio handlers are move-only.
-          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          auto work = std::make_shared<boost::asio::executor_work_guard<
-              boost::asio::associated_executor_t<decltype(handler)>>>(
-              boost::asio::get_associated_executor(*shared));
-          start_publish(impl, std::move(m), [shared, work](Status st) {
-            boost::asio::dispatch(
-                work->get_executor(),
-                [shared, work, st = std::move(st)]() mutable { (*shared)(std::move(st)); });
-          });
-        },
-        token, std::move(msg));
-  }
-  /// Calls `sm` on the remote end in this stream's context, completing with `void(Status, Out)`
-  /// through any Asio completion token (`co_await s.async_call<int>(sm, x, {}, use_awaitable)`).
-  template <class Out, class Arg, class Token>
-  auto async_call(std::string sm, const Arg& arg, CallOptions opts, Token&& token) {
-    auto s = session_for(opts);
-    if (!s) {
-      return boost::asio::async_initiate<Token, void(Status, Out)>(
-          [](auto handler) {
-            auto ex = boost::asio::get_associated_executor(handler);
-            boost::asio::post(ex,
-                              [h = std::move(handler)]() mutable { h(not_connected(), Out{}); });
-          },
-          token);
-    }
-    return tp::async_call<Out>(*s, std::move(sm), arg, std::move(opts), std::forward<Token>(token));
-  }
-  /// The next message published to this stream, waiting up to `timeout` (null if none).
-  [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout);
-  /// Delivers this stream's messages to `handler` instead of receive().
-  void on_message(MessageHandler handler);
 
  private:
-  static void start_read(const std::shared_ptr<detail::StreamImpl>& impl,
-                         std::vector<boost::asio::mutable_buffer> buffers, Handler handler);
-  static void start_write(const std::shared_ptr<detail::StreamImpl>& impl,
-                          std::vector<boost::asio::const_buffer> buffers, Handler handler);
-  std::shared_ptr<Session> session_for(CallOptions& opts) const;
-  static Status not_connected();
-  static void start_publish(const std::shared_ptr<detail::StreamImpl>& impl, OutMessage msg,
-                            std::function<void(Status)> done);
-  std::shared_ptr<detail::StreamImpl> impl_;
+  static void start_read(const Stream& s, std::vector<boost::asio::mutable_buffer> buffers,
+                         Handler handler);
+  static void start_write(const Stream& s, std::vector<boost::asio::const_buffer> buffers,
+                          Handler handler);
+  // The connection the stream is on now (the anchor's for a default stream).
+  [[nodiscard]] std::shared_ptr<detail::GoConn> conn() const;
+  std::shared_ptr<detail::GoConn> conn_;
+  std::shared_ptr<detail::Anchor> anchor_;  // default stream of an endpoint
+  std::uint64_t id_ = 0;
 };
 
-/// One client as seen from either end: its default stream, its streams, its messages.
-/// Owned by shared_ptr; outlives reconnects of its client. Thread-safe.
+/// One connection, from either end. Thread-safe; owned by shared_ptr.
 class Endpoint {
  public:
   /// For the layer.
-  explicit Endpoint(std::shared_ptr<detail::EndpointImpl> impl) : impl_(std::move(impl)) {}
-  /// The client id the server assigned.
+  explicit Endpoint(std::shared_ptr<detail::Anchor> anchor) : anchor_(std::move(anchor)) {}
+  /// Closes the connection (without waiting) if it is still open; a client stops reconnecting.
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+  /// The client's id (the server assigned it, or honoured the one the client wanted; a client
+  /// asks for the same one again when it reconnects).
   [[nodiscard]] std::uint64_t client_id() const;
-  /// This end's side.
-  [[nodiscard]] Side side() const;
-  /// The meta the client sent when it connected.
-  [[nodiscard]] Meta client_meta() const;
-  /// The current connection (null while reconnecting or after close).
-  [[nodiscard]] std::shared_ptr<Session> session() const;
-  /// The methods (routes) the remote end has registered.
-  [[nodiscard]] std::vector<std::string> remote_methods() const;
-  /// The default stream (id 0) of the current connection.
+  /// The meta the client sent in its CONN.
+  [[nodiscard]] std::string client_meta() const;
+  /// The remote address.
+  [[nodiscard]] std::string remote_address() const;
+  /// The default stream (id 1).
   [[nodiscard]] Stream default_stream() const;
-  /// Opens a stream carrying `meta`; fails when the connection is down or the limit is reached.
-  Result<Stream> open_stream(Meta meta = {});
-  /// The next stream the remote end opened, waiting up to `timeout` (null if none).
-  [[nodiscard]] std::optional<Stream> accept_stream(std::chrono::milliseconds timeout);
-  /// Hands every stream the remote end opens to `fn` (on the connection's I/O thread) instead of
-  /// accept_stream(): no thread per endpoint waits for streams. Streams already waiting go to it
-  /// at once.
+  /// Opens a stream carrying `meta` and `peer`; waits for the remote end's SESSION_ACK (408
+  /// after `timeout`). Refused on the I/O thread.
+  Result<Stream> open_stream(std::string meta = {}, std::string peer = {},
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// open_stream() without waiting: `done` runs once on the I/O thread.
+  void async_open_stream(std::string meta, std::string peer, std::chrono::milliseconds timeout,
+                         std::function<void(Result<Stream>)> done);
+  /// Hands every stream the remote end opens to `fn` on the I/O thread (streams opened before
+  /// are held for it).
   void on_stream(std::function<void(Stream)> fn);
-  /// Runs `fn(why)` once when this endpoint is gone for good — closed, or its client did not
-  /// come back within MuxOptions::resume_timeout — on an I/O thread (at once if it already is).
-  void on_gone(std::function<void(const Status&)> fn);
-  /// The open streams, the default one first.
-  [[nodiscard]] std::vector<Stream> list_streams() const;
-  /// Publishes on the default stream (see Stream::publish).
-  Status publish(OutMessage msg) { return default_stream().publish(std::move(msg)); }
-  /// The next message on the default stream.
-  [[nodiscard]] std::optional<Inbound> receive(std::chrono::milliseconds timeout) {
-    return default_stream().receive(timeout);
-  }
-  /// Calls a method of the remote end; the reply's body decoded as `Out`.
-  template <class Out, class Arg>
-  Result<Out> call(std::string sm, const Arg& arg, CallOptions opts = {}) {
-    return default_stream().call<Out>(std::move(sm), arg, std::move(opts));
-  }
-  /// Closes every stream and, on the client end, the connection; pending publishes fail.
-  void close();
+  /// Runs `fn(why)` once when the current connection ends (at once if it has).
+  void on_closed(std::function<void(const Status&)> fn);
+  /// True while connected.
+  [[nodiscard]] bool is_open() const;
+  /// Closes with Go's 4-way DISCONN and waits (up to 3 s) for the remote end's half: OK when it
+  /// answered. A client stops reconnecting; unacknowledged messages fail with 102. Refused on
+  /// the I/O thread.
+  Status close();
 
  private:
-  std::shared_ptr<detail::EndpointImpl> impl_;
+  std::shared_ptr<detail::Anchor> anchor_;
 };
 
-/// The stream a call or push arrived in the context of (the default stream if none).
-std::optional<Stream> stream_of(Ctx& ctx);
-/// The endpoint a call or push arrived from.
-std::shared_ptr<Endpoint> endpoint_of(Ctx& ctx);
+/// One end's counts (a Server's or a Client's, over all its connections) at one moment.
+struct Metrics {
+  std::uint64_t endpoints_connected = 0;  ///< connections past the handshake and open now
+  std::uint64_t connections = 0;          ///< connections that passed the handshake, reconnects too
+  std::uint64_t reconnects = 0;           ///< client: connections made again after a loss
+  std::uint64_t bad_input_closes = 0;     ///< connections closed for a frame that broke the wire
+  std::uint64_t streams_open = 0;         ///< streams open now (default streams aside)
+  std::uint64_t streams_opened = 0;       ///< streams opened by either end
+  std::uint64_t calls_sent = 0;           ///< REQUESTs sent
+  std::uint64_t calls_failed =
+      0;  ///< of those, ended with an error, a timeout or a lost connection
+  std::uint64_t requests_received = 0;    ///< REQUESTs received
+  std::uint64_t requests_failed = 0;      ///< of those, answered with an error ("no such rpc" too)
+  std::uint64_t messages_published = 0;   ///< MESSAGEs sent (re-sends included)
+  std::uint64_t messages_received = 0;    ///< MESSAGEs received
+  std::uint64_t acks_sent = 0;            ///< MESSAGE_ACKs sent
+  std::uint64_t acks_sent_error = 0;      ///< of those, refusals (error())
+  std::uint64_t acks_received = 0;        ///< MESSAGE_ACKs received
+  std::uint64_t acks_received_error = 0;  ///< of those, refusals
+  std::uint64_t resent = 0;               ///< messages sent again after a reconnect
+  std::uint64_t timed_out = 0;            ///< calls, publishes and opens given up at their timeout
+  std::uint64_t read_pauses = 0;          ///< times a connection stopped reading (backpressure)
+};
 
-/// Receivers' memory of effectively-once message ids; share one between server restarts (or
-/// implement persistence by subclassing) to drop duplicates across them.
-class DedupStore {
+/// Settings of every connection of a Server or a Client.
+struct ConnOptions {
+  std::size_t max_payload = 64 << 20;  ///< frames declaring a bigger payload close the connection
+  /// CONN (server) or CONN_ACK (client) must arrive within this.
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// Unread raw bytes, held messages and unanswered requests of a connection past which it stops
+  /// reading the socket until they are taken.
+  std::size_t max_held_bytes = 8 << 20;
+  /// Unanswered requests and unacknowledged messages past which it stops reading (Go drops
+  /// past 1,024 per stream; we wait).
+  std::size_t max_held_frames = 1024;
+};
+
+/// Settings of a Server.
+struct ServerOptions {
+  ConnOptions conn{};  ///< per connection
+  /// The client's id from the one it asked for (0: none) and its meta; default: the asked-for id
+  /// when it is not in use (as frontier does), else a new one.
+  std::function<std::uint64_t(std::uint64_t wanted, const std::string& meta)> assign_id{};
+};
+
+/// Accepts Go geminio clients (and ours).
+class Server {
  public:
-  /// Remembers up to `capacity` ids (the oldest are forgotten first).
-  explicit DedupStore(std::size_t capacity = 1 << 20);
-  virtual ~DedupStore();
-  /// First sight of (client, id): true; a duplicate: false, with the earlier verdict in `verdict`
-  /// once there is one ("" for done, the reason for error; unset while still unacknowledged).
-  virtual bool first_sight(std::uint64_t client, std::uint64_t id,
-                           std::optional<std::string>& verdict);
-  /// Records the verdict of (client, id).
-  virtual void record(std::uint64_t client, std::uint64_t id, std::string verdict);
+  /// A server; listen() starts it.
+  explicit Server(ServerOptions options = {});
+  /// Closes every connection.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  /// Runs `fn` for each connection once its CONN is accepted, on its I/O thread, before any of
+  /// its frames is handled: register methods and handlers there.
+  void on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn);
+  /// Listens on `address` ("host:port", ":port"; port 0 picks a free one).
+  Status listen(const std::string& address);
+  /// The address listened on ("ip:port").
+  [[nodiscard]] std::string local_address() const;
+  /// The connected endpoint of `client_id`, or null.
+  [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
+  /// Every connected endpoint.
+  [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
+  /// The counts of this server.
+  [[nodiscard]] Metrics metrics() const;
+  /// Appends the counts as teleport_geminio_go_* samples labelled side="server": hand it to
+  /// Peer::add_metrics_source to export them on a peer's admin endpoint.
+  void metric_samples(std::vector<MetricSample>& out) const;
+  /// Stops accepting and closes every connection.
+  void close();
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
-/// One end's Geminio counts (a Server's or a Client's), also exported as teleport_geminio_*
-/// with its peer's metrics.
-struct GeminioMetrics {
-  std::uint64_t endpoints_connected = 0;  ///< endpoints on a connection now
-  std::uint64_t endpoints_waiting = 0;    ///< server end: endpoints whose client may resume
-  std::uint64_t endpoints_created = 0;    ///< endpoints since the start (not per reconnect)
-  std::uint64_t streams_open = 0;         ///< streams open now (default streams aside)
-  std::uint64_t streams_opened = 0;       ///< streams opened by either end since the start
-  std::uint64_t streams_reset = 0;        ///< streams reset (by either end, or a lost connection)
-  std::array<std::uint64_t, 3> published{};  ///< messages published, by Delivery
-  std::array<std::uint64_t, 3> received{};   ///< messages delivered here, by Delivery
-  std::uint64_t duplicates = 0;              ///< effectively-once duplicates dropped on arrival
-  std::uint64_t acks_sent = 0;               ///< acknowledgments sent (done() or error())
-  std::uint64_t acks_received = 0;           ///< acknowledgments received
-  std::uint64_t rejected = 0;                ///< of those, error() ones
-  std::uint64_t resent = 0;                  ///< unacknowledged messages re-sent after a reconnect
-  std::uint64_t timed_out = 0;  ///< messages given up unacknowledged after their timeout
-};
-
-/// Settings shared by both ends.
-struct MuxOptions {
-  std::size_t max_streams = 1024;       ///< open streams per connection (the default one aside)
-  std::uint32_t window = 256 * 1024;    ///< bytes a stream's reader buffers before the writer waits
-  std::shared_ptr<DedupStore> dedup{};  ///< effectively-once memory (default: one per end)
-  MessageHandler on_message{};          ///< default-stream messages (default: receive() queue)
-  /// Server end: how long a disconnected client's endpoint waits for the client to reconnect and
-  /// resume it (its unacknowledged messages are then re-sent). After that the endpoint is closed
-  /// and forgotten (its pending messages fail with 102); a client coming back later is new.
-  std::chrono::milliseconds resume_timeout{60000};
-};
-
-/// The server end: assigns client ids, keeps each client's endpoint across its reconnects.
-class Server {
- public:
-  /// Picks the id of a new client from the id it asked for (0: none) and its meta.
-  using AssignId = std::function<Result<std::uint64_t>(std::uint64_t requested, const Meta& meta)>;
-  /// A server peer listening per `config`.
-  explicit Server(PeerConfig config, MuxOptions options = {}, Plugins plugins = {});
-  ~Server();
-  /// The peer: register methods with its routes; its unknown-call handler is the catch-all.
-  [[nodiscard]] Peer& peer();
-  /// Replaces the id assignment (default: the requested id if free, else the next free one).
-  void set_assign_id(AssignId assign);
-  /// Called once per new client (not again when it reconnects), on an I/O thread.
-  void on_endpoint(std::function<void(std::shared_ptr<Endpoint>)> fn);
-  /// Starts listening.
-  Status listen();
-  /// The endpoint of `client_id`, or null.
-  [[nodiscard]] std::shared_ptr<Endpoint> endpoint(std::uint64_t client_id) const;
-  /// Every endpoint: connected ones, and disconnected ones still within their resume_timeout.
-  [[nodiscard]] std::vector<std::shared_ptr<Endpoint>> endpoints() const;
-  /// The counts of this end (also in peer().metrics() as teleport_geminio_*).
-  [[nodiscard]] GeminioMetrics metrics() const;
-  /// Closes every endpoint and the peer.
-  void close();
-
- private:
-  std::shared_ptr<detail::Mux> mux_;
-  std::unique_ptr<Peer> peer_;
-};
-
-/// What a client asks for when it connects.
+/// Settings of a Client.
 struct ClientOptions {
-  std::uint64_t client_id = 0;                   ///< the id to ask for (0: let the server choose)
-  Meta meta{};                                   ///< sent to the server's id assignment
-  std::vector<std::string> wait_methods{};       ///< connect() waits until the server has these
-  std::chrono::milliseconds wait_timeout{5000};  ///< how long connect() waits for them
+  ConnOptions conn{};                             ///< per connection
+  std::uint64_t client_id = 0;                    ///< the id to ask for (0: the server chooses)
+  std::string meta{};                             ///< sent in CONN
+  std::chrono::seconds heartbeat{20};             ///< rounded down to 5, 20, 80 or 320 s
+  std::vector<std::string> wait_methods{};        ///< connect() waits for these (default stream)
+  std::chrono::milliseconds wait_timeout{10000};  ///< how long connect() waits for them
+  /// Runs on each new connection (reconnects too) on its I/O thread before CONN is sent:
+  /// register methods and handlers there, so that nothing the server sends first is missed.
+  std::function<void(Endpoint&)> on_connect{};
+  /// After losing a connection it did not close, dial again (backoff doubling from 100 ms to
+  /// max_backoff), ask for the same client ID, run on_connect, and send unacknowledged messages
+  /// of the default stream again. Streams and calls in flight end with the lost connection.
+  bool reconnect = true;
+  std::chrono::milliseconds max_backoff{5000};  ///< the longest wait between two dials
 };
 
-/// The client end: dials, says hello, and after a dropped connection reconnects (per the peer's
-/// redial settings, unlimited by default), says hello again, re-registers its methods and
-/// re-sends unacknowledged at-least-once messages. Streams of a lost connection report closed.
+/// Dials Go geminio servers (and ours), and dials again after a lost connection.
 class Client {
  public:
-  /// A client peer (redial_times defaults to unlimited here).
-  explicit Client(PeerConfig config = {.redial_times = -1}, MuxOptions options = {},
-                  ClientOptions client = {}, Plugins plugins = {});
+  /// A client with one I/O thread.
+  explicit Client(ClientOptions options = {});
+  /// Closes every connection.
   ~Client();
-  /// The peer: register the methods the server may call with its routes.
-  [[nodiscard]] Peer& peer();
-  /// Dials `addr` and says hello; returns the endpoint. Refused on an I/O thread (it waits).
-  Result<std::shared_ptr<Endpoint>> connect(const std::string& addr);
-  /// The counts of this end (also in peer().metrics() as teleport_geminio_*).
-  [[nodiscard]] GeminioMetrics metrics() const;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  /// Dials `address`, says CONN, waits for CONN_ACK and the awaited methods. Refused on the
+  /// I/O thread.
+  Result<std::shared_ptr<Endpoint>> connect(const std::string& address);
+  /// The counts of this client.
+  [[nodiscard]] Metrics metrics() const;
+  /// Appends the counts as teleport_geminio_go_* samples labelled side="client" (see
+  /// Server::metric_samples).
+  void metric_samples(std::vector<MetricSample>& out) const;
 
  private:
-  std::shared_ptr<detail::Mux> mux_;
-  std::unique_ptr<Peer> peer_;
-  ClientOptions client_;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace tp::geminio

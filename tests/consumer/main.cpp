@@ -1,6 +1,7 @@
 // A user's first program against the installed core: a server and a client peer on loopback,
 // configured with designated initializers, a call, a push and a Geminio client object.
 #include <teleport/geminio.hpp>
+#include <teleport/geminio_teleport.hpp>
 #include <teleport/teleport.hpp>
 
 #include <future>
@@ -43,8 +44,10 @@ int main() {
   auto said = pushed.get_future();
   if (said.wait_for(std::chrono::seconds(3)) != std::future_status::ready || said.get() != "hello")
     return 1;
-  tp::geminio::Client unused_client;  // builds with no warning under -Wextra
+  tp::geminio::Client unused_client;  // both Geminio wires build with no warning under -Wextra
+  tp::geminio::teleport::Client unused_teleport_client;
   (void)unused_client;
+  (void)unused_teleport_client;
   std::cout << "consumer: /math/add [1,2,3] = " << sum.value << ", push delivered\n";
   return 0;
 }

@@ -8,9 +8,9 @@
 #include <future>
 
 #include "support/eventually.hpp"
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 namespace {
 
 namespace asio = boost::asio;
@@ -108,4 +108,4 @@ TEST(GeminioCallbacks, PublishAndStreamCallsTakeCompletionTokens) {
 }
 
 }  // namespace
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport

@@ -13,10 +13,10 @@
 
 #include "geminio/survive_restarts.hpp"
 #include "support/eventually.hpp"
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 #include "teleport/plugin/overloader.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 namespace {
 
 namespace asio = boost::asio;
@@ -448,4 +448,4 @@ TEST(Geminio, MessagesAtOnceOnConnectSeeTheClientsId) {
 }
 
 }  // namespace
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport

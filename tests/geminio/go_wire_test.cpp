@@ -1,9 +1,7 @@
-// tp::geminio::go over real sockets: Go's client bytes get Go's server answers from our Server,
-// backpressure holds frames instead of dropping them, and bad frames close only their connection.
+// tp::geminio (the Go wire) over real sockets: Go's client bytes get Go's server answers from our
+// Server, backpressure holds frames instead of dropping them, and bad frames close only their
+// connection.
 #include <gtest/gtest.h>
-
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,25 +16,28 @@
 
 #include "geminio/gowire/bodies.hpp"
 #include "geminio/gowire/frame.hpp"
+#include "geminio/raw_go_client.hpp"
 #include "interop/vectors.hpp"
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
 
 namespace tp::geminio {
 namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using gotest::encoded;
+using gotest::RawClient;
 using gowire::DecodeOutcome;
 using gowire::Frame;
 using gowire::Type;
 using std::chrono::milliseconds;
 
 // The capture's Go server: echo and add on the default stream; messages acked, "reject" refused.
-void serve_like_the_capture(go::Server& server) {
-  server.on_endpoint([](std::shared_ptr<go::Endpoint> ep) {
+void serve_like_the_capture(Server& server) {
+  server.on_endpoint([](std::shared_ptr<Endpoint> ep) {
     auto s = ep->default_stream();
-    s.serve("echo", [](go::Request r) { r.reply(r.data()); });
-    s.serve("add", [](go::Request r) {
+    s.serve("echo", [](Request r) { r.reply(r.data()); });
+    s.serve("add", [](Request r) {
       boost::system::error_code ec;
       const auto v = boost::json::parse(r.data(), ec);
       if (ec) return r.fail("add: want a JSON list of ints");
@@ -44,64 +45,15 @@ void serve_like_the_capture(go::Server& server) {
       for (const auto& x : v.as_array()) sum += x.as_int64();
       r.reply(std::to_string(sum));
     });
-    s.on_message([](go::Message m) {
+    s.on_message([](Message m) {
       if (m.topic() == "reject") return m.error("rejected by server");
       m.done();
     });
   });
 }
 
-// A blocking TCP client that reads whole frames (5 s at most per read).
-struct RawClient {
-  asio::io_context io;
-  tcp::socket socket{io};
-  std::string in;
-
-  explicit RawClient(const std::string& addr) {
-    const auto colon = addr.rfind(':');
-    socket.connect({asio::ip::make_address(addr.substr(0, colon)),
-                    static_cast<unsigned short>(std::stoi(addr.substr(colon + 1)))});
-    timeval tv{.tv_sec = 5, .tv_usec = 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  void write(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
-  // The next frame and its bytes; false at EOF or on a timeout.
-  bool next(Frame& f, std::string* bytes = nullptr) {
-    for (;;) {
-      const auto r = gowire::decode_frame(in, 64 << 20, f);
-      if (r.kind == DecodeOutcome::Kind::kFrame) {
-        if (bytes) *bytes = in.substr(0, r.consumed);
-        in.erase(0, r.consumed);
-        return true;
-      }
-      if (r.kind == DecodeOutcome::Kind::kError) return false;
-      std::array<char, 65536> buf{};
-      boost::system::error_code ec;
-      const std::size_t n = socket.read_some(asio::buffer(buf), ec);
-      if (ec) return false;
-      in.append(buf.data(), n);
-    }
-  }
-  // True when the server closes the connection (EOF or reset) within 5 s.
-  bool closed_by_server() {
-    Frame f;
-    while (next(f)) {
-    }
-    std::array<char, 1> b{};
-    boost::system::error_code ec;
-    socket.read_some(asio::buffer(b), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-};
-
-std::string encoded(const Frame& f) {
-  std::string out;
-  gowire::encode_frame(f, out);
-  return out;
-}
-
 TEST(GeminioGo, GoClientBytesGetGoServerAnswers) {
-  go::Server server;
+  Server server;
   serve_like_the_capture(server);
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
   const auto captured = test::load_geminio_capture("geminio-capture.txt");
@@ -164,9 +116,9 @@ TEST(GeminioGo, GoClientBytesGetGoServerAnswers) {
 }
 
 TEST(GeminioGo, WantedClientIdIsHonouredWhenFree) {
-  go::Server server;
+  Server server;
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
-  go::Client a({.client_id = 42}), b({.client_id = 42});
+  Client a({.client_id = 42}), b({.client_id = 42});
   auto first = a.connect(server.local_address());
   ASSERT_TRUE(first.ok()) << first.status.to_string();
   EXPECT_EQ(first.value->client_id(), 42u);
@@ -178,12 +130,12 @@ TEST(GeminioGo, WantedClientIdIsHonouredWhenFree) {
 // The server's handler holds every message unanswered: past max_held_frames it stops reading
 // the socket, and once it answers, every one of the client's messages is acknowledged.
 TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
-  go::Server server({.conn = {.max_held_frames = 100}});
+  Server server({.conn = {.max_held_frames = 100}});
   std::mutex mutex;
-  std::vector<go::Message> held;
+  std::vector<Message> held;
   std::size_t seen = 0;
-  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
-    ep->default_stream().on_message([&](go::Message m) {
+  server.on_endpoint([&](std::shared_ptr<Endpoint> ep) {
+    ep->default_stream().on_message([&](Message m) {
       std::lock_guard lock(mutex);
       ++seen;
       held.push_back(std::move(m));
@@ -193,7 +145,7 @@ TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
   constexpr int kMessages = 3000;
   std::atomic<int> acked{0}, failed{0};
   std::promise<void> all;
-  go::Client client;  // after what its callbacks use: it goes first
+  Client client;  // after what its callbacks use: it goes first
   auto ep = client.connect(server.local_address());
   ASSERT_TRUE(ep.ok());
   for (int i = 0; i < kMessages; ++i) {
@@ -212,7 +164,7 @@ TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
   }
   // Answer everything, now and as it comes.
   for (int round = 0; round < 200 && acked + failed < kMessages; ++round) {
-    std::vector<go::Message> batch;
+    std::vector<Message> batch;
     {
       std::lock_guard lock(mutex);
       batch.swap(held);
@@ -230,12 +182,12 @@ TEST(GeminioGo, SlowMessageHandlerPausesReadingAndLosesNothing) {
 // Nobody reads the server's stream: its reading stops at max_held_bytes, so the client's write
 // waits on TCP instead of either side buffering without bound; reading releases it.
 TEST(GeminioGo, UnreadStreamBytesPauseTheWriter) {
-  go::Server server({.conn = {.max_held_bytes = 1 << 20}});
-  std::promise<go::Stream> server_side;
+  Server server({.conn = {.max_held_bytes = 1 << 20}});
+  std::promise<Stream> server_side;
   server.on_endpoint(
-      [&](std::shared_ptr<go::Endpoint> ep) { server_side.set_value(ep->default_stream()); });
+      [&](std::shared_ptr<Endpoint> ep) { server_side.set_value(ep->default_stream()); });
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
-  go::Client client;
+  Client client;
   auto ep = client.connect(server.local_address());
   ASSERT_TRUE(ep.ok());
   const std::string data(48 << 20, 'b');
@@ -245,7 +197,7 @@ TEST(GeminioGo, UnreadStreamBytesPauseTheWriter) {
                     [&](boost::system::error_code ec, std::size_t) { written.set_value(ec); });
   auto w = written.get_future();
   EXPECT_EQ(w.wait_for(milliseconds(1000)), std::future_status::timeout);
-  go::Stream reader = server_side.get_future().get();
+  Stream reader = server_side.get_future().get();
   std::string got(data.size(), '\0');
   std::promise<boost::system::error_code> read;
   asio::async_read(reader, asio::buffer(got),
@@ -261,7 +213,7 @@ TEST(GeminioGo, UnreadStreamBytesPauseTheWriter) {
 // An unknown type, a REQUEST whose JSON is broken, and a header declaring a payload past the
 // limit each close their own connection; the server goes on serving others.
 TEST(GeminioGo, BadFramesCloseOnlyTheirConnection) {
-  go::Server server({.conn = {.max_payload = 1 << 20}});
+  Server server({.conn = {.max_payload = 1 << 20}});
   serve_like_the_capture(server);
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
   const Frame conn{
@@ -281,7 +233,7 @@ TEST(GeminioGo, BadFramesCloseOnlyTheirConnection) {
     client.write(bad);
     EXPECT_TRUE(client.closed_by_server()) << test::to_hex(bad.substr(0, 14));
   }
-  go::Client good({.wait_methods = {"echo"}});
+  Client good({.wait_methods = {"echo"}});
   auto ep = good.connect(server.local_address());
   ASSERT_TRUE(ep.ok()) << ep.status.to_string();
   auto r = ep.value->default_stream().call("echo", "still here");
@@ -296,20 +248,20 @@ namespace {
 
 // Bytes that arrive before anyone reads wait for the reader; the reader gets them whole.
 TEST(GeminioGo, StreamBytesWaitForTheirReader) {
-  go::Server server;
-  std::promise<go::Stream> at_server;
-  server.on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
-    ep->on_stream([&](go::Stream s) { at_server.set_value(s); });
+  Server server;
+  std::promise<Stream> at_server;
+  server.on_endpoint([&](std::shared_ptr<Endpoint> ep) {
+    ep->on_stream([&](Stream s) { at_server.set_value(s); });
   });
   ASSERT_TRUE(server.listen("127.0.0.1:0").ok());
-  go::Client client;
+  Client client;
   auto ep = client.connect(server.local_address());
   ASSERT_TRUE(ep.ok());
   auto opened = ep.value->open_stream("m");
   ASSERT_TRUE(opened.ok());
   const std::string hello = "hello, b!\n!";
   asio::async_write(opened.value, asio::buffer(hello), asio::use_future).get();
-  go::Stream s = at_server.get_future().get();
+  Stream s = at_server.get_future().get();
   EXPECT_EQ(s.meta(), "m");
   std::this_thread::sleep_for(milliseconds(100));
   std::array<char, 16384> buf{};
@@ -327,10 +279,10 @@ namespace {
 // again and sends the messages left unacknowledged on the new connection: every publish ends OK.
 TEST(GeminioGo, ClientReconnectsAndResendsUnacknowledgedMessages) {
   std::mutex mutex;
-  std::vector<go::Message> held;  // the first server's, never acknowledged
-  auto first = std::make_unique<go::Server>();
-  first->on_endpoint([&](std::shared_ptr<go::Endpoint> ep) {
-    ep->default_stream().on_message([&](go::Message m) {
+  std::vector<Message> held;  // the first server's, never acknowledged
+  auto first = std::make_unique<Server>();
+  first->on_endpoint([&](std::shared_ptr<Endpoint> ep) {
+    ep->default_stream().on_message([&](Message m) {
       std::lock_guard lock(mutex);
       held.push_back(std::move(m));
     });
@@ -340,7 +292,7 @@ TEST(GeminioGo, ClientReconnectsAndResendsUnacknowledgedMessages) {
 
   std::atomic<int> connects{0};
   std::vector<std::promise<Status>> published(3);
-  go::Client client({.client_id = 77, .on_connect = [&](go::Endpoint&) { ++connects; }});
+  Client client({.client_id = 77, .on_connect = [&](Endpoint&) { ++connects; }});
   auto ep = client.connect(addr);
   ASSERT_TRUE(ep.ok()) << ep.status.to_string();
   for (int i = 0; i < 3; ++i) {
@@ -359,10 +311,10 @@ TEST(GeminioGo, ClientReconnectsAndResendsUnacknowledgedMessages) {
   std::vector<std::string> seen;
   std::uint64_t seen_id = 0;
   first->close();  // the connection ends with the messages unacknowledged
-  go::Server second;
-  second.on_endpoint([&](std::shared_ptr<go::Endpoint> e) {
+  Server second;
+  second.on_endpoint([&](std::shared_ptr<Endpoint> e) {
     const std::uint64_t id = e->client_id();
-    e->default_stream().on_message([&, id](go::Message m) {
+    e->default_stream().on_message([&, id](Message m) {
       std::lock_guard lock(seen_mutex);
       seen.push_back(m.data());
       seen_id = id;
@@ -381,6 +333,12 @@ TEST(GeminioGo, ClientReconnectsAndResendsUnacknowledgedMessages) {
   EXPECT_EQ(seen_id, 77u);
   EXPECT_EQ(connects, 2);
   EXPECT_TRUE(ep.value->is_open());
+  const Metrics m = client.metrics();
+  EXPECT_EQ(m.connections, 2u);
+  EXPECT_EQ(m.reconnects, 1u);
+  EXPECT_EQ(m.resent, 3u);
+  EXPECT_EQ(m.messages_published, 6u);  // each message twice: once per connection
+  EXPECT_EQ(m.acks_received, 3u);
   held.clear();
 }
 

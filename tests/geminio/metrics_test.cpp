@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "support/eventually.hpp"
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 namespace {
 
 using namespace std::chrono_literals;
@@ -121,4 +121,4 @@ TEST(GeminioMetrics, CountsOutliveTheirEndpoints) {
 }
 
 }  // namespace
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "support/eventually.hpp"
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 
 /// One run of survive_restarts().
 struct RestartRun {
@@ -96,4 +96,4 @@ inline RestartOutcome survive_restarts(const RestartRun& run,
   return out;
 }
 
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport

@@ -110,14 +110,14 @@ TEST(Faults, KillNineAndRestartUnderLoadEndsEveryCallInTime) {
 TEST(Faults, AtLeastOnceMessagesSurviveServerRestartsOverPartialWrites) {
   // The client's tiny send buffer makes its frames leave in pieces, so each restart cuts one.
   std::map<std::uint64_t, int> deliveries;
-  const geminio::RestartOutcome o =
-      geminio::survive_restarts({.delivery = geminio::Delivery::kAtLeastOnce,
-                                 .count = 20000,
-                                 .client = {.redial_times = -1,
-                                            .redial_interval = std::chrono::milliseconds(10),
-                                            .write_buffer_size = 4096},
-                                 .padding = 700},
-                                deliveries);
+  const geminio::teleport::RestartOutcome o = geminio::teleport::survive_restarts(
+      {.delivery = geminio::teleport::Delivery::kAtLeastOnce,
+       .count = 20000,
+       .client = {.redial_times = -1,
+                  .redial_interval = std::chrono::milliseconds(10),
+                  .write_buffer_size = 4096},
+       .padding = 700},
+      deliveries);
   figure("at-least-once",
          "20000 messages across 2 server restarts, 4 KiB client send buffer: "
          "acked " +

@@ -12,13 +12,14 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
+#include "teleport/peer.hpp"
 
 namespace tp::cli {
 namespace {
 
 namespace asio = boost::asio;
-namespace gg = tp::geminio::go;
+namespace gg = tp::geminio;
 using std::chrono::milliseconds;
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -92,7 +93,7 @@ void serve_stream(const std::shared_ptr<gg::Endpoint>& ep, gg::Stream s) {
   std::make_shared<RawEcho>(std::move(s))->run();
 }
 
-int run_geminio_serve(const std::string& listen) {
+int run_geminio_serve(const std::string& listen, const std::string& admin) {
   gg::Server server;
   server.on_endpoint([](std::shared_ptr<gg::Endpoint> ep) {
     serve_stream(ep, ep->default_stream());
@@ -108,6 +109,21 @@ int run_geminio_serve(const std::string& listen) {
   const std::string local = server.local_address();
   std::cout << "teleport geminio serve: listening on " << local << " (port "
             << local.substr(local.rfind(':') + 1) << ")" << std::endl;
+  // The admin endpoint is a peer's: one that listens for nothing else exports the server's counts.
+  std::unique_ptr<Peer> admin_peer;
+  if (!admin.empty()) {
+    admin_peer = std::make_unique<Peer>(PeerConfig{.admin_address = admin});
+    if (admin_peer->admin_port() == 0) {
+      std::cerr << "teleport geminio serve: cannot serve --admin on " << admin << std::endl;
+      return exit_code::kDialFailed;
+    }
+    admin_peer->add_metrics_source(
+        [&server](std::vector<MetricSample>& out) { server.metric_samples(out); });
+    std::string host = admin.substr(0, admin.rfind(':'));
+    if (host.empty()) host = "127.0.0.1";
+    std::cout << "teleport geminio serve: metrics at http://" << host << ":"
+              << admin_peer->admin_port() << "/metrics" << std::endl;
+  }
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   while (!g_stop) std::this_thread::sleep_for(milliseconds(100));
@@ -282,10 +298,14 @@ void add_geminio_commands(CLI::App& app) {
       "client's client.echo first) and open-stream (opens a stream with meta from-server and "
       "writes the data on it)");
   auto listen = std::make_shared<std::string>("127.0.0.1:9100");
+  auto admin = std::make_shared<std::string>();
   serve->add_option("--listen", *listen, "address to listen on (port 0: any free port)")
       ->capture_default_str();
-  serve->callback([listen] {
-    if (const int rc = run_geminio_serve(*listen); rc != 0) throw CLI::RuntimeError(rc);
+  serve->add_option("--admin", *admin,
+                    "serve GET /metrics (the teleport_geminio_go_* counts, Prometheus text "
+                    "format) on IP:PORT (:PORT is loopback)");
+  serve->callback([listen, admin] {
+    if (const int rc = run_geminio_serve(*listen, *admin); rc != 0) throw CLI::RuntimeError(rc);
   });
 
   auto* check = geminio->add_subcommand(

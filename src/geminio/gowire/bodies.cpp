@@ -72,7 +72,7 @@ void append_bytes_member(std::string_view name, std::string_view value, std::str
   if (value.empty()) return;  // omitempty
   append_member(name, out);
   out += '"';
-  out += detail::base64_encode(value);
+  out += ::tp::detail::base64_encode(value);
   out += '"';
 }
 
@@ -104,7 +104,7 @@ class Reader {
     if (!v->is_string()) return fail(std::string(key) + " is not a string");
     const std::string_view text = v->get_string();
     if (text.empty()) return;
-    auto decoded = detail::base64_decode(text);  // (base64 is ASCII: no UTF-8 to repair)
+    auto decoded = ::tp::detail::base64_decode(text);  // (base64 is ASCII: no UTF-8 to repair)
     if (!decoded) return fail(std::string(key) + " is not base64");
     out = std::move(*decoded);
   }

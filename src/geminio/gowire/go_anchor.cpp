@@ -1,6 +1,6 @@
 #include "geminio/gowire/go_anchor.hpp"
 
-namespace tp::geminio::go::detail {
+namespace tp::geminio::detail {
 
 Anchor::Anchor(std::shared_ptr<GoConn> conn, bool resend)
     : conn_(std::move(conn)), resend_(resend) {}
@@ -23,7 +23,7 @@ void Anchor::replace(std::shared_ptr<GoConn> conn) {
 void Anchor::resend() {
   std::vector<std::uint64_t> waiting;
   for (const auto& [seq, out] : outbox_) waiting.push_back(seq);
-  for (const auto seq : waiting) send(seq);
+  for (const auto seq : waiting) send(seq, true);
 }
 
 void Anchor::close() {
@@ -51,18 +51,19 @@ void Anchor::publish(OutMessage msg, std::function<void(Status)> done) {
         out.deadline = Clock::now() + msg.timeout;
         out.msg = std::move(msg);
         out.done = std::move(done);
-        self->send(seq);
+        self->send(seq, false);
       });
 }
 
-void Anchor::send(std::uint64_t seq) {
+void Anchor::send(std::uint64_t seq, bool again) {
   const auto it = outbox_.find(seq);
   if (it == outbox_.end()) return;
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(it->second.deadline - Clock::now());
   if (left.count() <= 0) {
-    return settle(seq, Status::from_code(code::kHandleTimeout, "geminio: no ack in time"));
+    return give_up(seq);
   }
+  if (again) GoCounters::bump(conn()->counters().resent);
   OutMessage attempt = it->second.msg;
   attempt.timeout = left;
   conn()->publish(
@@ -75,11 +76,14 @@ void Anchor::send(std::uint64_t seq) {
         out.timer =
             std::make_unique<boost::asio::steady_timer>(self->conn()->context(), out.deadline);
         out.timer->async_wait([self, seq](boost::system::error_code ec) {
-          if (!ec) {
-            self->settle(seq, Status::from_code(code::kHandleTimeout, "geminio: no ack in time"));
-          }
+          if (!ec) self->give_up(seq);
         });
       });
+}
+
+void Anchor::give_up(std::uint64_t seq) {
+  GoCounters::bump(conn()->counters().timed_out);
+  settle(seq, Status::from_code(code::kHandleTimeout, "geminio: no ack in time"));
 }
 
 void Anchor::settle(std::uint64_t seq, Status st) {
@@ -91,4 +95,4 @@ void Anchor::settle(std::uint64_t seq, Status st) {
   done(std::move(st));
 }
 
-}  // namespace tp::geminio::go::detail
+}  // namespace tp::geminio::detail

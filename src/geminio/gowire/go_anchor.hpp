@@ -11,7 +11,7 @@
 
 #include "geminio/gowire/go_conn.hpp"
 
-namespace tp::geminio::go::detail {
+namespace tp::geminio::detail {
 
 class Anchor : public std::enable_shared_from_this<Anchor> {
  public:
@@ -39,9 +39,11 @@ class Anchor : public std::enable_shared_from_this<Anchor> {
     Clock::time_point deadline;
     std::unique_ptr<boost::asio::steady_timer> timer;  // fails it at the deadline
   };
-  // Sends outbox entry `seq` on the current connection (I/O thread).
-  void send(std::uint64_t seq);
+  // Sends outbox entry `seq` on the current connection, `again` after a reconnect (I/O thread).
+  void send(std::uint64_t seq, bool again);
   void settle(std::uint64_t seq, Status st);
+  // Fails entry `seq` at its deadline, counted as timed out.
+  void give_up(std::uint64_t seq);
 
   mutable std::mutex mutex_;  // guards conn_ and closed_
   std::shared_ptr<GoConn> conn_;
@@ -52,4 +54,4 @@ class Anchor : public std::enable_shared_from_this<Anchor> {
   std::uint64_t next_seq_ = 0;
 };
 
-}  // namespace tp::geminio::go::detail
+}  // namespace tp::geminio::detail

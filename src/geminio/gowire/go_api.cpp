@@ -1,10 +1,10 @@
-// The public tp::geminio::go handles: each call goes to the connection's I/O thread; the
+// The public tp::geminio handles (the Go wire): each call goes to the connection's I/O thread; the
 // blocking ones wait there for the async ones to complete.
 #include <future>
 
 #include "geminio/gowire/go_anchor.hpp"
 
-namespace tp::geminio::go {
+namespace tp::geminio {
 namespace {
 
 Status on_io_thread_refused() {
@@ -208,4 +208,4 @@ Status Endpoint::close() {
   return wait_for<Status>(c, [](detail::GoConn& g, auto done) { g.disconnect(std::move(done)); });
 }
 
-}  // namespace tp::geminio::go
+}  // namespace tp::geminio

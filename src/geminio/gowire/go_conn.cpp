@@ -7,7 +7,7 @@
 #include "geminio/complete_op.hpp"
 #include "teleport/logging.hpp"
 
-namespace tp::geminio::go::detail {
+namespace tp::geminio::detail {
 namespace asio = boost::asio;
 using gowire::LinkEvent;
 using Kind = gowire::LinkEvent::Kind;
@@ -48,8 +48,9 @@ void Answer::send(std::string value, std::string error) {
 Answer::~Answer() { send("", kNoAnswer); }
 
 GoConn::GoConn(std::shared_ptr<void> owner, Socket socket, ::tp::detail::ReadBudget& budget,
-               gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options)
-    : owner_(std::move(owner)), options_(options) {
+               gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options,
+               std::shared_ptr<GoCounters> counters)
+    : owner_(std::move(owner)), options_(options), counters_(std::move(counters)) {
   wire_ = std::make_shared<gowire::WireConn>(std::move(socket), budget, std::move(link), limits,
                                              nullptr, nullptr);
   remote_ = wire_->remote_text();
@@ -103,6 +104,9 @@ void GoConn::on_event(const LinkEvent& e) {
         client_id_ = e.id;
         client_meta_ = e.bytes;
       }
+      counted_connected_ = true;
+      GoCounters::bump(counters_->connections);
+      GoCounters::bump(counters_->endpoints_connected);
       // Methods served before the handshake are announced now (Go drops frames before it).
       for (const auto& [method, handler] : streams_[gowire::kDefaultStream].methods)
         wire_->send(wire_->link().serve(gowire::kDefaultStream, method));
@@ -114,6 +118,10 @@ void GoConn::on_event(const LinkEvent& e) {
     case Kind::kRegistered:
       streams_[e.stream].remote_methods.insert(e.method);
       return check_waiters();
+    case Kind::kUnserved:
+      GoCounters::bump(counters_->requests_received);
+      GoCounters::bump(counters_->requests_failed);
+      return;
     case Kind::kRequest:
     case Kind::kMessage:
       return e.kind == Kind::kRequest ? on_request(e) : on_message(e);
@@ -121,11 +129,7 @@ void GoConn::on_event(const LinkEvent& e) {
     case Kind::kMessageAcked:
       return settle(e.packet_id, &e, {});
     case Kind::kStreamOpened: {
-      {
-        std::lock_guard lock(info_mutex_);
-        infos_[e.stream] = e.session;
-      }
-      streams_[e.stream].info = e.session;
+      add_stream(e.stream, e.session);
       Stream s(shared_from_this(), e.stream);
       if (on_stream_) return on_stream_(std::move(s));
       held_streams_.push_back(std::move(s));
@@ -161,15 +165,30 @@ std::shared_ptr<Answer> GoConn::new_answer(const LinkEvent& e, bool request, std
   return a;
 }
 
+void GoConn::add_stream(std::uint64_t stream, const gowire::SessionData& info) {
+  {
+    std::lock_guard lock(info_mutex_);
+    infos_[stream] = info;
+  }
+  auto& s = streams_[stream];
+  s.info = info;
+  if (s.counted_open) return;
+  s.counted_open = true;
+  GoCounters::bump(counters_->streams_opened);
+  GoCounters::bump(counters_->streams_open);
+}
+
 void GoConn::on_request(const LinkEvent& e) {
+  GoCounters::bump(counters_->requests_received);
   auto& s = streams_[e.stream];
   const auto method = s.methods.find(e.method);
   auto a = new_answer(e, true, e.method);
-  if (method == s.methods.end()) return;  // unserved here: ~Answer says so (the link knew it)
+  if (method == s.methods.end()) return;  // no longer served: ~Answer says so
   method->second(Request(std::move(a)));
 }
 
 void GoConn::on_message(const LinkEvent& e) {
+  GoCounters::bump(counters_->messages_received);
   auto a = new_answer(e, false, e.data.topic);
   auto& s = streams_[e.stream];
   if (s.on_message) return s.on_message(Message(std::move(a)));
@@ -181,6 +200,12 @@ void GoConn::answer(bool request, std::uint64_t stream, std::uint64_t packet_id,
                     const std::string& error) {
   hold(-static_cast<std::ptrdiff_t>(held), -1);
   if (!open_) return;
+  if (request) {
+    if (!error.empty()) GoCounters::bump(counters_->requests_failed);
+  } else {
+    GoCounters::bump(counters_->acks_sent);
+    if (!error.empty()) GoCounters::bump(counters_->acks_sent_error);
+  }
   auto& link = wire_->link();
   wire_->send(request ? link.respond(stream, packet_id, method, value, error)
                       : link.ack(stream, packet_id, error));
@@ -193,6 +218,7 @@ void GoConn::hold(std::ptrdiff_t bytes, int frames) {
       held_bytes_ > options_.max_held_bytes || held_frames_ > options_.max_held_frames;
   if (over && !paused_) {
     paused_ = true;
+    GoCounters::bump(counters_->read_pauses);
     wire_->pause_reading();
   } else if (!over && paused_) {
     paused_ = false;
@@ -284,6 +310,7 @@ void GoConn::on_stream_closed(std::uint64_t stream) {
   const auto it = streams_.find(stream);
   if (it == streams_.end()) return;
   it->second.closed = true;
+  if (std::exchange(it->second.counted_open, false)) GoCounters::drop(counters_->streams_open);
   deliver_reads(it->second);
 }
 
@@ -320,6 +347,7 @@ void GoConn::expect(std::uint64_t packet_id, std::chrono::milliseconds timeout,
   p.timer = std::make_unique<asio::steady_timer>(context(), timeout);
   p.timer->async_wait([self = shared_from_this(), packet_id](error_code ec) {
     if (ec) return;
+    if (packet_id != 0) GoCounters::bump(self->counters_->timed_out);  // 0: the close's timer
     self->settle(packet_id, nullptr,
                  Status::from_code(code::kHandleTimeout, "geminio: no answer in time"));
   });
@@ -344,13 +372,16 @@ void GoConn::call(std::uint64_t stream, std::string method, std::string data,
       std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()) +
       timeout);
   gowire::Frame f = wire_->link().request(stream, method, std::move(data), deadline);
-  expect(f.packet_id, timeout, [done = std::move(done)](const LinkEvent* e, Status st) {
-    if (!e) return done(std::move(st));
-    const std::string& err = e->data.error;
-    if (err.empty()) return done(e->data.value);
-    done(Status::from_code(
-        err.starts_with("no such rpc: ") ? code::kNotFound : code::kInternalServerError, err));
-  });
+  GoCounters::bump(counters_->calls_sent);
+  expect(
+      f.packet_id, timeout, [c = counters_, done = std::move(done)](const LinkEvent* e, Status st) {
+        if (e && e->data.error.empty()) return done(e->data.value);
+        GoCounters::bump(c->calls_failed);
+        if (!e) return done(std::move(st));
+        const std::string& err = e->data.error;
+        done(Status::from_code(
+            err.starts_with("no such rpc: ") ? code::kNotFound : code::kInternalServerError, err));
+      });
   wire_->send(std::move(f));
 }
 
@@ -366,11 +397,16 @@ void GoConn::publish(std::uint64_t stream, OutMessage msg, std::function<void(St
       std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()) +
       msg.timeout);
   gowire::Frame f = wire_->link().message(stream, std::move(d));
-  expect(f.packet_id, msg.timeout, [done = std::move(done)](const LinkEvent* e, Status st) {
-    if (!e) return done(std::move(st));
-    done(e->data.error.empty() ? Status{}
-                               : Status::from_code(code::kInternalServerError, e->data.error));
-  });
+  GoCounters::bump(counters_->messages_published);
+  expect(f.packet_id, msg.timeout,
+         [c = counters_, done = std::move(done)](const LinkEvent* e, Status st) {
+           if (!e) return done(std::move(st));
+           GoCounters::bump(c->acks_received);
+           if (!e->data.error.empty()) GoCounters::bump(c->acks_received_error);
+           done(e->data.error.empty()
+                    ? Status{}
+                    : Status::from_code(code::kInternalServerError, e->data.error));
+         });
   wire_->send(std::move(f));
 }
 
@@ -381,11 +417,7 @@ void GoConn::open_stream(gowire::SessionData data, std::chrono::milliseconds tim
   expect(f.packet_id, timeout,
          [self = shared_from_this(), data, done = std::move(done)](const LinkEvent* e, Status st) {
            if (!e) return done(std::move(st));
-           {
-             std::lock_guard lock(self->info_mutex_);
-             self->infos_[e->stream] = data;
-           }
-           self->streams_[e->stream].info = data;
+           self->add_stream(e->stream, data);
            done(Stream(self, e->stream));
          });
   wire_->send(std::move(f));
@@ -450,6 +482,7 @@ void GoConn::add_closed_handler(std::function<void(const Status&)> fn) {
 
 void GoConn::on_closed(const Status& why) {
   if (why.code() == code::kBadMessage) {
+    GoCounters::bump(counters_->bad_input_closes);
     default_logger()->warn("geminio: closing the connection with {}: {}", remote_, why.to_string());
   }
   {
@@ -457,6 +490,10 @@ void GoConn::on_closed(const Status& why) {
     open_ = false;
   }
   end_status_ = why;
+  if (std::exchange(counted_connected_, false)) GoCounters::drop(counters_->endpoints_connected);
+  for (auto& [id, s] : streams_) {
+    if (std::exchange(s.counted_open, false)) GoCounters::drop(counters_->streams_open);
+  }
   if (auto ready = std::move(on_ready_)) ready(why);
   auto pending = std::move(pending_);
   pending_.clear();
@@ -480,4 +517,4 @@ void GoConn::on_closed(const Status& why) {
   }
 }
 
-}  // namespace tp::geminio::go::detail
+}  // namespace tp::geminio::detail

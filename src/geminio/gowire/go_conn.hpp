@@ -1,4 +1,4 @@
-// GoConn: what the public tp::geminio::go types stand on — one Go geminio connection (a WireConn)
+// GoConn: what the public tp::geminio types stand on — one Go geminio connection (a WireConn)
 // and the application's side of it: methods served and calls waiting, messages and their acks,
 // streams with their unread bytes, and the backpressure that stops reading the socket when the
 // application falls behind. Its state lives on the I/O thread; public calls post there.
@@ -14,10 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "geminio/gowire/go_metrics.hpp"
 #include "geminio/gowire/wire_conn.hpp"
-#include "teleport/geminio_go.hpp"
+#include "teleport/geminio.hpp"
 
-namespace tp::geminio::go::detail {
+namespace tp::geminio::detail {
 
 /// A REQUEST or MESSAGE waiting for its answer; answering it sends the RESPONSE or MESSAGE_ACK.
 struct Answer {
@@ -39,9 +40,11 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   using Socket = gowire::WireConn::Socket;
 
   /// Over `socket`; start() begins reading (a client then sends CONN). `owner` (the I/O loop
-  /// the socket and `budget` belong to) is kept alive as long as this connection.
+  /// the socket and `budget` belong to) is kept alive as long as this connection; `counters`
+  /// are its Server's or Client's.
   GoConn(std::shared_ptr<void> owner, Socket socket, ::tp::detail::ReadBudget& budget,
-         gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options);
+         gowire::Link::Options link, gowire::WireConn::Limits limits, ConnOptions options,
+         std::shared_ptr<GoCounters> counters);
   /// Starts: `on_ready` runs once on the I/O thread when CONN_ACK is sent (server) or received
   /// (client), or with the reason the connection ended first. `hello` (a client's) builds the
   /// CONN to send first.
@@ -86,6 +89,8 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   [[nodiscard]] std::string client_meta() const;
   [[nodiscard]] std::string remote_address() const { return remote_; }
   [[nodiscard]] gowire::SessionData stream_info(std::uint64_t stream) const;
+  /// The counts this connection adds to.
+  [[nodiscard]] GoCounters& counters() const { return *counters_; }
 
  private:
   struct StreamState {
@@ -97,6 +102,7 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
     std::deque<std::string> unread;     // raw bytes not read yet, in frames
     std::size_t unread_at = 0;          // bytes of unread.front() already read
     bool closed = false;                // eof once unread is empty
+    bool counted_open = false;          // in counters_->streams_open
     std::vector<boost::asio::mutable_buffer> read_buffers;
     std::optional<Stream::Handler> reader;
   };
@@ -122,6 +128,8 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   void on_message(const gowire::LinkEvent& e);
   void on_data(const gowire::LinkEvent& e);
   void on_stream_closed(std::uint64_t stream);
+  // A stream either end opened: counted and its meta kept.
+  void add_stream(std::uint64_t stream, const gowire::SessionData& info);
   void settle(std::uint64_t packet_id, const gowire::LinkEvent* e, Status st);
   void expect(std::uint64_t packet_id, std::chrono::milliseconds timeout,
               std::function<void(const gowire::LinkEvent*, Status)> done);
@@ -133,6 +141,8 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   std::shared_ptr<void> owner_;  // first: it goes last, after the socket
   std::shared_ptr<gowire::WireConn> wire_;
   ConnOptions options_;
+  std::shared_ptr<GoCounters> counters_;
+  bool counted_connected_ = false;  // in counters_->endpoints_connected
   std::string remote_;
   mutable std::mutex info_mutex_;  // guards what other threads read: the fields up to infos_
   std::uint64_t client_id_ = 0;
@@ -155,4 +165,4 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   bool paused_ = false;
 };
 
-}  // namespace tp::geminio::go::detail
+}  // namespace tp::geminio::detail

@@ -1,4 +1,4 @@
-// tp::geminio::go::Server and Client: one I/O thread each, the connections it runs, accepting
+// tp::geminio::Server and Client: one I/O thread each, the connections it runs, accepting
 // and dialing, and closing them all with Go's 4-way DISCONN.
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/connect.hpp>
@@ -16,7 +16,7 @@
 #include "geminio/gowire/ids.hpp"
 #include "socket/address.hpp"
 
-namespace tp::geminio::go {
+namespace tp::geminio {
 namespace asio = boost::asio;
 using detail::Anchor;
 using detail::GoConn;
@@ -79,6 +79,7 @@ struct IoLoop : std::enable_shared_from_this<IoLoop> {
 struct Server::Impl {
   ServerOptions options;
   std::shared_ptr<IoLoop> loop = std::make_shared<IoLoop>();
+  std::shared_ptr<detail::GoCounters> counters = std::make_shared<detail::GoCounters>();
   asio::basic_socket_acceptor<asio::generic::stream_protocol> acceptor{loop->io};
   std::string local;
   // I/O thread:
@@ -109,9 +110,9 @@ struct Server::Impl {
         .client_id = [this](std::uint64_t wanted,
                             const std::string& meta) { return assign(wanted, meta); },
         .next_id = [ids] { return ids->next(); }};
-    auto c =
-        std::make_shared<GoConn>(loop, std::move(s), loop->budget, std::move(link),
-                                 limits_of(options.conn, std::chrono::seconds(20)), options.conn);
+    auto c = std::make_shared<GoConn>(loop, std::move(s), loop->budget, std::move(link),
+                                      limits_of(options.conn, std::chrono::seconds(20)),
+                                      options.conn, counters);
     loop->track(c);
     c->start(nullptr, [this, weak = std::weak_ptr<GoConn>(c)](const Status& st) {
       auto conn = weak.lock();
@@ -184,6 +185,12 @@ std::vector<std::shared_ptr<Endpoint>> Server::endpoints() const {
   return out;
 }
 
+Metrics Server::metrics() const { return impl_->counters->read(); }
+
+void Server::metric_samples(std::vector<MetricSample>& out) const {
+  detail::append_samples(metrics(), "server", out);
+}
+
 void Server::close() {
   impl_->loop->close_all([impl = impl_.get()] {
     boost::system::error_code ec;
@@ -195,6 +202,7 @@ struct Client::Impl {
   using Ready = std::function<void(Result<std::shared_ptr<GoConn>>)>;
   ClientOptions options;
   std::shared_ptr<IoLoop> loop = std::make_shared<IoLoop>();
+  std::shared_ptr<detail::GoCounters> counters = std::make_shared<detail::GoCounters>();
   // I/O thread:
   bool stopping = false;
   std::set<std::shared_ptr<asio::steady_timer>> timers;  // redials waiting for their backoff
@@ -223,7 +231,7 @@ struct Client::Impl {
       auto c = std::make_shared<GoConn>(
           loop, std::move(*socket), loop->budget,
           gowire::Link::Options{.server = false, .next_id = [ids] { return ids->next(); }},
-          limits_of(options.conn, options.heartbeat), options.conn);
+          limits_of(options.conn, options.heartbeat), options.conn, counters);
       loop->track(c);
       prepare(c);
       c->start(
@@ -262,6 +270,7 @@ struct Client::Impl {
             if (!r.ok()) {
               return redial(ep, anchor, remote, std::min(backoff * 2, options.max_backoff));
             }
+            detail::GoCounters::bump(counters->reconnects);
             anchor->resend();
             keep(ep, anchor, remote, r.value);
           });
@@ -278,6 +287,12 @@ Client::~Client() {
     impl->stopping = true;
     for (const auto& t : impl->timers) t->cancel();
   });
+}
+
+Metrics Client::metrics() const { return impl_->counters->read(); }
+
+void Client::metric_samples(std::vector<MetricSample>& out) const {
+  detail::append_samples(metrics(), "client", out);
 }
 
 Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
@@ -323,4 +338,4 @@ Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& address) {
   return result.get();
 }
 
-}  // namespace tp::geminio::go
+}  // namespace tp::geminio

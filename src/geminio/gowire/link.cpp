@@ -102,6 +102,8 @@ Status Link::receive(const Frame& f, Clock::time_point now, std::vector<Frame>& 
       const auto served = served_.find(f.session_id);
       if (served == served_.end() || !served->second.contains(e.method)) {
         out.push_back(respond(f.session_id, f.packet_id, e.method, "", "no such rpc: " + e.method));
+        e.kind = Kind::kUnserved;
+        events.push_back(std::move(e));
         return {};
       }
       events.push_back(std::move(e));

@@ -26,6 +26,7 @@ struct LinkEvent {
     kRefused,         ///< (client) the server refused the connection: `data.error` says why
     kRegistered,      ///< the peer serves `method` on `stream`
     kRequest,         ///< a call of `method` with `data` (answer with respond(), same packet id)
+    kUnserved,        ///< a call of `method`, not served here: the link answered "no such rpc"
     kMessage,         ///< a message `data` (answer with ack(), same packet id)
     kResponse,        ///< the peer's answer to our REQUEST `packet_id`
     kMessageAcked,    ///< the peer's ack of our MESSAGE `packet_id` (`data.error` if refused)

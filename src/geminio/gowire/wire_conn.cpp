@@ -4,8 +4,8 @@
 
 namespace tp::geminio::gowire {
 
-WireConn::WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options, Limits limits,
-                   EventHandler on_event, ClosedHandler on_closed)
+WireConn::WireConn(Socket socket, ::tp::detail::ReadBudget& budget, Link::Options options,
+                   Limits limits, EventHandler on_event, ClosedHandler on_closed)
     : conn_(std::move(socket), budget, *this),
       link_(std::move(options)),
       limits_(limits),

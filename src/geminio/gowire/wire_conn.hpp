@@ -13,10 +13,10 @@
 
 namespace tp::geminio::gowire {
 
-class WireConn final : public detail::Connection::Owner,
+class WireConn final : public ::tp::detail::Connection::Owner,
                        public std::enable_shared_from_this<WireConn> {
  public:
-  using Socket = detail::Connection::Socket;
+  using Socket = ::tp::detail::Connection::Socket;
   /// Sees every event of the link, on the I/O thread.
   using EventHandler = std::function<void(WireConn&, const LinkEvent&)>;
   /// Sees the connection end (once), on the I/O thread.
@@ -34,7 +34,7 @@ class WireConn final : public detail::Connection::Owner,
   };
 
   /// Over `socket`, reading into `budget`.
-  WireConn(Socket socket, detail::ReadBudget& budget, Link::Options options, Limits limits,
+  WireConn(Socket socket, ::tp::detail::ReadBudget& budget, Link::Options options, Limits limits,
            EventHandler on_event, ClosedHandler on_closed);
 
   /// Replaces the handlers (before start()).
@@ -84,7 +84,7 @@ class WireConn final : public detail::Connection::Owner,
   // CONN_ACK does not come in time, then sends a HEARTBEAT every period.
   void watch(std::chrono::milliseconds after);
 
-  detail::Connection conn_;
+  ::tp::detail::Connection conn_;
   Link link_;
   Limits limits_;
   boost::asio::steady_timer timer_;

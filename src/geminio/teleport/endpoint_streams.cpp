@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "geminio/complete_op.hpp"
-#include "geminio/mux.hpp"
-#include "geminio/wire.hpp"
+#include "geminio/teleport/mux.hpp"
+#include "geminio/teleport/wire.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
@@ -20,7 +20,7 @@ void complete(std::optional<Stream::Handler>& pending, const asio::any_io_execut
   if (!pending) return;
   Stream::Handler h(std::move(*pending));
   pending.reset();
-  complete_op(std::move(h), fallback, ec, n);
+  geminio::detail::complete_op(std::move(h), fallback, ec, n);
 }
 
 }  // namespace
@@ -276,4 +276,4 @@ void EndpointImpl::forget_if_done(const std::shared_ptr<StreamImpl>& s) {
   }
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

@@ -2,9 +2,9 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 
 struct DedupStore::Impl {
   struct Key {
@@ -52,4 +52,4 @@ void DedupStore::record(std::uint64_t client, std::uint64_t id, std::string verd
     it->second = std::move(verdict);
 }
 
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport

@@ -6,9 +6,9 @@
 #include <atomic>
 #include <cstdint>
 
-#include "teleport/geminio.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 
 struct EndpointCounters {
   using Count = std::atomic<std::uint64_t>;
@@ -27,4 +27,4 @@ struct EndpointCounters {
 /// The teleport_geminio_* samples of `m`, for the peer's metrics (`side`: "server" or "client").
 void append_samples(const GeminioMetrics& m, const char* side, std::vector<MetricSample>& out);
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

@@ -1,6 +1,6 @@
-#include "geminio/counters.hpp"
+#include "geminio/teleport/counters.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 
 void EndpointCounters::add_to(GeminioMetrics& m) const {
   auto get = [](const Count& c) { return c.load(std::memory_order_relaxed); };
@@ -63,4 +63,4 @@ void append_samples(const GeminioMetrics& m, const char* side, std::vector<Metri
       n(m.timed_out));
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

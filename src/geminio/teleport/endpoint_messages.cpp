@@ -2,10 +2,10 @@
 // messages), delivery with deduplication, acks, receive and message handlers.
 #include <boost/asio/post.hpp>
 
-#include "geminio/mux.hpp"
-#include "geminio/wire.hpp"
+#include "geminio/teleport/mux.hpp"
+#include "geminio/teleport/wire.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
@@ -152,4 +152,4 @@ void EndpointImpl::set_message_handler(const std::shared_ptr<StreamImpl>& s,
   for (auto& in : queued) h(std::move(in));
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

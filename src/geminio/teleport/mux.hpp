@@ -14,10 +14,10 @@
 #include <set>
 #include <unordered_map>
 
-#include "geminio/counters.hpp"
-#include "teleport/geminio.hpp"
+#include "geminio/teleport/counters.hpp"
+#include "teleport/geminio_teleport.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 
 /// A received message and whether it has been acknowledged.
 struct InboundState {
@@ -247,4 +247,4 @@ class Mux final : public Plugin, public std::enable_shared_from_this<Mux> {
   std::unordered_map<const Session*, std::vector<Message>> early_;
 };
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

@@ -1,9 +1,9 @@
-#include "geminio/user_plugin.hpp"
+#include "geminio/teleport/user_plugin.hpp"
 
-#include "geminio/wire.hpp"
+#include "geminio/teleport/wire.hpp"
 #include "teleport/context.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 
 namespace {
 bool internal(std::string_view service_method) { return service_method.starts_with(wire::kPrefix); }
@@ -48,4 +48,4 @@ Status UserPlugin::post_read_push_body(Ctx& ctx) {
   return internal(ctx.service_method()) ? Status() : inner_->post_read_push_body(ctx);
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

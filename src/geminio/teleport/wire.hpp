@@ -9,7 +9,7 @@
 
 #include "teleport/meta.hpp"
 
-namespace tp::geminio::wire {
+namespace tp::geminio::teleport::wire {
 
 inline constexpr std::string_view kPrefix = "/_gm/";          ///< reserved routes
 inline constexpr std::string_view kHello = "/_gm/hello";      ///< CALL: client id, meta, methods
@@ -53,4 +53,4 @@ inline Meta stream_meta(std::uint64_t id) {
 /// The largest data frame a stream writes.
 inline constexpr std::size_t kMaxChunk = 64 * 1024;
 
-}  // namespace tp::geminio::wire
+}  // namespace tp::geminio::teleport::wire

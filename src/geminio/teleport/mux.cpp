@@ -1,13 +1,13 @@
-#include "geminio/mux.hpp"
+#include "geminio/teleport/mux.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <future>
 
-#include "geminio/wire.hpp"
+#include "geminio/teleport/wire.hpp"
 #include "teleport/asio.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 namespace json = boost::json;
 
 namespace {
@@ -435,4 +435,4 @@ void Mux::close_all() {
   for (auto& [id, ep] : all) ep->close("endpoint closed");
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

@@ -2,10 +2,10 @@
 // the layer's frames. Streams are in endpoint_streams.cpp, messages in endpoint_messages.cpp.
 #include <boost/asio/post.hpp>
 
-#include "geminio/mux.hpp"
-#include "geminio/wire.hpp"
+#include "geminio/teleport/mux.hpp"
+#include "geminio/teleport/wire.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
@@ -173,4 +173,4 @@ void EndpointImpl::send(std::string_view sm, Meta meta, std::string body) {
   send_to(session_, sm, std::move(meta), std::move(body));
 }
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

@@ -5,7 +5,7 @@
 
 #include "teleport/plugin.hpp"
 
-namespace tp::geminio::detail {
+namespace tp::geminio::teleport::detail {
 
 class UserPlugin final : public Plugin {
  public:
@@ -52,4 +52,4 @@ class UserPlugin final : public Plugin {
   PluginPtr inner_;
 };
 
-}  // namespace tp::geminio::detail
+}  // namespace tp::geminio::teleport::detail

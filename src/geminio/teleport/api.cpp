@@ -4,11 +4,11 @@
 
 #include "support/threads.hpp"
 
-#include "geminio/mux.hpp"
-#include "geminio/user_plugin.hpp"
-#include "geminio/wire.hpp"
+#include "geminio/teleport/mux.hpp"
+#include "geminio/teleport/user_plugin.hpp"
+#include "geminio/teleport/wire.hpp"
 
-namespace tp::geminio {
+namespace tp::geminio::teleport {
 
 using detail::EndpointImpl;
 
@@ -260,4 +260,4 @@ Result<std::shared_ptr<Endpoint>> Client::connect(const std::string& addr) {
   return std::make_shared<Endpoint>(ep);
 }
 
-}  // namespace tp::geminio
+}  // namespace tp::geminio::teleport
