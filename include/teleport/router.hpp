@@ -179,6 +179,17 @@ Status run_ctl_method(Pointer pointer, Ctl& ctl, Ctx& ctx, Arg& arg) {
 /// Bodies past this many bytes leave no reused argument behind (see with_arg).
 inline constexpr std::size_t kReusedArgMaxBody = 64 * 1024;
 
+/// After the reply is written: a protobuf handler that echoes its reused argument (`return
+/// std::move(in)`) moved the argument's strings into the reply; swapping them back keeps their
+/// memory for the next call (what the reply holds then is dropped with it). A reply past
+/// kReusedArgMaxBody is not kept.
+template <class Arg, class Reply>
+void give_back(Arg& arg, Reply& reply) {
+  if constexpr (std::is_same_v<Arg, Reply> && protobuf::Codable<Arg>) {
+    if (reply.ByteSizeLong() <= kReusedArgMaxBody) arg.Swap(&reply);
+  }
+}
+
 /// Binds the call's body to an `Arg` and runs `body(arg)`. A protobuf `Arg` is one object per
 /// thread and handler, cleared for each call: Clear() keeps its strings' memory, so parsing the
 /// next request allocates nothing for them (handlers take it by const reference and run to
@@ -276,7 +287,9 @@ class RouteGroup {
           return detail::with_arg<Arg>(ctx, [&](Arg& arg) -> Status {
             auto result = fn(ctx, arg);
             if (!result.status.ok()) return result.status;
-            return ctx.set_reply(result.value);
+            Status st = ctx.set_reply(result.value);
+            detail::give_back(arg, result.value);
+            return st;
           });
         },
         std::move(opts));

@@ -2,6 +2,7 @@
 // replies to its calls.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "session/session_impl.hpp"
@@ -40,8 +41,10 @@ void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body,
   }
   const auto timeout = opts.timeout.count() > 0 ? opts.timeout : cfg_.default_context_age;
   Message call = build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
-  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
-                     timeout]() mutable { self->send_call(call, std::move(done), timeout); });
+  // On the session's own thread (a handler calling onward, a reply's callback calling again) the
+  // call goes out now, without a queued hop.
+  asio::dispatch(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
+                         timeout]() mutable { self->send_call(call, std::move(done), timeout); });
 }
 
 void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
@@ -80,7 +83,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
                              CallOptions opts) {
   if (host_->closing() || closed_) return Status::from_code(code::kConnClosed, "session is closed");
   Message push = build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
-  asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
+  asio::dispatch(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     self->send_push(push);
   });
   return {};

@@ -21,39 +21,59 @@ void PendingCalls::fail(Call& call, Status st) {
 }
 
 PendingCalls::Call& PendingCalls::add(std::int32_t seq, ReplyCallback done) {
-  Call& call = calls_[seq];
+  Call& call = first_ ? calls_[seq] : first_.emplace(seq, Call{}).second;
   call.done = std::move(done);
   publish_size();
   return call;
 }
 
+PendingCalls::Call* PendingCalls::find(std::int32_t seq) {
+  if (first_ && first_->first == seq) return &first_->second;
+  const auto it = calls_.find(seq);
+  return it == calls_.end() ? nullptr : &it->second;
+}
+
+void PendingCalls::erase(std::int32_t seq) {
+  if (first_ && first_->first == seq) {
+    first_.reset();
+  } else {
+    calls_.erase(seq);
+  }
+  publish_size();
+}
+
 void PendingCalls::expire_after(std::int32_t seq, boost::asio::io_context& loop,
                                 std::chrono::milliseconds timeout, std::weak_ptr<void> owner) {
-  auto it = calls_.find(seq);
-  if (it == calls_.end()) return;
-  it->second.timer = std::make_unique<boost::asio::steady_timer>(loop, timeout);
-  it->second.timer->async_wait([this, owner = std::move(owner), seq](boost::system::error_code ec) {
+  Call* call = find(seq);
+  if (!call) return;
+  call->timer = std::make_unique<boost::asio::steady_timer>(loop, timeout);
+  call->timer->async_wait([this, owner = std::move(owner), seq](boost::system::error_code ec) {
     auto alive = owner.lock();
     if (ec || !alive) return;
-    auto call = take(seq);
-    if (call) fail(*call, Status::from_code(code::kHandleTimeout, "call timed out"));
+    auto late = take(seq);
+    if (late) fail(*late, Status::from_code(code::kHandleTimeout, "call timed out"));
   });
 }
 
 std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
-  auto it = calls_.find(seq);
-  if (it == calls_.end()) return std::nullopt;
-  Call call = std::move(it->second);
-  calls_.erase(it);
-  publish_size();
+  Call* found = find(seq);
+  if (!found) return std::nullopt;
+  Call call = std::move(*found);
+  erase(seq);
   if (call.timer) call.timer->cancel();
   return call;
 }
 
 void PendingCalls::fail_all(const std::string& why) {
+  auto first = std::move(first_);
+  first_.reset();
   auto calls = std::move(calls_);
   calls_.clear();
   publish_size();
+  if (first) {
+    if (first->second.timer) first->second.timer->cancel();
+    fail(first->second, Status::from_code(code::kConnClosed, why));
+  }
   for (auto& [seq, call] : calls) {
     if (call.timer) call.timer->cancel();
     fail(call, Status::from_code(code::kConnClosed, why));
@@ -63,18 +83,25 @@ void PendingCalls::fail_all(const std::string& why) {
 std::string PendingCalls::frames_to_resend(const std::string& why) {
   std::string frames;
   std::vector<ReplyCallback> failed;  // completed after the loop: a callback may call again
-  for (auto it = calls_.begin(); it != calls_.end();) {
-    Call& call = it->second;
+  // Keeps `call` for a resend (true) or takes its callback to fail it (false).
+  auto keep = [&](Call& call) {
     if (call.resent || call.frame.empty()) {
       if (call.timer) call.timer->cancel();
       call.completed(code::kConnClosed);
       failed.push_back(std::move(call.done));
-      it = calls_.erase(it);
-      continue;
+      return false;
     }
     call.resent = true;
     frames += call.frame;
-    ++it;
+    return true;
+  };
+  if (first_ && !keep(first_->second)) first_.reset();
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    if (keep(it->second)) {
+      ++it;
+    } else {
+      calls_.erase(it++);  // erasing leaves the other iterators valid
+    }
   }
   publish_size();
   for (auto& done : failed) fail(done, Status::from_code(code::kConnClosed, why));

@@ -5,12 +5,12 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "metrics/shard.hpp"
 #include "teleport/session.hpp"
@@ -40,7 +40,8 @@ class PendingCalls {
   /// Records the end of `call` and completes it with a reply that carries only `st`.
   static void fail(Call& call, Status st);
 
-  /// Registers the call `seq`; the caller fills the rest of the entry.
+  /// Registers the call `seq`; the caller fills the rest of the entry (the reference lasts until
+  /// the next call is added).
   Call& add(std::int32_t seq, ReplyCallback done);
   /// Fails the call `seq` with 301 after `timeout` unless its reply came first. `owner` keeps the
   /// session (which owns this table) alive; the timer does nothing once it is gone.
@@ -57,9 +58,19 @@ class PendingCalls {
   [[nodiscard]] std::size_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
  private:
-  void publish_size() { waiting_.store(calls_.size(), std::memory_order_relaxed); }
+  void publish_size() {
+    waiting_.store(calls_.size() + (first_ ? 1 : 0), std::memory_order_relaxed);
+  }
+  // The entry of `seq`, or null.
+  Call* find(std::int32_t seq);
+  // Removes the entry of `seq` (one find() found).
+  void erase(std::int32_t seq);
 
-  std::unordered_map<std::int32_t, Call> calls_;
+  // The call a session has in flight when it has one (the common case: a caller waits for each
+  // reply) lives here, in the session's own memory, which its reply finds warm; more go to
+  // calls_ (open addressing: no heap node per call).
+  std::optional<std::pair<std::int32_t, Call>> first_;
+  boost::unordered_flat_map<std::int32_t, Call> calls_;
   std::atomic<std::size_t> waiting_{0};  // calls_.size() for readers on other threads
 };
 
