@@ -1,5 +1,7 @@
 #include "geminio/gowire/go_metrics.hpp"
 
+#include "geminio/side_sample.hpp"
+
 namespace tp::geminio::detail {
 
 Metrics GoCounters::read() const {
@@ -31,12 +33,8 @@ Metrics GoCounters::read() const {
 void append_samples(const Metrics& m, const char* side, std::vector<MetricSample>& out) {
   auto add = [&](const char* name, const char* help, bool counter, std::uint64_t value,
                  std::vector<std::pair<std::string, std::string>> labels = {}) {
-    labels.insert(labels.begin(), {"side", side});
-    out.push_back({.name = name,
-                   .help = help,
-                   .counter = counter,
-                   .labels = std::move(labels),
-                   .value = static_cast<double>(value)});
+    out.push_back(
+        side_sample(side, name, help, counter, static_cast<double>(value), std::move(labels)));
   };
   add("teleport_geminio_go_endpoints", "Go-wire Geminio connections open now.", false,
       m.endpoints_connected);

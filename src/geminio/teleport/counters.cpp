@@ -1,5 +1,7 @@
 #include "geminio/teleport/counters.hpp"
 
+#include "geminio/side_sample.hpp"
+
 namespace tp::geminio::teleport::detail {
 
 void EndpointCounters::add_to(GeminioMetrics& m) const {
@@ -22,12 +24,8 @@ void EndpointCounters::add_to(GeminioMetrics& m) const {
 void append_samples(const GeminioMetrics& m, const char* side, std::vector<MetricSample>& out) {
   auto add = [&](const char* name, const char* help, bool counter, double value,
                  std::vector<std::pair<std::string, std::string>> labels = {}) {
-    labels.insert(labels.begin(), {"side", side});
-    out.push_back({.name = name,
-                   .help = help,
-                   .counter = counter,
-                   .labels = std::move(labels),
-                   .value = value});
+    out.push_back(
+        geminio::detail::side_sample(side, name, help, counter, value, std::move(labels)));
   };
   auto n = [](std::uint64_t v) { return static_cast<double>(v); };
   add("teleport_geminio_endpoints", "Geminio endpoints now, by state.", false,
