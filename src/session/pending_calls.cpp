@@ -65,15 +65,11 @@ std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
 }
 
 void PendingCalls::fail_all(const std::string& why) {
-  auto first = std::move(first_);
-  first_.reset();
   auto calls = std::move(calls_);
   calls_.clear();
+  if (first_) calls.emplace(first_->first, std::move(first_->second));
+  first_.reset();
   publish_size();
-  if (first) {
-    if (first->second.timer) first->second.timer->cancel();
-    fail(first->second, Status::from_code(code::kConnClosed, why));
-  }
   for (auto& [seq, call] : calls) {
     if (call.timer) call.timer->cancel();
     fail(call, Status::from_code(code::kConnClosed, why));

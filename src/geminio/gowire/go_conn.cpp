@@ -183,7 +183,8 @@ void GoConn::on_request(const LinkEvent& e) {
   auto& s = streams_[e.stream];
   const auto method = s.methods.find(e.method);
   auto a = new_answer(e, true, e.method);
-  if (method == s.methods.end()) return;  // no longer served: ~Answer says so
+  // The link answers calls of methods not served itself (kUnserved); this only guards the lookup.
+  if (method == s.methods.end()) return;  // ~Answer answers
   method->second(Request(std::move(a)));
 }
 
