@@ -228,11 +228,13 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Fills usable/candidates with the usable backends, except those in `avoid` while others
-  // remain; false when there is none. The vectors are members, reused: no allocation per call.
+  // remain or are still being dialed for the first time; false when there is none. The vectors
+  // are members, reused: no allocation per call.
   bool usable_locked(const std::set<std::string>& avoid) {
     usable.clear();
     candidates.clear();
-    for (int pass = 0; pass < 2 && usable.empty(); ++pass) {
+    const int passes = first_dial_pending_locked() ? 1 : 2;
+    for (int pass = 0; pass < passes && usable.empty(); ++pass) {
       for (auto& [addr, e] : entries) {
         if (!e.wanted || !e.session || !e.session->health()) continue;
         if (pass == 0 && !avoid.empty() && avoid.contains(addr)) continue;

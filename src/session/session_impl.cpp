@@ -323,6 +323,9 @@ void SessionImpl::shutdown(const Status& why, CloseReason::Side side) {
   assert_in_loop(*ioc_);
   auto keep = shared_from_this();  // the hub may hold the last other reference
   close_reason_ = {side, why};
+  // Unhealthy before closed: a caller on another thread that finds the session closed must not
+  // still see it healthy and pick it again (a channel's retry would spend its budget on it).
+  healthy_ = false;
   closed_ = true;
   if (metrics_) {
     (side == CloseReason::Side::kRemote ? metrics_->closed_remote : metrics_->closed_local).add();
@@ -332,7 +335,6 @@ void SessionImpl::shutdown(const Status& why, CloseReason::Side side) {
   if (sweeper_) sweeper_->unwatch(this);
   ready(Status::from_code(code::kConnClosed, why.cause()));
   redialing_ = holding_ = false;
-  healthy_ = false;
   conn_.close(true);
   conn_.discard_output();
   held_.clear();
