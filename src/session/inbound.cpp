@@ -84,6 +84,13 @@ void SessionImpl::on_input() { process_input(); }
 
 void SessionImpl::process_input() {
   assert_in_loop(*ioc_);
+  in_input_ = true;
+  process_frames();
+  in_input_ = false;
+  if (!closed_) flush_input_batch();
+}
+
+void SessionImpl::process_frames() {
   const std::size_t max_unsent = cfg_.max_unsent_bytes;
   ReadBudget& budget = host_->read_budget();
   while (!closed_ && !redialing_ && !conn_.input().empty()) {
@@ -153,7 +160,6 @@ void SessionImpl::process_input() {
     partial_ = true;
   }
   conn_.release_big_buffers();
-  flush();
 }
 
 void SessionImpl::dispatch(Message& msg) {

@@ -296,7 +296,25 @@ void SessionImpl::check_deadlines(Clock::time_point now) {
 
 void SessionImpl::flush() {
   assert_in_loop(*ioc_);
+  if (in_input_) return;  // process_input() writes what its frames produced when it ends
   conn_.flush();
+  after_flush();
+}
+
+void SessionImpl::flush_input_batch() {
+  // All that one read's frames produced (replies, calls from reply callbacks) in one write,
+  // straight to the socket when it takes it: no operation queued, no completion to wait for.
+  conn_.flush(true);
+  if (!closed_ && conn_.paused_by_owner() && !conn_.writing() &&
+      conn_.unsent_replies() <= cfg_.max_unsent_bytes / 2) {
+    // Written at once, so no on_sent() will come to resume reading: resume from the queue, as a
+    // completion would (not here: process_input() must not run inside itself).
+    asio::post(*ioc_, [self = shared_from_this()] { self->on_sent(); });
+  }
+  after_flush();
+}
+
+void SessionImpl::after_flush() {
   update_busy();
   if (close_after_flush_ && !conn_.writing() && conn_.out().empty())
     shutdown(Status::from_code(code::kUnauthorized, "handshake refused"));

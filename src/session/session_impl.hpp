@@ -96,6 +96,8 @@ class SessionImpl final : public Session,
   void greet(bool again);
   void ready(Status st);
   void flush();
+  void flush_input_batch();  // process_input()'s one write at its end
+  void after_flush();
   void update_busy();
   void shutdown(const Status& why, CloseReason::Side side = CloseReason::Side::kLocal);
   void log_message(const char* direction, const Message& msg) const;
@@ -113,6 +115,7 @@ class SessionImpl final : public Session,
 
   // Inbound (inbound.cpp).
   void process_input();
+  void process_frames();
   void dispatch(Message& msg);
   void handle_first_message(Message& first);
   void handle_call(Message& call);
@@ -189,6 +192,7 @@ class SessionImpl final : public Session,
   Clock::time_point first_by_{};     // the hook's deadline (max: none)
   bool ready_after_first_ = false;   // a dial waits for the hook's verdict
   bool close_after_flush_ = false;   // a refused handshake: answer, then close
+  bool in_input_ = false;            // process_input() runs: flush() leaves the writing to it
   std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
 };
 

@@ -28,6 +28,10 @@ constexpr std::size_t kPacketRoom = 256 * 1024;
 // A frame larger than a chunk is read in pieces as large as what has already arrived (up to
 // this): few reads for a big frame, and never more buffer than what arrived plus one read.
 constexpr std::size_t kMaxReadRoom = 4 << 20;
+// Writes go piece by piece (at most 64 KiB, as asio::async_write would: one packet on
+// unixpacket), so that the write timeout measures the time without progress, not the time a big
+// batch takes.
+constexpr std::size_t kMaxWritePiece = 64 * 1024;
 // Write buffers that one big batch grew past this are released after it.
 constexpr std::size_t kKeepBelow = 64 * 1024;
 
@@ -169,6 +173,7 @@ void Connection::replace(Socket socket) {
   ws_closing_since_.reset();
   tls_.reset();  // it wraps the old socket
   socket_ = std::move(socket);
+  non_blocking_ = false;
   std::string().swap(in_);  // no operation of the old socket refers to it any more
   open_ = true;
 }
@@ -251,7 +256,10 @@ void Connection::read_when_readable() {
       return;
     }
     in_.resize(read_chunk_);
-    socket_.non_blocking(true, ec);
+    if (!non_blocking_) {
+      socket_.non_blocking(true, ec);
+      non_blocking_ = !ec;
+    }
     const std::size_t n = socket_.read_some(asio::buffer(in_), ec);
     if (ec == asio::error::would_block) {
       read_more();
@@ -329,16 +337,38 @@ void Connection::release_big_buffers() {
   if (out_.empty() && out_.capacity() > kKeepBelow) std::string().swap(out_);
 }
 
-void Connection::flush() {
+void Connection::flush(bool at_once) {
   assert_in_loop(*ioc_);
   if (write_in_flight_ || out_.empty() || !open_ || handshaking_) return;
   writing_.swap(out_);
   out_.clear();
   written_ = 0;
   replies_writing_ = std::exchange(replies_out_, 0);
-  write_in_flight_ = true;
   write_since_ = now();
+  if (at_once && !tls_ && !ws_ && written_at_once()) {
+    writing_.clear();
+    replies_writing_ = 0;
+    active_at_ = write_since_;
+    return;
+  }
+  write_in_flight_ = true;
   write_some();
+}
+
+bool Connection::written_at_once() {
+  boost::system::error_code ec;
+  if (!non_blocking_) {
+    socket_.non_blocking(true, ec);
+    if (ec) return false;
+    non_blocking_ = true;
+  }
+  const std::size_t n = socket_.write_some(
+      asio::buffer(writing_.data(), std::min(kMaxWritePiece, writing_.size())), ec);
+  if (ec) return false;  // would block, or an error the asynchronous write then reports
+  written_ = n;
+  if (bytes_out_) bytes_out_->add(n);
+  written_total_.add(n);
+  return written_ == writing_.size();
 }
 
 void Connection::discard_output() {
@@ -365,11 +395,8 @@ void Connection::write_some() {
     write_ws();
     return;
   }
-  // Piece by piece (at most 64 KiB, as asio::async_write would: one packet on unixpacket), so that
-  // the write timeout measures the time without progress, not the time a big batch takes.
-  constexpr std::size_t kMaxPiece = 64 * 1024;
-  const auto piece =
-      asio::buffer(writing_.data() + written_, std::min(kMaxPiece, writing_.size() - written_));
+  const auto piece = asio::buffer(writing_.data() + written_,
+                                  std::min(kMaxWritePiece, writing_.size() - written_));
   auto on_written = [this, hold = owner_.hold(), generation = generation_](
                         boost::system::error_code ec, std::size_t n) {
     this->on_written(ec, n, generation);

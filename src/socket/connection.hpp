@@ -130,8 +130,10 @@ class Connection {
   void count_replies(std::size_t n) { replies_out_ += n; }
   /// Reply bytes queued or being written: the remote side has not taken them yet.
   [[nodiscard]] std::size_t unsent_replies() const { return replies_out_ + replies_writing_; }
-  /// Starts writing out() unless a write is in flight, a handshake runs or it is closed.
-  void flush();
+  /// Starts writing out() unless a write is in flight, a handshake runs or it is closed. With
+  /// `at_once`, a plain socket is first written straight away: when it takes all of out(), no
+  /// operation is queued and no on_sent() follows (writing() is false).
+  void flush(bool at_once = false);
   /// Drops out() (the connection is closing for good).
   void discard_output();
   /// True while bytes are being written.
@@ -153,6 +155,8 @@ class Connection {
   void wait_for_budget();
   void on_read(boost::system::error_code ec, std::size_t n);
   void write_some();
+  // Writes writing_ (its first piece) without waiting; true when the socket took all of it.
+  bool written_at_once();
   // Marks a WebSocket handshake in progress; the returned completion ends it, then runs `done`
   // unless the connection was closed or replaced meanwhile.
   std::function<void(boost::system::error_code)> ws_handshake_done(
@@ -198,6 +202,7 @@ class Connection {
   std::size_t replies_out_ = 0;      // bytes of out_ that are replies
   std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
   bool write_in_flight_ = false;
+  bool non_blocking_ = false;  // the socket is in non-blocking mode for our own direct I/O
   Clock::time_point write_since_{};
   Clock::time_point active_at_{};
 };

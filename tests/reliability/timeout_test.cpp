@@ -2,6 +2,7 @@
 // connections than allowed. Each is closed by a deadline or refused, and a normal client goes on.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -102,6 +103,39 @@ TEST(Backpressure, AClientThatNeverReadsIsBoundedThenClosed) {
   EXPECT_LT(sent, 64 * kMiB);  // kernel buffers both ways plus the 1 MiB cap, not unbounded
   EXPECT_LT(growth, 64 * kMiB);
   EXPECT_EQ(probe.errors(), 0);
+}
+
+// A burst of pipelined calls whose replies pass the cap pauses reading; a client that reads
+// them lets the server resume, also when the socket took each batch of replies at once.
+TEST(Backpressure, ACappedSessionResumesWhenItsRepliesAreTaken) {
+  MathServer srv({.listen_address = "127.0.0.1:0", .max_unsent_bytes = 2048});
+  const int fd = connect_raw(srv.peer.listen_port());
+  ASSERT_GE(fd, 0);
+  constexpr int kCalls = 300;  // about 13 KiB of calls, one read; ~10 KiB of replies
+  std::string burst;
+  for (int i = 1; i <= kCalls; ++i) burst += raw_call(i, "/math/add", "", "[1,2,3]");
+  ASSERT_TRUE(send_all(fd, burst));
+  std::string in;
+  int replies = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (replies < kCalls && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+    while (in.size() >= 4) {  // whole frames: a 4-byte big-endian length counts itself
+      const auto* b = reinterpret_cast<const unsigned char*>(in.data());
+      const std::size_t len = std::size_t{b[0]} << 24 | std::size_t{b[1]} << 16 |
+                              std::size_t{b[2]} << 8 | std::size_t{b[3]};
+      if (in.size() < len) break;
+      in.erase(0, len);
+      ++replies;
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(replies, kCalls);
 }
 
 TEST(Limits, ConnectionsBeyondMaxConnectionsAreRefused) {
