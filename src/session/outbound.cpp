@@ -33,10 +33,20 @@ Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t co
   return m;
 }
 
+void SessionImpl::fail_soon(ReplyCallback& done, Status st) {
+  if (host_->threads_gone()) {
+    PendingCalls::fail(done, std::move(st));  // no thread is left to run it later
+    return;
+  }
+  asio::post(*ioc_, [done = std::move(done), st = std::move(st)]() mutable {
+    PendingCalls::fail(done, std::move(st));
+  });
+}
+
 void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                            ReplyCallback done) {
   if (host_->closing() || closed_) {
-    PendingCalls::fail(done, Status::from_code(code::kConnClosed, "session is closed"));
+    fail_soon(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;
   }
   const auto timeout = opts.timeout.count() > 0 ? opts.timeout : cfg_.default_context_age;
@@ -50,18 +60,18 @@ void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body,
 void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
   assert_in_loop(*ioc_);
   if (closed_) {
-    PendingCalls::fail(done, Status::from_code(code::kConnClosed, "session is closed"));
+    fail_soon(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;
   }
   call.seq = ++seq_;
   if (Status st = run_hooks({&plugins_}, &Plugin::pre_write_call, *this, call); !st.ok()) {
-    PendingCalls::fail(done, std::move(st));
+    fail_soon(done, std::move(st));
     return;
   }
   std::string& queue = out();
   const std::size_t at = queue.size();
   if (Status st = proto_->encode(call, queue); !st.ok()) {
-    PendingCalls::fail(done, std::move(st));
+    fail_soon(done, std::move(st));
     return;
   }
   if (cfg_.print_detail) log_message("send", call);

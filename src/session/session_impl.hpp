@@ -107,6 +107,9 @@ class SessionImpl final : public Session,
   Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body,
                         CallOptions& opts) const;
   void send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout);
+  // Fails a call that never went out, from the queue: a callback that calls again on failure
+  // must not recurse until the stack ends (at once only when no I/O thread is left).
+  void fail_soon(ReplyCallback& done, Status st);
   void send_push(Message& push);
   void queue_raw(Message& msg);
   void handle_reply(Message& reply);

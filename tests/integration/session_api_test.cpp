@@ -7,8 +7,10 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -95,6 +97,40 @@ TEST(SessionApi, OnCloseTellsARemoteCloseFromALocalOne) {
   std::promise<void> plain;
   sess->on_close([&] { plain.set_value(); });
   EXPECT_EQ(plain.get_future().wait_for(5s), std::future_status::ready);
+}
+
+// A callback that calls again when its call fails (a retry loop, a benchmark's loop) on a closed
+// session: each failure comes from the queue, so the loop runs without growing the stack.
+TEST(SessionApi, CallingAgainFromAFailedCallsCallbackDoesNotRecurse) {
+  test::MathServer srv;
+  Peer cli;
+  auto sess = must_dial(cli, srv.addr());
+  std::promise<CloseReason> closed;
+  sess->on_close([&](const CloseReason& why) { closed.set_value(why); });
+  sess->close();
+  closed.get_future().wait();
+  constexpr int kAttempts = 200000;  // far past what a recursion's stack would hold
+  std::atomic<int> failed{0};
+  std::atomic<int> depth{0};
+  std::atomic<int> deepest{0};
+  std::promise<void> all_failed;
+  std::function<void()> again = [&] {
+    sess->async_call<int>("/math/add", std::vector{1, 2}, [&](Status st, int) {
+      const int now = ++depth;
+      deepest = std::max(deepest.load(), now);
+      EXPECT_EQ(st.code(), code::kConnClosed);
+      if (++failed < kAttempts) {
+        again();
+      } else {
+        all_failed.set_value();
+      }
+      --depth;
+    });
+  };
+  again();
+  ASSERT_EQ(all_failed.get_future().wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(failed, kAttempts);
+  EXPECT_EQ(deepest, 1);  // every callback returned before the next one ran
 }
 
 TEST(SessionApi, AsyncCallTakesAnyCallableAndSeesTheReplyMeta) {
