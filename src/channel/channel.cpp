@@ -294,7 +294,8 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     // The body stays here for a retry; the session gets a copy. The callback holds only the
-    // call (it fits std::function's inline storage).
+    // call (libstdc++'s std::function still puts it on the heap: a shared_ptr is not trivially
+    // copyable, which its inline storage requires).
     session->call_raw(call->sm, call->codec, call->body, call->opts,
                       [call](Message& reply) { call->owner->answered(call, reply); });
   }
