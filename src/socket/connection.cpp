@@ -346,8 +346,7 @@ void Connection::flush(bool at_once) {
   replies_writing_ = std::exchange(replies_out_, 0);
   write_since_ = now();
   if (at_once && !tls_ && !ws_ && written_at_once()) {
-    writing_.clear();
-    replies_writing_ = 0;
+    end_write();
     active_at_ = write_since_;
     return;
   }
@@ -365,10 +364,21 @@ bool Connection::written_at_once() {
   const std::size_t n = socket_.write_some(
       asio::buffer(writing_.data(), std::min(kMaxWritePiece, writing_.size())), ec);
   if (ec) return false;  // would block, or an error the asynchronous write then reports
-  written_ = n;
+  count_written(n);
+  return written_ == writing_.size();
+}
+
+void Connection::count_written(std::size_t n) {
+  written_ += n;
   if (bytes_out_) bytes_out_->add(n);
   written_total_.add(n);
-  return written_ == writing_.size();
+}
+
+void Connection::end_write() {
+  write_in_flight_ = false;
+  writing_.clear();
+  replies_writing_ = 0;
+  if (writing_.capacity() > kKeepBelow) std::string().swap(writing_);
 }
 
 void Connection::discard_output() {
@@ -409,18 +419,13 @@ void Connection::write_some() {
 }
 
 void Connection::on_written(boost::system::error_code ec, std::size_t n, unsigned generation) {
-  written_ += n;
-  if (bytes_out_) bytes_out_->add(n);
-  written_total_.add(n);
+  count_written(n);
   if (!ec && generation == generation_ && written_ < writing_.size()) {
     write_since_ = active_at_ = now();
     write_some();
     return;
   }
-  write_in_flight_ = false;
-  writing_.clear();
-  replies_writing_ = 0;
-  if (writing_.capacity() > kKeepBelow) std::string().swap(writing_);
+  end_write();
   if (generation != generation_) return;  // an earlier socket's write
   if (ec) {
     owner_.on_broken(broken_by(ec, code::kWriteFailed), closed_by_remote(ec));

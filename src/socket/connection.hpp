@@ -157,6 +157,8 @@ class Connection {
   void write_some();
   // Writes writing_ (its first piece) without waiting; true when the socket took all of it.
   bool written_at_once();
+  void count_written(std::size_t n);  // n more bytes of writing_ taken by the socket
+  void end_write();                   // writing_ is done with (taken, or given up)
   // Marks a WebSocket handshake in progress; the returned completion ends it, then runs `done`
   // unless the connection was closed or replaced meanwhile.
   std::function<void(boost::system::error_code)> ws_handshake_done(
