@@ -109,7 +109,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   std::function<void(int)> issue = [&](int i) {
     const auto sent = Clock::now();
     sessions[static_cast<std::size_t>(i)]->async_call<BenchmarkMessage, BenchmarkMessage>(
-        "/hello/say", request, [&, i, sent](tp::Status st, BenchmarkMessage reply) {
+        "/hello/say", request, [&, i, sent](tp::Status st, const BenchmarkMessage& reply) {
           auto& s = stats[static_cast<std::size_t>(i)];
           const auto now = Clock::now();
           if (st.ok() && reply.field1() == "OK")

@@ -124,7 +124,7 @@ class Channel {
   /// With no backend connected while one is being dialed for the first time, the call waits
   /// for that dial; with none left to try it fails at once with 105.
   void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
-                std::function<void(Message& reply)> done);
+                ReplyCallback done);
   /// Sends a PUSH to a backend the balancer picks (another one if that one's session is gone).
   Status push_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts);
 
@@ -134,7 +134,7 @@ class Channel {
   void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
     detail::typed_call<Out>(
-        codec, arg, std::move(done), [&](std::string body, std::function<void(Message&)> cb) {
+        codec, arg, std::move(done), [&](std::string body, ReplyCallback cb) {
           call_raw(std::move(sm), codec, std::move(body), std::move(opts), std::move(cb));
         });
   }

@@ -24,6 +24,7 @@
 #include "teleport/context.hpp"
 #include "teleport/plugin.hpp"
 #include "teleport/status.hpp"
+#include "teleport/typed_call.hpp"
 
 namespace tp {
 
@@ -176,24 +177,21 @@ Status run_ctl_method(Pointer pointer, Ctl& ctl, Ctx& ctx, Arg& arg) {
   }
 }
 
-/// Bodies past this many bytes leave no reused argument behind (see with_arg).
-inline constexpr std::size_t kReusedArgMaxBody = 64 * 1024;
-
 /// After the reply is written: a protobuf handler that echoes its reused argument (`return
 /// std::move(in)`) moved the argument's strings into the reply; swapping them back keeps their
 /// memory for the next call (what the reply holds then is dropped with it). A reply past
-/// kReusedArgMaxBody is not kept.
+/// kReusedMessageMaxBody is not kept.
 template <class Arg, class Reply>
 void give_back(Arg& arg, Reply& reply) {
   if constexpr (std::is_same_v<Arg, Reply> && protobuf::Codable<Arg>) {
-    if (reply.ByteSizeLong() <= kReusedArgMaxBody) arg.Swap(&reply);
+    if (reply.ByteSizeLong() <= kReusedMessageMaxBody) arg.Swap(&reply);
   }
 }
 
 /// Binds the call's body to an `Arg` and runs `body(arg)`. A protobuf `Arg` is one object per
 /// thread and handler, cleared for each call: Clear() keeps its strings' memory, so parsing the
 /// next request allocates nothing for them (handlers take it by const reference and run to
-/// completion on this thread). After a body bigger than kReusedArgMaxBody it is made anew, so one
+/// completion on this thread). After a body bigger than kReusedMessageMaxBody it is made anew, so one
 /// big request does not stay in memory.
 template <class Arg, class Body>
 Status with_arg(Ctx& ctx, Body&& body) {
@@ -202,7 +200,7 @@ Status with_arg(Ctx& ctx, Body&& body) {
     arg.Clear();
     Status st = ctx.bind(arg);
     if (st.ok()) st = body(arg);
-    if (ctx.input().body.size() > kReusedArgMaxBody) arg = Arg();
+    if (ctx.input().body.size() > kReusedMessageMaxBody) arg = Arg();
     return st;
   } else {
     Arg arg{};

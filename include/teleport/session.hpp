@@ -75,7 +75,7 @@ class Swap {
 class Session {
  public:
   /// Called with the reply (its status says whether the call succeeded), on the I/O thread.
-  using ReplyCallback = std::function<void(Message& reply)>;
+  using ReplyCallback = tp::ReplyCallback;
 
   virtual ~Session() = default;
 
@@ -136,8 +136,9 @@ class Session {
   /// Calls `sm` with `arg` and hands the reply, decoded as `Out`, to `done` on the session's I/O
   /// thread: `s->async_call<int>("/math/add", xs, [](tp::Status st, int sum) {...})`. `done` may
   /// be any callable (move-only too) taking `(Status, Out)`, or `(Status, Out, const Message&)`
-  /// to read the reply's meta. A reply body that does not decode is a local 103 Reply Decode
-  /// Failed, not the server's status.
+  /// to read the reply's meta; a protobuf `Out` taken by `const Out&` is parsed into memory reused
+  /// from the previous reply (see ReplyHandler). A reply body that does not decode is a local
+  /// 103 Reply Decode Failed, not the server's status.
   template <class Out, class Arg, ReplyHandler<Out> F>
   void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());

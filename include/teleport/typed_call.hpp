@@ -10,10 +10,16 @@
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
 #include "teleport/status.hpp"
+#include "teleport/unique_function.hpp"
 
 namespace tp {
 
+/// Called with the reply (its status says whether the call succeeded), on the I/O thread.
+using ReplyCallback = UniqueFunction<void(Message& reply)>;
+
 /// A completion a typed async call accepts: `(Status, Out)` or `(Status, Out, const Message&)`.
+/// A protobuf `Out` taken by `const Out&` (or `Out&&`, not moved from) lends its memory back:
+/// the next reply of that type on the thread parses into it without allocating its strings.
 template <class F, class Out>
 concept ReplyHandler =
     std::invocable<F&, Status, Out> || std::invocable<F&, Status, Out, const Message&>;
@@ -29,14 +35,61 @@ Status decode_reply(const Message& reply, Out& out) {
   return Status::from_code(code::kReplyDecodeFailed, st.has_cause() ? st.cause() : st.msg());
 }
 
-// Calls `done` with the arguments it takes.
+/// Bodies past this many bytes leave no reused message behind (see with_arg and ReusedReply).
+inline constexpr std::size_t kReusedMessageMaxBody = 64 * 1024;
+
+// Calls `done` with the arguments it takes; a by-value `Out` parameter moves from `out`.
 template <class Out, class F>
-void deliver(F& done, Status st, Out out, const Message& reply) {
+void deliver(F& done, Status st, Out&& out, const Message& reply) {
   if constexpr (std::invocable<F&, Status, Out, const Message&>) {
     done(std::move(st), std::move(out), reply);
   } else {
     done(std::move(st), std::move(out));
   }
+}
+
+// Decodes `reply` into `out` and hands both to `done`.
+template <class Out, class F>
+void decode_and_deliver(F& done, Message& reply, Out& out) {
+  Status st = reply.status;
+  if (st.ok()) st = decode_reply(reply, out);
+  deliver<Out>(done, std::move(st), std::move(out), reply);
+}
+
+// One protobuf reply object per thread and type, lent to one callback at a time: Clear() keeps
+// its strings' memory for the next parse. A callback that makes a reply of the same type arrive
+// while it runs (a failure delivered at once) gets a fresh object instead.
+template <class Out>
+struct ReusedReply {
+  Out value;
+  bool lent = false;
+};
+
+// Decodes `reply` as `Out` and hands it to `done`, into the thread's reused object when it is
+// free (protobuf only).
+template <class Out, class F>
+void deliver_reply(F& done, Message& reply) {
+  if constexpr (protobuf::Codable<Out>) {
+    thread_local ReusedReply<Out> reused;
+    if (!reused.lent) {
+      struct Lend {
+        ReusedReply<Out>& r;
+        std::size_t body_size;
+        explicit Lend(ReusedReply<Out>& x, std::size_t size) : r(x), body_size(size) {
+          r.lent = true;
+          r.value.Clear();
+        }
+        ~Lend() {
+          if (body_size > kReusedMessageMaxBody) r.value = Out();
+          r.lent = false;
+        }
+      } lend(reused, reply.body.size());
+      decode_and_deliver<Out>(done, reply, reused.value);
+      return;
+    }
+  }
+  Out out{};
+  decode_and_deliver<Out>(done, reply, out);
 }
 
 // Encodes `arg` with `codec` and starts `call_raw(body, on_reply)`; `done` gets the decoded
@@ -48,14 +101,8 @@ void typed_call(std::uint8_t codec, const Arg& arg, F done, CallRaw call_raw) {
     deliver<Out>(done, std::move(st), Out{}, Message{});
     return;
   }
-  // Raw callbacks are std::functions, which need a copyable callable.
-  auto shared = std::make_shared<F>(std::move(done));
-  call_raw(std::move(body), [shared](Message& reply) {
-    Out out{};
-    Status st = reply.status;
-    if (st.ok()) st = decode_reply(reply, out);
-    deliver<Out>(*shared, std::move(st), std::move(out), reply);
-  });
+  call_raw(std::move(body),
+           [done = std::move(done)](Message& reply) mutable { deliver_reply<Out>(done, reply); });
 }
 
 // Starts an async call through `start(done)` and waits for its result; the reply's meta goes

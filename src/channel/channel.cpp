@@ -51,7 +51,7 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
     std::uint8_t codec = 0;
     std::string body;
     CallOptions opts;
-    std::function<void(Message&)> done;
+    ReplyCallback done;
     int retries_left = 0;
     std::set<std::string> tried;
     std::optional<Clock::time_point> deadline;
@@ -294,8 +294,7 @@ struct Channel::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     // The body stays here for a retry; the session gets a copy. The callback holds only the
-    // call (libstdc++'s std::function still puts it on the heap: a shared_ptr is not trivially
-    // copyable, which its inline storage requires).
+    // call (inline in the ReplyCallback: no allocation).
     session->call_raw(call->sm, call->codec, call->body, call->opts,
                       [call](Message& reply) { call->owner->answered(call, reply); });
   }
@@ -391,7 +390,7 @@ Status Channel::start() {
 }
 
 void Channel::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
-                       std::function<void(Message& reply)> done) {
+                       ReplyCallback done) {
   auto call = std::make_shared<Impl::CallState>();
   call->owner = impl_;
   call->sm = std::move(sm);

@@ -1,12 +1,15 @@
 // A typed handler's protobuf argument is one object per thread, reused call after call: what a
 // handler that echoes it moves into its reply comes back to it, and neither a big request nor a
 // big reply stays behind in it. Seen from the handler, over a real socket: the capacity of the
-// string the next request is parsed into.
+// string the next request is parsed into. The caller's side does the same with a protobuf reply
+// its callback takes by const reference.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <vector>
 
 #include "benchmark.pb.h"
+#include "teleport/channel.hpp"
 #include "teleport/teleport.hpp"
 
 namespace tp {
@@ -55,6 +58,90 @@ TEST(ReusedArgument, EchoKeepsItsMemoryAndBigBodiesDoNotStay) {
   EXPECT_GE(capacity[1], 4000u);
   EXPECT_LT(capacity[3], 64u << 10);
   EXPECT_LT(capacity[5], 64u << 10);
+}
+
+// A client whose reply callbacks take the reply by const reference: the reply object is lent by the
+// thread and comes back, so the next reply parses into its memory; a big reply does not stay, a
+// callback taking it by value keeps it, and a reply delivered while one is lent gets its own.
+TEST(ReusedReply, AReplyTakenByReferenceLendsItsMemoryToTheNext) {
+  Peer server(PeerConfig{.listen_address = "127.0.0.1:0", .io_threads = 1});
+  ASSERT_TRUE(
+      server
+          .route_call_func("/sized",  // a reply whose field1 has field2 bytes
+                           [](Ctx&, const BenchmarkMessage& in) -> Result<BenchmarkMessage> {
+                             BenchmarkMessage out;
+                             out.set_field1(std::string(in.field2(), 'r'));
+                             out.set_field2(in.field2());
+                             out.set_field3(0);
+                             return out;
+                           })
+          .ok());
+  ASSERT_TRUE(server.listen().ok());
+  Peer client(PeerConfig{.io_threads = 1});  // every callback on one thread
+  auto dialed = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  ASSERT_TRUE(dialed.ok());
+  auto request = [](int bytes) {
+    BenchmarkMessage m;
+    m.set_field1("q");
+    m.set_field2(bytes);
+    m.set_field3(0);
+    return m;
+  };
+  const CallOptions pb{.body_codec = codec_id::kProtobuf};
+  // Calls with a callback taking `const BenchmarkMessage&` (or by value) and returns field1's
+  // capacity as the callback saw it.
+  auto by_ref = [&](int bytes) {
+    std::promise<std::size_t> seen;
+    dialed.value->async_call<BenchmarkMessage>(
+        "/sized", request(bytes),
+        [&](Status st, const BenchmarkMessage& reply) {
+          EXPECT_TRUE(st.ok()) << st.to_string();
+          EXPECT_EQ(reply.field1().size(), static_cast<std::size_t>(bytes));
+          seen.set_value(reply.field1().capacity());
+        },
+        pb);
+    return seen.get_future().get();
+  };
+  auto by_value = [&](int bytes) {
+    std::promise<std::size_t> seen;
+    dialed.value->async_call<BenchmarkMessage>(
+        "/sized", request(bytes),
+        [&](Status st, BenchmarkMessage reply) {  // NOLINT(performance-unnecessary-value-param)
+          EXPECT_TRUE(st.ok()) << st.to_string();
+          seen.set_value(reply.field1().capacity());
+        },
+        pb);
+    return seen.get_future().get();
+  };
+  EXPECT_GE(by_ref(4000), 4000u);
+  EXPECT_GE(by_ref(20), 4000u);        // parsed into the 4000-byte string of the last reply
+  EXPECT_GE(by_ref(100000), 100000u);  // a big reply: made anew after its callback
+  EXPECT_LT(by_ref(20), 64u << 10);    // so its 100 KB do not stay
+  EXPECT_GE(by_value(4000), 4000u);    // taken by value: the callback keeps the memory
+  EXPECT_LT(by_ref(20), 4000u);        // so the next parse starts afresh
+
+  // While a reply is lent, a reply of the same type delivered on this thread (an unstarted
+  // channel fails a call at once) gets an object of its own and leaves the lent one intact.
+  Channel idle(client, "127.0.0.1:1");
+  std::promise<void> checked;
+  dialed.value->async_call<BenchmarkMessage>(
+      "/sized", request(30),
+      [&](Status st, const BenchmarkMessage& outer) {
+        EXPECT_TRUE(st.ok()) << st.to_string();
+        const BenchmarkMessage* inner_at = nullptr;
+        idle.async_call<BenchmarkMessage>(
+            "/sized", request(1),
+            [&](Status inner_st, const BenchmarkMessage& inner) {
+              EXPECT_EQ(inner_st.code(), code::kInvalidOp) << inner_st.to_string();
+              inner_at = &inner;
+            },
+            pb);
+        EXPECT_NE(inner_at, &outer);
+        EXPECT_EQ(outer.field1(), std::string(30, 'r'));
+        checked.set_value();
+      },
+      pb);
+  checked.get_future().get();
 }
 
 }  // namespace
