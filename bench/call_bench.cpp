@@ -4,6 +4,9 @@
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
 
+#include <functional>
+#include <future>
+
 #include "alloc_counter.hpp"
 #include "benchmark_message.hpp"
 #include "teleport/peer.hpp"
@@ -18,8 +21,10 @@ struct PeerPair {
   std::shared_ptr<tp::Session> session;
 
   explicit PeerPair(bool metrics = true)
-      : server({.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}),
-        client({.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}) {
+      : server(
+            {.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}),
+        client(
+            {.default_body_codec = tp::codec_id::kProtobuf, .metrics = metrics, .io_threads = 1}) {
     const tp::Status st = server.route_call_func(
         "/hello/say", [](tp::Ctx&, const BenchmarkMessage& in) -> tp::Result<BenchmarkMessage> {
           BenchmarkMessage out = in;
@@ -50,6 +55,51 @@ void BM_CallRoundTrip(benchmark::State& state) {
       static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_CallRoundTrip)->Arg(1)->Arg(0)->ArgName("metrics")->UseRealTime();
+
+// A caller that calls again from each reply's callback, on the client's I/O thread (as the RPC
+// benchmark's clients do): no blocking wait, no hand-off to a caller thread. Arg: the callback
+// takes the reply by value (0) or by const reference (1), which lends it the thread's reused reply.
+void BM_CallLoopOnIoThread(benchmark::State& state) {
+  constexpr int kCallsPerIteration = 1000;
+  PeerPair pair;
+  const BenchmarkMessage request = tp::bench::make_benchmark_message();
+  const bool by_ref = state.range(0) != 0;
+  int left = 0;
+  bool failed = false;
+  std::promise<void> batch_done;
+  std::function<void()> issue = [&] {
+    auto next = [&](const tp::Status& st) {
+      failed = failed || !st.ok();
+      if (--left > 0) {
+        issue();
+      } else {
+        batch_done.set_value();
+      }
+    };
+    if (by_ref) {
+      pair.session->async_call<BenchmarkMessage>(
+          "/hello/say", request, [next](tp::Status st, const BenchmarkMessage&) { next(st); });
+    } else {
+      pair.session->async_call<BenchmarkMessage>(
+          "/hello/say", request, [next](tp::Status st, BenchmarkMessage) { next(st); });
+    }
+  };
+  auto run_batch = [&] {
+    left = kCallsPerIteration;
+    batch_done = std::promise<void>();
+    issue();
+    batch_done.get_future().wait();
+  };
+  run_batch();  // warm up buffers
+  const std::uint64_t before = tp::bench::allocations();
+  for (auto _ : state) run_batch();
+  if (failed) state.SkipWithError("a call failed");
+  state.counters["allocs/call"] =
+      benchmark::Counter(static_cast<double>(tp::bench::allocations() - before) /
+                         static_cast<double>(state.iterations() * kCallsPerIteration));
+  state.SetItemsProcessed(state.iterations() * kCallsPerIteration);
+}
+BENCHMARK(BM_CallLoopOnIoThread)->Arg(0)->Arg(1)->ArgName("by_ref")->UseRealTime();
 
 // The same with a byte body through the plain codec: the framework's own cost without protobuf.
 void BM_CallRoundTripBytes(benchmark::State& state) {
