@@ -116,7 +116,7 @@ void SessionImpl::process_frames() {
       const Proto* detected = host_->detect(bytes);
       if (!detected) break;  // too few bytes to tell
       proto_ = detected;
-      detect_proto_ = false;
+      protocol_known();
     }
     // Decoded into a per-session Message so that its buffers are reused frame after frame.
     Message& msg = in_msg_;

@@ -63,6 +63,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
     fail_soon(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;
   }
+  if (hold_until_detected(Early::kCall, call, &done, timeout)) return;
   call.seq = ++seq_;
   if (Status st = run_hooks({&plugins_}, &Plugin::pre_write_call, *this, call); !st.ok()) {
     fail_soon(done, std::move(st));
@@ -102,6 +103,7 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
 void SessionImpl::send_push(Message& push) {
   assert_in_loop(*ioc_);
   if (closed_) return;
+  if (hold_until_detected(Early::kPush, push)) return;
   push.seq = ++seq_;
   if (Status st = run_hooks({&plugins_}, &Plugin::pre_write_push, *this, push); !st.ok()) {
     log_.info("push {} to {} not sent: {}", push.service_method, remote_addr(), st.to_string());
@@ -132,6 +134,7 @@ Status SessionImpl::send_raw(Message msg) {
 void SessionImpl::queue_raw(Message& msg) {
   assert_in_loop(*ioc_);
   if (closed_) return;
+  if (hold_until_detected(Early::kRaw, msg)) return;
   msg.seq = ++seq_;
   // Straight to the connection, ahead of calls held for a redial's handshake.
   if (Status st = proto_->encode(msg, conn_.out()); !st.ok()) {
@@ -140,6 +143,42 @@ void SessionImpl::queue_raw(Message& msg) {
   }
   if (cfg_.print_detail) log_message("send", msg);
   flush();
+}
+
+bool SessionImpl::hold_until_detected(Early kind, Message& msg, ReplyCallback* done,
+                                      std::chrono::milliseconds timeout) {
+  // Only a port that also serves browsers waits: elsewhere the peer's protocol is the best guess,
+  // and a client that only listens (the server calls it first) must hear it before it speaks.
+  if (!detect_proto_ || cfg_.websocket_path.empty()) return false;
+  if (early_bytes_ + msg.body.size() > kMaxEarlyBytes) {
+    const Status st = Status::from_code(code::kConnClosed,
+                                        "more than 1 MiB waits for the remote side's first bytes");
+    log_.info("{} {} to {} not sent: {}", msg_type_name(msg.type), msg.service_method,
+              remote_addr(), st.cause());
+    if (done) fail_soon(*done, st);
+    return true;
+  }
+  early_bytes_ += msg.body.size();
+  early_.push_back({kind, std::move(msg), done ? std::move(*done) : ReplyCallback(), timeout});
+  return true;
+}
+
+void SessionImpl::protocol_known() {
+  detect_proto_ = false;
+  early_bytes_ = 0;
+  for (EarlyMessage& early : std::exchange(early_, {})) {
+    switch (early.kind) {
+      case Early::kCall:
+        send_call(early.msg, std::move(early.done), early.timeout);
+        break;
+      case Early::kPush:
+        send_push(early.msg);
+        break;
+      case Early::kRaw:
+        queue_raw(early.msg);
+        break;
+    }
+  }
 }
 
 void SessionImpl::handle_reply(Message& reply) {

@@ -92,7 +92,7 @@ void SessionImpl::use_websocket(bool client, std::string host, std::string targe
                                 const Proto& proto) {
   ws_ = WsSetup{client, std::move(host), std::move(target)};
   proto_ = &proto;
-  detect_proto_ = false;
+  protocol_known();
 }
 
 void SessionImpl::handshake(std::function<void(boost::system::error_code)> done) {
@@ -360,6 +360,10 @@ void SessionImpl::shutdown(const Status& why, CloseReason::Side side) {
   if (age_timer_) age_timer_->cancel();
   if (redial_timer_) redial_timer_->cancel();
   pending_.fail_all(why.cause());
+  for (EarlyMessage& early : std::exchange(early_, {})) {
+    if (early.done)
+      PendingCalls::fail(early.done, Status::from_code(code::kConnClosed, why.cause()));
+  }
   update_busy();
   (void)run_hooks({&plugins_}, &Plugin::post_disconnect, *this);
   cancel_handlers(Status::from_code(code::kConnClosed, "the session closed: " + why.cause()));

@@ -112,6 +112,14 @@ class SessionImpl final : public Session,
   void fail_soon(ReplyCallback& done, Status st);
   void send_push(Message& push);
   void queue_raw(Message& msg);
+  // What an accepted connection sends before its first bytes have named its protocol.
+  enum class Early { kCall, kPush, kRaw };
+  // Holds `msg` while the protocol of a connection accepted beside the web front is still to be
+  // detected (true: held, or refused past the bound); it is encoded once the protocol is known.
+  bool hold_until_detected(Early kind, Message& msg, ReplyCallback* done = nullptr,
+                           std::chrono::milliseconds timeout = {});
+  // The protocol is known: sends what was held, in order.
+  void protocol_known();
   void handle_reply(Message& reply);
   // Where calls and pushes are queued: held back while a redial or its post_dial runs.
   [[nodiscard]] std::string& out() { return holding_ ? held_ : conn_.out(); }
@@ -162,6 +170,19 @@ class SessionImpl final : public Session,
   std::optional<WsSetup> ws_;  // set: the connection speaks WebSocket
   const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection
   bool detect_proto_;   // still to detect from the first bytes
+  // Calls, pushes and raw messages made before the first bytes (a post_accept plugin's welcome,
+  // a broadcast to every session) on a port with the web front: encoded in a guessed protocol
+  // they would be the first bytes of a browser's HTTP answer. They wait for protocol_known();
+  // at most kMaxEarlyBytes of bodies.
+  struct EarlyMessage {
+    Early kind;
+    Message msg;
+    ReplyCallback done;  // a call's
+    std::chrono::milliseconds timeout;
+  };
+  static constexpr std::size_t kMaxEarlyBytes = 1 << 20;
+  std::vector<EarlyMessage> early_;
+  std::size_t early_bytes_ = 0;
   mutable std::mutex id_mutex_;  // guards id_, remote_, local_ (they change on set_id and redial)
   std::string id_;
   std::string remote_;

@@ -9,6 +9,10 @@
 #include <boost/beast/websocket.hpp>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "integration/math_peer.hpp"
 #include "integration/shell.hpp"
@@ -187,6 +191,81 @@ TEST(WebSocketFront, WithoutDetectionEveryConnectionMustUpgrade) {
                   .status.code(),
               code::kConnClosed);
   }
+}
+
+// A server that speaks first: on accept it pushes /welcome and calls the client's /whoami.
+struct Welcome : Plugin {
+  std::string_view name() const override { return "welcome"; }
+  Status post_accept(Session& s) override {
+    (void)s.push_raw("/welcome", codec_id::kJson, "\"hi\"", {});
+    s.call_raw("/whoami", codec_id::kJson, "0", {}, [this](Message& reply) {
+      std::lock_guard lock(mutex);
+      answers.push_back(reply.status.ok() ? reply.body : reply.status.to_string());
+    });
+    return {};
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex);
+    return answers;
+  }
+  std::mutex mutex;
+  std::vector<std::string> answers;  // what /whoami answered (or why it failed)
+};
+
+// A client that has it: counts /welcome pushes, answers /whoami with `me`.
+struct WelcomedClient {
+  explicit WelcomedClient(std::string me) {
+    EXPECT_TRUE(peer.route_push_func("/welcome",
+                                     [this](Ctx&, const std::string& text) {
+                                       if (text == "hi") welcomes.set_value();
+                                     })
+                    .ok());
+    EXPECT_TRUE(
+        peer.route_call_func(
+                "/whoami", [me](Ctx&, const int&) -> Result<std::string> { return me; })
+            .ok());
+  }
+  Peer peer;
+  std::promise<void> welcomes;
+};
+
+// What the server sends before a connection's first bytes waits for them: it goes out in the
+// protocol they name (raw, WebSocket), and a browser fetching a file gets a clean HTTP answer,
+// not an eRPC frame in front of it (which Chromium rejects as an invalid response).
+TEST(WebSocketFront, WhatTheServerSaysFirstWaitsForTheProtocol) {
+  WebRoot web;
+  auto welcome = std::make_shared<Welcome>();
+  test::MathServer server(
+      {.listen_address = "127.0.0.1:0", .websocket_path = "/ws", .web_root = web.root.string()},
+      {welcome});
+  const std::string port = std::to_string(server.peer.listen_port());
+  const std::string page = test::run_command("curl -s -i http://127.0.0.1:" + port + "/");
+  EXPECT_EQ(page.find("HTTP/1.1 200"), 0u) << page;
+  EXPECT_NE(page.find("<title>page</title>"), std::string::npos) << page;
+
+  WelcomedClient browser("ws");
+  auto [ws, st] = browser.peer.dial("ws://127.0.0.1:" + port + "/ws");
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(ws->call<int>("/math/add", std::vector{1, 2}).value, 3);
+  EXPECT_EQ(browser.welcomes.get_future().wait_for(std::chrono::seconds(5)),
+            std::future_status::ready);
+
+  WelcomedClient raw_client("raw");
+  auto [raw, st2] = raw_client.peer.dial("127.0.0.1:" + port);
+  ASSERT_TRUE(st2.ok()) << st2.to_string();
+  EXPECT_EQ(raw->call<int>("/math/add", std::vector{2, 2}).value, 4);
+  EXPECT_EQ(raw_client.welcomes.get_future().wait_for(std::chrono::seconds(5)),
+            std::future_status::ready);
+
+  // The file's connection closed with its call unanswered (102); the others answered it.
+  for (int i = 0; i < 500 && welcome->seen().size() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto seen = welcome->seen();
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], "\"raw\"");
+  EXPECT_EQ(seen[1], "\"ws\"");
+  EXPECT_EQ(seen[2].rfind("102", 0), 0u) << seen[2];
 }
 
 }  // namespace
