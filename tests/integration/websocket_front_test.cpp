@@ -220,10 +220,9 @@ struct WelcomedClient {
                                        if (text == "hi") welcomes.set_value();
                                      })
                     .ok());
-    EXPECT_TRUE(
-        peer.route_call_func(
-                "/whoami", [me](Ctx&, const int&) -> Result<std::string> { return me; })
-            .ok());
+    EXPECT_TRUE(peer.route_call_func("/whoami",
+                                     [me](Ctx&, const int&) -> Result<std::string> { return me; })
+                    .ok());
   }
   Peer peer;
   std::promise<void> welcomes;
@@ -266,6 +265,38 @@ TEST(WebSocketFront, WhatTheServerSaysFirstWaitsForTheProtocol) {
   EXPECT_EQ(seen[0], "\"raw\"");
   EXPECT_EQ(seen[1], "\"ws\"");
   EXPECT_EQ(seen[2].rfind("102", 0), 0u) << seen[2];
+}
+
+// What waits for the first bytes is bounded: past 1 MiB of bodies a call fails at once with 102
+// (what fitted still goes out once the client speaks).
+TEST(WebSocketFront, WhatWaitsForTheFirstBytesIsBounded) {
+  struct Flood : Plugin {
+    std::string_view name() const override { return "flood"; }
+    Status post_accept(Session& s) override {
+      (void)s.push_raw("/big", codec_id::kPlain, std::string((1 << 20) - 8, 'x'), {});
+      s.call_raw("/whoami", codec_id::kJson, "\"0123456789\"", {},
+                 [this](Message& reply) { refused.set_value(reply.status); });
+      return {};
+    }
+    std::promise<Status> refused;
+  };
+  auto flood = std::make_shared<Flood>();
+  test::MathServer server({.listen_address = "127.0.0.1:0", .websocket_path = "/ws"}, {flood});
+  auto refused = flood->refused.get_future();
+  Peer client;
+  std::promise<std::size_t> big;
+  ASSERT_TRUE(
+      client.route_push_func("/big", [&](Ctx&, const Bytes& b) { big.set_value(b.size()); }).ok());
+  auto [raw, st] = client.dial("127.0.0.1:" + std::to_string(server.peer.listen_port()));
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  ASSERT_EQ(refused.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  const Status why = refused.get();
+  EXPECT_EQ(why.code(), code::kConnClosed) << why.to_string();
+  EXPECT_NE(why.cause().find("1 MiB"), std::string::npos) << why.to_string();
+  EXPECT_EQ(raw->call<int>("/math/add", std::vector{1, 1}).value, 2);
+  auto got = big.get_future();
+  ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(got.get(), (1u << 20) - 8);
 }
 
 }  // namespace
