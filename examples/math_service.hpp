@@ -11,14 +11,14 @@ namespace demo {
 
 /// Adds the demo routes to `peer`.
 inline tp::Status register_math(tp::Peer& peer) {
-  return peer.route_call_func("/math/add",
-                       [](tp::Ctx& ctx, const std::vector<long long>& xs) -> tp::Result<long long> {
-                         if (auto author = ctx.query_param("author")) {
-                           std::cout << "server: /math/add from author=" << *author << " ("
-                                     << ctx.real_ip() << ")" << std::endl;
-                         }
-                         return std::accumulate(xs.begin(), xs.end(), 0LL);
-                       });
+  return peer.route_call_func(
+      "/math/add", [](tp::Ctx& ctx, const std::vector<long long>& xs) -> tp::Result<long long> {
+        if (auto author = ctx.query_param("author")) {
+          std::cout << "server: /math/add from author=" << *author << " (" << ctx.real_ip() << ")"
+                    << std::endl;
+        }
+        return std::accumulate(xs.begin(), xs.end(), 0LL);
+      });
 }
 
 }  // namespace demo

@@ -120,7 +120,8 @@ class Channel {
   Status start();
 
   /// Sends a CALL to a backend the balancer picks; `done` gets the reply or this side's status,
-  /// always exactly once, within opts.timeout (the peer's context age when 0) plus a dial.
+  /// always exactly once, within opts.timeout (the peer's context age when 0) plus a dial; an
+  /// empty `done` drops the reply.
   /// With no backend connected while one is being dialed for the first time, the call waits
   /// for that dial; with none left to try it fails at once with 105.
   void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
@@ -133,10 +134,9 @@ class Channel {
   template <class Out, class Arg, ReplyHandler<Out> F>
   void async_call(std::string sm, const Arg& arg, F done, CallOptions opts = {}) {
     const std::uint8_t codec = opts.body_codec.value_or(default_body_codec());
-    detail::typed_call<Out>(
-        codec, arg, std::move(done), [&](std::string body, ReplyCallback cb) {
-          call_raw(std::move(sm), codec, std::move(body), std::move(opts), std::move(cb));
-        });
+    detail::typed_call<Out>(codec, arg, std::move(done), [&](std::string body, ReplyCallback cb) {
+      call_raw(std::move(sm), codec, std::move(body), std::move(opts), std::move(cb));
+    });
   }
   /// Calls `sm` with `arg` and waits for the reply (its meta to `reply_meta` when given).
   /// Refused (1) on an I/O thread.

@@ -136,6 +136,8 @@ class Ctx {
     reply_.body_codec = codec;
     reply_.body = std::move(body);
   }
+  /// The reply as built so far (its body once set_reply or set_reply_raw ran).
+  [[nodiscard]] const Message& reply() const noexcept { return reply_; }
   /// Encodes `value` as the reply body with reply_body_codec().
   template <class T>
   Status set_reply(const T& value) {

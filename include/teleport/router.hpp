@@ -177,22 +177,26 @@ Status run_ctl_method(Pointer pointer, Ctl& ctl, Ctx& ctx, Arg& arg) {
   }
 }
 
-/// After the reply is written: a protobuf handler that echoes its reused argument (`return
+/// After the reply is encoded: a protobuf handler that echoes its reused argument (`return
 /// std::move(in)`) moved the argument's strings into the reply; swapping them back keeps their
 /// memory for the next call (what the reply holds then is dropped with it). A reply past
-/// kReusedMessageMaxBody is not kept.
+/// kReusedMessageMaxBody is not kept. A protobuf body is exactly the message's size, so its
+/// length spares a second ByteSizeLong walk; another codec's body says nothing about it.
 template <class Arg, class Reply>
-void give_back(Arg& arg, Reply& reply) {
+void give_back(Arg& arg, Reply& reply, const Ctx& ctx) {
   if constexpr (std::is_same_v<Arg, Reply> && protobuf::Codable<Arg>) {
-    if (reply.ByteSizeLong() <= kReusedMessageMaxBody) arg.Swap(&reply);
+    const Message& encoded = ctx.reply();
+    const std::size_t size =
+        encoded.body_codec == codec_id::kProtobuf ? encoded.body.size() : reply.ByteSizeLong();
+    if (size <= kReusedMessageMaxBody) arg.Swap(&reply);
   }
 }
 
 /// Binds the call's body to an `Arg` and runs `body(arg)`. A protobuf `Arg` is one object per
 /// thread and handler, cleared for each call: Clear() keeps its strings' memory, so parsing the
 /// next request allocates nothing for them (handlers take it by const reference and run to
-/// completion on this thread). After a body bigger than kReusedMessageMaxBody it is made anew, so one
-/// big request does not stay in memory.
+/// completion on this thread). After a body bigger than kReusedMessageMaxBody it is made anew, so
+/// one big request does not stay in memory.
 template <class Arg, class Body>
 Status with_arg(Ctx& ctx, Body&& body) {
   if constexpr (protobuf::Codable<Arg>) {
@@ -286,7 +290,7 @@ class RouteGroup {
             auto result = fn(ctx, arg);
             if (!result.status.ok()) return result.status;
             Status st = ctx.set_reply(result.value);
-            detail::give_back(arg, result.value);
+            if (st.ok()) detail::give_back(arg, result.value, ctx);
             return st;
           });
         },

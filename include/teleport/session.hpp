@@ -105,7 +105,7 @@ class Session {
   /// The peer that owns this session.
   [[nodiscard]] virtual Peer& peer() const = 0;
 
-  /// Sends a CALL built from `sm`, `body` and `opts`; `done` receives the reply.
+  /// Sends a CALL built from `sm`, `body` and `opts`; `done` receives the reply (empty: dropped).
   virtual void call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                         ReplyCallback done) = 0;
   /// Sends a PUSH; the status says whether it was queued (the session is healthy).

@@ -66,8 +66,11 @@ class UniqueFunction<R(Args...)> {
 
   /// True when a callable is held.
   explicit operator bool() const noexcept { return ops_ != nullptr; }
-  /// Calls the callable held (which must be there).
-  R operator()(Args... args) { return ops_->invoke(storage_, std::forward<Args>(args)...); }
+  /// Calls the callable held; throws std::bad_function_call when empty, as std::function does.
+  R operator()(Args... args) {
+    if (!ops_) throw std::bad_function_call();
+    return ops_->invoke(storage_, std::forward<Args>(args)...);
+  }
 
  private:
   // What the held type can do, one table per type.

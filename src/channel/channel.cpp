@@ -401,7 +401,7 @@ void Channel::call_raw(std::string sm, std::uint8_t codec, std::string body, Cal
       opts.timeout.count() > 0 ? opts.timeout : impl_->peer.config().default_context_age;
   if (timeout.count() > 0) call->deadline = Clock::now() + timeout;
   call->opts = std::move(opts);
-  call->done = std::move(done);
+  call->done = done ? std::move(done) : [](Message&) {};  // an empty callback discards the reply
   if (!impl_->balancer) {
     Impl::finish(*call, Status::from_code(code::kInvalidOp, "channel not started"));
     return;

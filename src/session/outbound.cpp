@@ -45,6 +45,7 @@ void SessionImpl::fail_soon(ReplyCallback& done, Status st) {
 
 void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body, CallOptions opts,
                            ReplyCallback done) {
+  if (!done) done = [](Message&) {};  // an empty callback discards the reply
   if (host_->closing() || closed_) {
     fail_soon(done, Status::from_code(code::kConnClosed, "session is closed"));
     return;

@@ -87,6 +87,23 @@ TEST(Channel, RoundRobinSpreadsCallsEvenly) {
   for (const auto& state : channel.backends()) EXPECT_EQ(state.calls, 10u);
 }
 
+// An empty reply callback: the call is sent and its reply dropped; a channel not started drops
+// its failure the same way.
+TEST(Channel, AnEmptyReplyCallbackDropsTheReply) {
+  auto backends = three();
+  Peer client;
+  Channel idle(client, list_of(backends));
+  idle.call_raw("/who", codec_id::kJson, "0", {}, nullptr);  // not started: fails, dropped
+  Channel channel(client, list_of(backends));
+  ASSERT_TRUE(channel.start().ok());
+  ASSERT_TRUE(test::eventually([&] { return connected(channel) == 3; }));
+  for (int i = 0; i < 3; ++i) channel.call_raw("/who", codec_id::kJson, "0", {}, nullptr);
+  ASSERT_TRUE(test::eventually(
+      [&] { return backends[0]->served + backends[1]->served + backends[2]->served == 3; }));
+  auto r = channel.call<int>("/who", 0);
+  EXPECT_TRUE(r.ok()) << r.status.to_string();
+}
+
 TEST(Channel, ConsistentHashKeepsAKeyOnOneBackend) {
   auto backends = three();
   Peer client;

@@ -95,6 +95,25 @@ TEST(Peer, XmlBodiesOverTheWire) {
             code::kBadMessage);  // plain text is not a list of numbers
 }
 
+// A caller that does not want the reply passes an empty callback: the call goes out, its reply
+// (or failure) is dropped, and nothing on the I/O thread calls the empty function.
+TEST(Peer, AnEmptyReplyCallbackDropsTheReply) {
+  test::MathServer srv;
+  Peer cli;
+  auto [sess, st] = cli.dial(srv.addr());
+  ASSERT_TRUE(st.ok());
+  sess->call_raw("/math/add?author=dropped", codec_id::kJson, "[1,2]", {}, nullptr);
+  sess->call_raw("/math/throw", codec_id::kJson, "0", {}, Session::ReplyCallback());
+  int sum = 0;
+  ASSERT_TRUE(sess->call<int>("/math/add", std::vector{4}).into(sum).ok());  // after both
+  EXPECT_EQ(sum, 4);
+  EXPECT_EQ(srv.last_author(), "dropped");
+  sess->close();
+  sess->call_raw("/math/add", codec_id::kJson, "[1]", {}, nullptr);  // fails 102, dropped
+  std::this_thread::sleep_for(50ms);                                 // let the failure land
+  EXPECT_EQ(sess->call<int>("/math/add", std::vector{1}).status.code(), code::kConnClosed);
+}
+
 TEST(Peer, PushBothWays) {
   test::MathServer srv;
   Peer cli;

@@ -73,5 +73,14 @@ TEST(UniqueFunction, NullPointersAndEmptyStdFunctionsMakeEmptyFunctions) {
   EXPECT_EQ(doubled(21), 42);
 }
 
+TEST(UniqueFunction, CallingAnEmptyFunctionThrowsAsStdFunctionDoes) {
+  UniqueFunction<int(int)> empty;
+  EXPECT_THROW(empty(1), std::bad_function_call);
+  UniqueFunction<int(int)> moved_from = [](int x) { return x; };
+  UniqueFunction<int(int)> taker = std::move(moved_from);
+  EXPECT_THROW(moved_from(1), std::bad_function_call);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(taker(3), 3);
+}
+
 }  // namespace
 }  // namespace tp

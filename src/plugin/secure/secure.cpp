@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
-#include "teleport/call_options.hpp"
 #include "support/base64.hpp"
+#include "teleport/call_options.hpp"
 #include "teleport/context.hpp"
 
 namespace tp::plugin {
