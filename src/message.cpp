@@ -24,7 +24,10 @@ bool is_valid_msg_type(std::uint8_t byte) noexcept { return byte >= 1 && byte <=
 
 std::string Message::path() const {
   // Most service methods are a bare path: no query or fragment, nothing for Boost.URL to split.
-  if (service_method.find_first_of("?#") == std::string::npos) return service_method;
+  // (Two single-character searches: find_first_of scans the set once per character.)
+  if (service_method.find('?') == std::string::npos &&
+      service_method.find('#') == std::string::npos)
+    return service_method;
   auto ref = boost::urls::parse_relative_ref(service_method);
   if (!ref) return std::string(service_method.substr(0, service_method.find('?')));
   return std::string(ref->encoded_path());

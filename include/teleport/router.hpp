@@ -201,7 +201,8 @@ template <class Arg, class Body>
 Status with_arg(Ctx& ctx, Body&& body) {
   if constexpr (protobuf::Codable<Arg>) {
     thread_local Arg arg;
-    arg.Clear();
+    // A protobuf body's parse (ParseFromArray) clears the message first; other codecs need it.
+    if (ctx.input().body_codec != codec_id::kProtobuf) arg.Clear();
     Status st = ctx.bind(arg);
     if (st.ok()) st = body(arg);
     if (ctx.input().body.size() > kReusedMessageMaxBody) arg = Arg();
@@ -229,9 +230,9 @@ class RouteTable {
   /// A path already routed for `type` is refused with 1 Invalid Operation.
   Status add(MsgType type, std::string service_method, Route route);
   /// The route for `path` and type (falling back to the unknown-route handler), or null.
-  [[nodiscard]] const Route* find(MsgType type, const std::string& path) const;
+  [[nodiscard]] const Route* find(MsgType type, std::string_view path) const;
   /// True when `path` is routed for the other type only (405 Message Type Not Allowed).
-  [[nodiscard]] bool routed_as_other_type(MsgType type, const std::string& path) const;
+  [[nodiscard]] bool routed_as_other_type(MsgType type, std::string_view path) const;
   /// Sets the handler of calls (or pushes) to unknown routes (replacing an earlier one; the
   /// earlier one stays valid for calls already using it).
   void set_unknown(MsgType type, Route route);

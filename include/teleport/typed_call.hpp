@@ -75,15 +75,17 @@ void deliver_reply(F& done, Message& reply) {
       struct Lend {
         ReusedReply<Out>& r;
         std::size_t body_size;
-        explicit Lend(ReusedReply<Out>& x, std::size_t size) : r(x), body_size(size) {
+        Lend(ReusedReply<Out>& x, const Message& reply) : r(x), body_size(reply.body.size()) {
           r.lent = true;
-          r.value.Clear();
+          // A protobuf body's parse (ParseFromArray) clears the message first; a failed call or
+          // another codec hands over whatever the object holds, so it is cleared here.
+          if (!reply.status.ok() || reply.body_codec != codec_id::kProtobuf) r.value.Clear();
         }
         ~Lend() {
           if (body_size > kReusedMessageMaxBody) r.value = Out();
           r.lent = false;
         }
-      } lend(reused, reply.body.size());
+      } lend(reused, reply);
       decode_and_deliver<Out>(done, reply, reused.value);
       return;
     }

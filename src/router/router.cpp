@@ -147,13 +147,13 @@ Status RouteTable::add(MsgType type, std::string service_method, Route route) {
   return {};
 }
 
-const Route* RouteTable::find(MsgType type, const std::string& path) const {
+const Route* RouteTable::find(MsgType type, std::string_view path) const {
   const Snapshot& routes = current();
   if (const Entry* e = Snapshot::find_in(routes.of(type), path)) return &e->route;
   return type == MsgType::kCall ? routes.unknown_call : routes.unknown_push;
 }
 
-bool RouteTable::routed_as_other_type(MsgType type, const std::string& path) const {
+bool RouteTable::routed_as_other_type(MsgType type, std::string_view path) const {
   const MsgType other = type == MsgType::kCall ? MsgType::kPush : MsgType::kCall;
   return Snapshot::find_in(current().of(other), path) != nullptr;
 }

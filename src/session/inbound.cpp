@@ -32,6 +32,15 @@ Status run_handler(const Handler& handler, Ctx& ctx) {
   }
 }
 
+// The path a message is routed by: its service method itself when that is a bare path (no copy:
+// the common case), else Message::path() kept in `decoded`.
+std::string_view routed_path(const Message& msg, std::string& decoded) {
+  const std::string_view sm = msg.service_method;
+  if (sm.find('?') == std::string_view::npos && sm.find('#') == std::string_view::npos) return sm;
+  decoded = msg.path();
+  return decoded;
+}
+
 // Clears a reply that carries an error: Go sends error replies without body or codec.
 void make_error_reply(Message& reply, Status st) {
   reply.status = std::move(st);
@@ -242,7 +251,8 @@ void SessionImpl::handle_call(Message& in) {
   const Route* route = nullptr;
   RouteCounters* metrics = nullptr;
   if (st.ok()) {
-    const std::string path = in.path();
+    std::string decoded;
+    const std::string_view path = routed_path(in, decoded);
     route = routes_.find(MsgType::kCall, path);
     // Calls to no route count under route "" (a caller cannot add labels at will).
     if (metrics_) metrics = &metrics_->handler(route, path);
@@ -402,7 +412,8 @@ void SessionImpl::handle_push(Message& push) {
   Message unused;
   Ctx ctx(*this, push, unused);
   if (!run_hooks({&plugins_}, &Plugin::post_read_push_header, ctx).ok()) return;
-  const std::string path = push.path();
+  std::string decoded;
+  const std::string_view path = routed_path(push, decoded);
   const Route* route = routes_.find(MsgType::kPush, path);
   if (!route) {
     // No reply exists for a push: an unknown route (404) or a call-only route (405) is logged.

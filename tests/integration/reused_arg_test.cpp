@@ -119,6 +119,17 @@ TEST(ReusedReply, AReplyTakenByReferenceLendsItsMemoryToTheNext) {
   EXPECT_LT(by_ref(20), 64u << 10);    // so its 100 KB do not stay
   EXPECT_GE(by_value(4000), 4000u);    // taken by value: the callback keeps the memory
   EXPECT_LT(by_ref(20), 4000u);        // so the next parse starts afresh
+  // A failed call's callback gets a cleared object, not the last reply's fields.
+  EXPECT_GE(by_ref(4000), 4000u);
+  std::promise<std::string> failed;
+  dialed.value->async_call<BenchmarkMessage>(
+      "/missing", request(1),
+      [&](Status st, const BenchmarkMessage& reply) {
+        EXPECT_EQ(st.code(), code::kNotFound) << st.to_string();
+        failed.set_value(reply.field1());
+      },
+      pb);
+  EXPECT_EQ(failed.get_future().get(), "");
 
   // While a reply is lent, a reply of the same type delivered on this thread (an unstarted
   // channel fails a call at once) gets an object of its own and leaves the lent one intact.
