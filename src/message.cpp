@@ -2,6 +2,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include "message_path.hpp"
+
 namespace tp {
 
 std::string_view msg_type_name(MsgType type) noexcept {
@@ -24,10 +26,7 @@ bool is_valid_msg_type(std::uint8_t byte) noexcept { return byte >= 1 && byte <=
 
 std::string Message::path() const {
   // Most service methods are a bare path: no query or fragment, nothing for Boost.URL to split.
-  // (Two single-character searches: find_first_of scans the set once per character.)
-  if (service_method.find('?') == std::string::npos &&
-      service_method.find('#') == std::string::npos)
-    return service_method;
+  if (detail::is_bare_path(service_method)) return service_method;
   auto ref = boost::urls::parse_relative_ref(service_method);
   if (!ref) return std::string(service_method.substr(0, service_method.find('?')));
   return std::string(ref->encoded_path());

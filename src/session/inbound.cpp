@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "message_path.hpp"
 #include "session/session_impl.hpp"
 #include "socket/web_front.hpp"
 #include "support/threads.hpp"
@@ -30,15 +31,6 @@ Status run_handler(const Handler& handler, Ctx& ctx) {
   } catch (...) {
     return Status::from_code(code::kInternalServerError, "unknown exception");
   }
-}
-
-// The path a message is routed by: its service method itself when that is a bare path (no copy:
-// the common case), else Message::path() kept in `decoded`.
-std::string_view routed_path(const Message& msg, std::string& decoded) {
-  const std::string_view sm = msg.service_method;
-  if (sm.find('?') == std::string_view::npos && sm.find('#') == std::string_view::npos) return sm;
-  decoded = msg.path();
-  return decoded;
 }
 
 // Clears a reply that carries an error: Go sends error replies without body or codec.
@@ -252,7 +244,7 @@ void SessionImpl::handle_call(Message& in) {
   RouteCounters* metrics = nullptr;
   if (st.ok()) {
     std::string decoded;
-    const std::string_view path = routed_path(in, decoded);
+    const std::string_view path = path_of(in, decoded);
     route = routes_.find(MsgType::kCall, path);
     // Calls to no route count under route "" (a caller cannot add labels at will).
     if (metrics_) metrics = &metrics_->handler(route, path);
@@ -413,7 +405,7 @@ void SessionImpl::handle_push(Message& push) {
   Ctx ctx(*this, push, unused);
   if (!run_hooks({&plugins_}, &Plugin::post_read_push_header, ctx).ok()) return;
   std::string decoded;
-  const std::string_view path = routed_path(push, decoded);
+  const std::string_view path = path_of(push, decoded);
   const Route* route = routes_.find(MsgType::kPush, path);
   if (!route) {
     // No reply exists for a push: an unknown route (404) or a call-only route (405) is logged.

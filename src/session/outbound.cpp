@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "message_path.hpp"
 #include "session/session_impl.hpp"
 #include "support/threads.hpp"
 #include "teleport/trace.hpp"
@@ -80,7 +81,8 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   PendingCalls::Call& pending = pending_.add(call.seq, std::move(done));
   pending.start = Clock::now();
   if (metrics_) {
-    pending.metrics = &metrics_->caller(call.path());
+    std::string decoded;
+    pending.metrics = &metrics_->caller(path_of(call, decoded));
     pending.metrics->started.add();
   }
   if (cfg_.count_time || cfg_.slow_call_threshold.count() > 0)
@@ -115,7 +117,10 @@ void SessionImpl::send_push(Message& push) {
     return;
   }
   if (cfg_.print_detail) log_message("send", push);
-  if (metrics_) metrics_->caller(push.path()).pushes.add();
+  if (metrics_) {
+    std::string decoded;
+    metrics_->caller(path_of(push, decoded)).pushes.add();
+  }
   (void)run_hooks({&plugins_}, &Plugin::post_write_push, *this, static_cast<const Message&>(push));
   flush();
 }
