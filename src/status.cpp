@@ -46,16 +46,30 @@ Status Status::from_code(std::int32_t code, std::string cause) {
   return {code, std::string(code_text(code)), std::move(cause)};
 }
 
+const std::string& Status::empty_text() noexcept {
+  static const std::string empty;
+  return empty;
+}
+
+Status::Detail& Status::detail() {
+  if (!detail_) detail_ = std::make_unique<Detail>();
+  return *detail_;
+}
+
 void Status::append_query(std::string& out) const {
+  if (code_ == code::kOK && !detail_) {
+    out += "code=0";  // every OK message
+    return;
+  }
   out += "code=";
   out += std::to_string(code_);
-  if (!msg_.empty()) {
+  if (!msg().empty()) {
     out += "&msg=";
-    append_escaped(msg_, out);
+    append_escaped(msg(), out);
   }
-  if (has_cause_) {
+  if (has_cause()) {
     out += "&cause=";
-    append_escaped(cause_, out);
+    append_escaped(cause(), out);
   }
 }
 
@@ -81,10 +95,10 @@ Status Status::parse_query(std::string_view text, Status& out) {
           }
           out.code_ = code;
         } else if (key == "msg") {
-          out.msg_ = std::move(value);
+          out.detail().msg = std::move(value);
         } else if (key == "cause") {
-          out.cause_ = std::move(value);
-          out.has_cause_ = true;
+          out.detail().cause = std::move(value);
+          out.detail().has_cause = true;
         }
       },
       BadEscapes::kKeepLiteral);
@@ -93,8 +107,8 @@ Status Status::parse_query(std::string_view text, Status& out) {
 
 std::string Status::to_string() const {
   std::string out = std::to_string(code_);
-  if (!msg_.empty()) out += " " + msg_;
-  if (!cause_.empty()) out += ": " + cause_;
+  if (!msg().empty()) out += " " + msg();
+  if (!cause().empty()) out += ": " + cause();
   return out;
 }
 

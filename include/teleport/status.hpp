@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -43,10 +44,31 @@ class [[nodiscard]] Status {
   /// OK: code 0, no message, no cause.
   Status() = default;
   /// A status with a message and no cause.
-  Status(std::int32_t code, std::string msg) : code_(code), msg_(std::move(msg)) {}
+  Status(std::int32_t code, std::string msg) : code_(code) {
+    if (!msg.empty()) detail_ = std::make_unique<Detail>(Detail{std::move(msg), {}, false});
+  }
   /// A status with a message and a cause (an empty cause is still written, as Go does).
   Status(std::int32_t code, std::string msg, std::string cause)
-      : code_(code), msg_(std::move(msg)), cause_(std::move(cause)), has_cause_(true) {}
+      : code_(code),
+        detail_(std::make_unique<Detail>(Detail{std::move(msg), std::move(cause), true})) {}
+  /// Copies code, message and cause.
+  Status(const Status& other)
+      : code_(other.code_),
+        detail_(other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr) {}
+  /// Copies code, message and cause.
+  Status& operator=(const Status& other) {
+    if (this != &other) *this = Status(other);
+    return *this;
+  }
+  /// Takes the other's code, message and cause; the other keeps its code.
+  Status(Status&& other) noexcept : code_(other.code_), detail_(std::move(other.detail_)) {}
+  /// Takes the other's code, message and cause (the other keeps its code).
+  Status& operator=(Status&& other) noexcept {
+    code_ = other.code_;
+    detail_ = std::move(other.detail_);
+    return *this;
+  }
+  ~Status() = default;
 
   /// The status for `code` with eRPC's text for it as message and `cause` as cause.
   static Status from_code(std::int32_t code, std::string cause);
@@ -60,11 +82,15 @@ class [[nodiscard]] Status {
   /// The numeric code.
   [[nodiscard]] std::int32_t code() const noexcept { return code_; }
   /// The message ("Not Found").
-  [[nodiscard]] const std::string& msg() const noexcept { return msg_; }
+  [[nodiscard]] const std::string& msg() const noexcept {
+    return detail_ ? detail_->msg : empty_text();
+  }
   /// The cause (the detail), empty when none.
-  [[nodiscard]] const std::string& cause() const noexcept { return cause_; }
+  [[nodiscard]] const std::string& cause() const noexcept {
+    return detail_ ? detail_->cause : empty_text();
+  }
   /// True when a cause was set, even an empty one.
-  [[nodiscard]] bool has_cause() const noexcept { return has_cause_; }
+  [[nodiscard]] bool has_cause() const noexcept { return detail_ && detail_->has_cause; }
 
   /// Appends the Go wire form: `code=N[&msg=..][&cause=..]` (meta escaping).
   void append_query(std::string& out) const;
@@ -77,13 +103,24 @@ class [[nodiscard]] Status {
   [[nodiscard]] std::string to_string() const;
 
   /// Equal code, message and cause.
-  friend bool operator==(const Status&, const Status&) = default;
+  friend bool operator==(const Status& a, const Status& b) {
+    return a.code_ == b.code_ && a.msg() == b.msg() && a.cause() == b.cause() &&
+           a.has_cause() == b.has_cause();
+  }
 
  private:
+  // Message and cause live apart, so that the common case — OK, or a bare code — is a code and a
+  // null pointer: moving, clearing and destroying it cost next to nothing on every call.
+  struct Detail {
+    std::string msg;
+    std::string cause;
+    bool has_cause = false;
+  };
+  static const std::string& empty_text() noexcept;
+  Detail& detail();  // made on first need
+
   std::int32_t code_ = code::kOK;
-  std::string msg_;
-  std::string cause_;
-  bool has_cause_ = false;
+  std::unique_ptr<Detail> detail_;
 };
 
 /// What a fallible function that produces a value returns: the value, or a non-OK status. The one
@@ -91,8 +128,10 @@ class [[nodiscard]] Status {
 /// Its members are public, so `auto [value, status] = peer.dial(addr);` takes it apart.
 template <class T>
 struct [[nodiscard]] Result {
-  /// A successful result.
-  Result(T v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor): `return 6;`
+  /// A successful result (copied; `return x;` of a local moves instead).
+  Result(const T& v) : value(v) {}  // NOLINT(google-explicit-constructor): `return 6;`
+  /// A successful result, moved in: one move, not two (a protobuf message's move is a swap).
+  Result(T&& v) : value(std::move(v)) {}  // NOLINT(google-explicit-constructor)
   /// A failed result.
   Result(Status st) : status(std::move(st)) {}  // NOLINT(google-explicit-constructor)
   /// An OK result with a default value (coroutine plumbing needs one).

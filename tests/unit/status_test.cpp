@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace tp {
 namespace {
 
@@ -67,6 +69,48 @@ TEST(Status, ParseRejectsBadCodeAndBadEscapes) {
   EXPECT_EQ(st.code(), 1);
   EXPECT_EQ(st.msg(), "%zz");
   EXPECT_EQ(st.cause(), "100%");
+}
+
+TEST(Status, CopiesAreDeepAndMovesKeepTheCode) {
+  Status a(1001, "empty list", "need one");
+  Status b = a;  // a copy owns its own message and cause
+  a = Status(7, "other");
+  EXPECT_EQ(b, Status(1001, "empty list", "need one"));
+  EXPECT_EQ(a.msg(), "other");
+  EXPECT_FALSE(a.has_cause());
+  b = b;  // NOLINT(clang-diagnostic-self-assign-overloaded): self-assignment keeps it
+  EXPECT_EQ(b.cause(), "need one");
+  Status c = std::move(b);
+  EXPECT_EQ(c, Status(1001, "empty list", "need one"));
+  EXPECT_EQ(b.code(), 1001);  // NOLINT(bugprone-use-after-move): moved from, the code stays
+  Status d;
+  d = std::move(c);
+  EXPECT_EQ(d.cause(), "need one");
+  // An empty cause is a cause (it is written); an empty message is no message.
+  EXPECT_NE(Status(5, "m", ""), Status(5, "m"));
+  EXPECT_EQ(Status(5, ""), Status(5, std::string()));
+  EXPECT_TRUE(Status(5, "", "").has_cause());
+}
+
+TEST(Status, AResultTakesAValueWithOneMove) {
+  // Counts moves and copies of the value a Result is made from.
+  struct Counted {
+    Counted() = default;
+    Counted(const Counted& o) : copies(o.copies + 1), moves(o.moves) {}
+    Counted(Counted&& o) noexcept : copies(o.copies), moves(o.moves + 1) {}
+    Counted& operator=(const Counted&) = default;
+    Counted& operator=(Counted&&) = default;
+    int copies = 0;
+    int moves = 0;
+  };
+  Counted v;
+  Result<Counted> moved = std::move(v);
+  EXPECT_EQ(moved.value.moves, 1);
+  EXPECT_EQ(moved.value.copies, 0);
+  const Counted kept;
+  Result<Counted> copied = kept;
+  EXPECT_EQ(copied.value.copies, 1);
+  EXPECT_EQ(copied.value.moves, 0);
 }
 
 }  // namespace
