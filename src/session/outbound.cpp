@@ -2,7 +2,6 @@
 // replies to its calls.
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "message_path.hpp"
@@ -54,9 +53,13 @@ void SessionImpl::call_raw(std::string sm, std::uint8_t codec, std::string body,
   const auto timeout = opts.timeout.count() > 0 ? opts.timeout : cfg_.default_context_age;
   Message call = build_request(MsgType::kCall, std::move(sm), codec, std::move(body), opts);
   // On the session's own thread (a handler calling onward, a reply's callback calling again) the
-  // call goes out now, without a queued hop.
-  asio::dispatch(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
-                         timeout]() mutable { self->send_call(call, std::move(done), timeout); });
+  // call goes out now, without a queued hop (nor the moves of the message a dispatch would make).
+  if (ioc_->get_executor().running_in_this_thread()) {
+    send_call(call, std::move(done), timeout);
+    return;
+  }
+  asio::post(*ioc_, [self = shared_from_this(), call = std::move(call), done = std::move(done),
+                     timeout]() mutable { self->send_call(call, std::move(done), timeout); });
 }
 
 void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout) {
@@ -97,7 +100,11 @@ Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string bod
                              CallOptions opts) {
   if (host_->closing() || closed_) return Status::from_code(code::kConnClosed, "session is closed");
   Message push = build_request(MsgType::kPush, std::move(sm), codec, std::move(body), opts);
-  asio::dispatch(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
+  if (ioc_->get_executor().running_in_this_thread()) {
+    send_push(push);
+    return {};
+  }
+  asio::post(*ioc_, [self = shared_from_this(), push = std::move(push)]() mutable {
     self->send_push(push);
   });
   return {};
