@@ -83,15 +83,46 @@ void SessionImpl::cancel_handlers(const Status& why) {
 
 void SessionImpl::on_input() { process_input(); }
 
+/// Lends the I/O thread's FrameMessages to a session for one process_frames(), or the session's
+/// own when the thread's are lent already.
+class SessionImpl::FrameMessagesLease {
+ public:
+  explicit FrameMessagesLease(SessionImpl& session) : session_(session) {
+    thread_local FrameMessages thread_messages;
+    thread_local bool lent = false;
+    if (!lent) {
+      lent = true;
+      lent_ = &lent;
+      session.frame_ = &thread_messages;
+    } else {
+      if (!session.own_frame_) session.own_frame_ = std::make_unique<FrameMessages>();
+      session.frame_ = session.own_frame_.get();
+    }
+  }
+  ~FrameMessagesLease() {
+    if (lent_) *lent_ = false;
+    session_.frame_ = nullptr;
+  }
+  FrameMessagesLease(const FrameMessagesLease&) = delete;
+  FrameMessagesLease& operator=(const FrameMessagesLease&) = delete;
+
+ private:
+  SessionImpl& session_;
+  bool* lent_ = nullptr;
+};
+
 void SessionImpl::process_input() {
   assert_in_loop(*ioc_);
   in_input_ = true;
+  conn_.borrow_thread_out();
   process_frames();
   in_input_ = false;
   if (!closed_) flush_input_batch();
+  conn_.return_thread_out();
 }
 
 void SessionImpl::process_frames() {
+  const FrameMessagesLease lease(*this);
   const std::size_t max_unsent = cfg_.max_unsent_bytes;
   ReadBudget& budget = host_->read_budget();
   while (!closed_ && !redialing_ && !conn_.input().empty()) {
@@ -119,8 +150,8 @@ void SessionImpl::process_frames() {
       proto_ = detected;
       protocol_known();
     }
-    // Decoded into a per-session Message so that its buffers are reused frame after frame.
-    Message& msg = in_msg_;
+    // Decoded into a Message whose buffers are reused frame after frame.
+    Message& msg = frame_->in;
     // Decompression may use what is left of the peer's read budget, no more.
     const DecodeResult r = proto_->decode_within(bytes, msg, budget.available());
     if (r.kind == DecodeResult::Kind::kNeedMore) break;
@@ -151,9 +182,9 @@ void SessionImpl::process_frames() {
     }
     dispatch(msg);
     budget.give_back(unpacked);
-    if (r.consumed > kKeepBelow || msg.body.capacity() > kKeepBelow) {
-      in_msg_ = Message();  // one big frame must not keep its size for the session's life
-      reply_msg_ = Message();
+    if (r.consumed > kKeepBelow || msg.body.capacity() > kKeepBelow ||
+        frame_->reply.body.capacity() > kKeepBelow) {
+      *frame_ = FrameMessages();  // one big frame must not keep its size for the thread's life
     }
   }
   if (!conn_.input().empty()) {
@@ -223,8 +254,8 @@ void SessionImpl::handle_call(Message& in) {
     return;
   }
   const Clock::time_point start = host_->timed() ? Clock::now() : Clock::time_point();
-  // The reply is built in a per-session Message whose buffers are reused call after call.
-  Message& reply = reply_msg_;
+  // The reply is built in a Message whose buffers are reused call after call.
+  Message& reply = frame_->reply;
   reply.seq = in.seq;
   reply.type = MsgType::kReply;
   reply.service_method.clear();

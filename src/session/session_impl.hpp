@@ -190,8 +190,17 @@ class SessionImpl final : public Session,
   std::atomic<bool> healthy_{true};
   std::atomic<bool> busy_{false};
 
-  Message in_msg_;     // the frame being handled
-  Message reply_msg_;  // the reply being built (inline handlers)
+  // The frame being handled and the reply being built (inline handlers): the I/O thread's pair
+  // while process_frames() runs, shared by its sessions so that thousands of them do not each
+  // keep (and touch, call after call) buffers of their own; this session's own pair only if the
+  // thread's is taken (process_frames() of another session below on the stack).
+  struct FrameMessages {
+    Message in;
+    Message reply;
+  };
+  class FrameMessagesLease;
+  FrameMessages* frame_ = nullptr;
+  std::unique_ptr<FrameMessages> own_frame_;
   // Deadlines, stamped with the sweeper's coarse clock.
   DeadlineSweeper* sweeper_ = nullptr;
   Clock::time_point started_at_{};

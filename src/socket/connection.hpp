@@ -126,6 +126,13 @@ class Connection {
 
   /// Frames queued during this loop turn; flush() writes them.
   [[nodiscard]] std::string& out() { return out_; }
+  /// While out() is empty, makes it the I/O thread's own buffer until return_thread_out(), so
+  /// that connections whose output the socket takes at once share one buffer (kept in cache)
+  /// instead of each touching its own. Not nested: a second borrow on the thread does nothing.
+  void borrow_thread_out();
+  /// Ends borrow_thread_out(): an empty out() goes back to the thread; output the socket has
+  /// not taken yet stays with the connection (the thread keeps the connection's empty buffer).
+  void return_thread_out();
   /// Counts `n` bytes just queued in out() as replies (see unsent_replies()).
   void count_replies(std::size_t n) { replies_out_ += n; }
   /// Reply bytes queued or being written: the remote side has not taken them yet.
@@ -155,10 +162,11 @@ class Connection {
   void wait_for_budget();
   void on_read(boost::system::error_code ec, std::size_t n);
   void write_some();
-  // Writes writing_ (its first piece) without waiting; true when the socket took all of it.
-  bool written_at_once();
-  void count_written(std::size_t n);  // n more bytes of writing_ taken by the socket
-  void end_write();                   // writing_ is done with (taken, or given up)
+  // Writes `bytes` (their first piece) without waiting; the count the socket took (0 when it
+  // would block or failed: the asynchronous write then reports the failure).
+  std::size_t write_at_once(const std::string& bytes);
+  void count_out(std::size_t n);  // n more bytes taken by the socket, in the counters
+  void end_write();               // writing_ is done with (taken, or given up)
   // Marks a WebSocket handshake in progress; the returned completion ends it, then runs `done`
   // unless the connection was closed or replaced meanwhile.
   std::function<void(boost::system::error_code)> ws_handshake_done(
@@ -204,6 +212,7 @@ class Connection {
   std::size_t replies_out_ = 0;      // bytes of out_ that are replies
   std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
   bool write_in_flight_ = false;
+  bool out_borrowed_ = false;  // out_ is the thread's buffer (borrow_thread_out)
   bool non_blocking_ = false;  // the socket is in non-blocking mode for our own direct I/O
   Clock::time_point write_since_{};
   Clock::time_point active_at_{};
