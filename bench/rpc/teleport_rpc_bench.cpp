@@ -12,6 +12,8 @@
 #include <csignal>
 #include <future>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "benchmark_message.hpp"
@@ -98,9 +100,19 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
       ->call<long>("/bench/rss", 0, {.body_codec = tp::codec_id::kJson})
       .into(rss_start);
   const BenchmarkMessage request = tp::bench::make_benchmark_message();
-  // One stats object per I/O thread would need thread ids; with callbacks on the I/O threads we
-  // keep one per session instead and merge at the end.
-  std::vector<tp::bench::LatencyStats> stats(static_cast<std::size_t>(concurrency));
+  // One stats object per I/O thread (reply callbacks run there), as the gRPC and epoll clients
+  // keep one per thread: a sample goes where the thread's last one went, not to one of C
+  // vectors (a cold line and a regrowth per session).
+  std::mutex stats_mutex;
+  std::vector<std::unique_ptr<tp::bench::LatencyStats>> stats;
+  auto thread_stats = [&]() -> tp::bench::LatencyStats& {
+    thread_local tp::bench::LatencyStats* mine = nullptr;  // run_calls runs once per process
+    if (!mine) {
+      const std::lock_guard lock(stats_mutex);
+      mine = stats.emplace_back(std::make_unique<tp::bench::LatencyStats>()).get();
+    }
+    return *mine;
+  };
   std::atomic<int> running{concurrency};
   std::promise<void> all_done;
   const auto start = Clock::now();
@@ -110,7 +122,7 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   std::function<void(int, Clock::time_point)> issue = [&](int i, Clock::time_point sent) {
     sessions[static_cast<std::size_t>(i)]->async_call<BenchmarkMessage, BenchmarkMessage>(
         "/hello/say", request, [&, i, sent](tp::Status st, const BenchmarkMessage& reply) {
-          auto& s = stats[static_cast<std::size_t>(i)];
+          auto& s = thread_stats();
           const auto now = Clock::now();
           if (st.ok() && reply.field1() == "OK")
             s.add(now - sent);
@@ -128,9 +140,10 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   tp::bench::LatencyStats merged;
   std::size_t total = 0;
-  for (auto& s : stats) total += s.count();
+  const std::lock_guard lock(stats_mutex);
+  for (auto& s : stats) total += s->count();
   merged.reserve(total);
-  for (auto& s : stats) merged.merge(s);
+  for (auto& s : stats) merged.merge(*s);
   const std::string system = addr.starts_with("ws://") ? "ws-" + g_ws_sub
                              : g_metrics               ? "teleport"
                                                        : "nometrics";
