@@ -192,26 +192,30 @@ void give_back(Arg& arg, Reply& reply, const Ctx& ctx) {
   }
 }
 
+/// Tells ThreadLoan apart the argument objects of typed handlers.
+struct ReusedArgTag;
+
 /// Binds the call's body to an `Arg` and runs `body(arg)`. A protobuf `Arg` is one object per
-/// thread and handler, cleared for each call: Clear() keeps its strings' memory, so parsing the
+/// thread and type, cleared for each call: Clear() keeps its strings' memory, so parsing the
 /// next request allocates nothing for them (handlers take it by const reference and run to
-/// completion on this thread). After a body bigger than kReusedMessageMaxBody it is made anew, so
-/// one big request does not stay in memory.
+/// completion on this thread; one that runs inside another's gets an object of its own). After a
+/// body bigger than kReusedMessageMaxBody it is made anew, so one big request does not stay in
+/// memory.
 template <class Arg, class Body>
 Status with_arg(Ctx& ctx, Body&& body) {
   if constexpr (protobuf::Codable<Arg>) {
-    thread_local Arg arg;
-    // A protobuf body's parse (ParseFromArray) clears the message first; other codecs need it.
-    if (ctx.input().body_codec != codec_id::kProtobuf) arg.Clear();
-    Status st = ctx.bind(arg);
-    if (st.ok()) st = body(arg);
-    if (ctx.input().body.size() > kReusedMessageMaxBody) arg = Arg();
-    return st;
-  } else {
-    Arg arg{};
-    if (Status st = ctx.bind(arg); !st.ok()) return st;
-    return body(arg);
+    ThreadLoan<Arg, ReusedArgTag> loan;
+    if (Arg* arg = loan.get()) {
+      // A protobuf body's parse (ParseFromArray) clears the message first; other codecs need it.
+      if (ctx.input().body_codec != codec_id::kProtobuf) arg->Clear();
+      if (ctx.input().body.size() > kReusedMessageMaxBody) loan.renew_on_return();
+      if (Status st = ctx.bind(*arg); !st.ok()) return st;
+      return body(*arg);
+    }
   }
+  Arg arg{};
+  if (Status st = ctx.bind(arg); !st.ok()) return st;
+  return body(arg);
 }
 }  // namespace detail
 /// \endcond

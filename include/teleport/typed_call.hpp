@@ -10,6 +10,7 @@
 #include "teleport/codec/marshal.hpp"
 #include "teleport/message.hpp"
 #include "teleport/status.hpp"
+#include "teleport/thread_loan.hpp"
 #include "teleport/unique_function.hpp"
 
 namespace tp {
@@ -35,7 +36,7 @@ Status decode_reply(const Message& reply, Out& out) {
   return Status::from_code(code::kReplyDecodeFailed, st.has_cause() ? st.cause() : st.msg());
 }
 
-/// Bodies past this many bytes leave no reused message behind (see with_arg and ReusedReply).
+/// Bodies past this many bytes leave no reused message behind (see with_arg and deliver_reply).
 inline constexpr std::size_t kReusedMessageMaxBody = 64 * 1024;
 
 // Calls `done` with the arguments it takes; a by-value `Out` parameter moves from `out`.
@@ -56,37 +57,23 @@ void decode_and_deliver(F& done, Message& reply, Out& out) {
   deliver<Out>(done, std::move(st), std::move(out), reply);
 }
 
-// One protobuf reply object per thread and type, lent to one callback at a time: Clear() keeps
-// its strings' memory for the next parse. A callback that makes a reply of the same type arrive
-// while it runs (a failure delivered at once) gets a fresh object instead.
-template <class Out>
-struct ReusedReply {
-  Out value;
-  bool lent = false;
-};
+// Tells ThreadLoan apart the reply objects of typed calls.
+struct ReusedReplyTag;
 
-// Decodes `reply` as `Out` and hands it to `done`, into the thread's reused object when it is
-// free (protobuf only).
+// Decodes `reply` as `Out` and hands it to `done`. A protobuf `Out` is one object per thread and
+// type, lent to one callback at a time: Clear() keeps its strings' memory for the next parse. A
+// callback that makes a reply of the same type arrive while it runs (a failure delivered at
+// once) gets a fresh object instead.
 template <class Out, class F>
 void deliver_reply(F& done, Message& reply) {
   if constexpr (protobuf::Codable<Out>) {
-    thread_local ReusedReply<Out> reused;
-    if (!reused.lent) {
-      struct Lend {
-        ReusedReply<Out>& r;
-        std::size_t body_size;
-        Lend(ReusedReply<Out>& x, const Message& reply) : r(x), body_size(reply.body.size()) {
-          r.lent = true;
-          // A protobuf body's parse (ParseFromArray) clears the message first; a failed call or
-          // another codec hands over whatever the object holds, so it is cleared here.
-          if (!reply.status.ok() || reply.body_codec != codec_id::kProtobuf) r.value.Clear();
-        }
-        ~Lend() {
-          if (body_size > kReusedMessageMaxBody) r.value = Out();
-          r.lent = false;
-        }
-      } lend(reused, reply);
-      decode_and_deliver<Out>(done, reply, reused.value);
+    ThreadLoan<Out, ReusedReplyTag> loan;
+    if (Out* out = loan.get()) {
+      // A protobuf body's parse (ParseFromArray) clears the message first; a failed call or
+      // another codec hands over whatever the object holds, so it is cleared here.
+      if (!reply.status.ok() || reply.body_codec != codec_id::kProtobuf) out->Clear();
+      if (reply.body.size() > kReusedMessageMaxBody) loan.renew_on_return();
+      decode_and_deliver<Out>(done, reply, *out);
       return;
     }
   }

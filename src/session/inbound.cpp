@@ -9,6 +9,7 @@
 #include "socket/web_front.hpp"
 #include "support/threads.hpp"
 #include "teleport/context.hpp"
+#include "teleport/thread_loan.hpp"
 
 namespace tp::detail {
 
@@ -88,37 +89,32 @@ void SessionImpl::on_input() { process_input(); }
 class SessionImpl::FrameMessagesLease {
  public:
   explicit FrameMessagesLease(SessionImpl& session) : session_(session) {
-    thread_local FrameMessages thread_messages;
-    thread_local bool lent = false;
-    if (!lent) {
-      lent = true;
-      lent_ = &lent;
-      session.frame_ = &thread_messages;
-    } else {
+    FrameMessages* pair = loan_.get();
+    if (!pair) {
       if (!session.own_frame_) session.own_frame_ = std::make_unique<FrameMessages>();
-      session.frame_ = session.own_frame_.get();
+      pair = session.own_frame_.get();
     }
+    session.frame_ = pair;
   }
-  ~FrameMessagesLease() {
-    if (lent_) *lent_ = false;
-    session_.frame_ = nullptr;
-  }
+  ~FrameMessagesLease() { session_.frame_ = nullptr; }
   FrameMessagesLease(const FrameMessagesLease&) = delete;
   FrameMessagesLease& operator=(const FrameMessagesLease&) = delete;
 
  private:
+  ThreadLoan<FrameMessages> loan_;
   SessionImpl& session_;
-  bool* lent_ = nullptr;
 };
 
 void SessionImpl::process_input() {
   assert_in_loop(*ioc_);
   in_input_ = true;
-  conn_.borrow_thread_out();
+  // Connections whose output the socket takes at once share the thread's output buffer.
+  ThreadLoan<std::string, Connection> thread_out;
+  conn_.borrow_out(thread_out.get());
   process_frames();
   in_input_ = false;
   if (!closed_) flush_input_batch();
-  conn_.return_thread_out();
+  conn_.return_out();
 }
 
 void SessionImpl::process_frames() {
@@ -184,7 +180,7 @@ void SessionImpl::process_frames() {
     budget.give_back(unpacked);
     if (r.consumed > kKeepBelow || msg.body.capacity() > kKeepBelow ||
         frame_->reply.body.capacity() > kKeepBelow) {
-      *frame_ = FrameMessages();  // one big frame must not keep its size for the thread's life
+      renew(*frame_);  // one big frame must not keep its size for the thread's life
     }
   }
   if (!conn_.input().empty()) {

@@ -337,26 +337,17 @@ void Connection::release_big_buffers() {
   if (out_.empty() && out_.capacity() > kKeepBelow) std::string().swap(out_);
 }
 
-namespace {
-// The I/O thread's output buffer, and whether a connection has borrowed it.
-struct ThreadOut {
-  std::string buffer;
-  bool lent = false;
-};
-thread_local ThreadOut thread_out;
-}  // namespace
-
-void Connection::borrow_thread_out() {
-  if (thread_out.lent || !out_.empty()) return;
-  out_.swap(thread_out.buffer);
-  thread_out.lent = out_borrowed_ = true;
+void Connection::borrow_out(std::string* shared) {
+  if (!shared || !out_.empty()) return;
+  out_.swap(*shared);
+  out_lender_ = shared;
 }
 
-void Connection::return_thread_out() {
-  if (!out_borrowed_) return;
-  out_borrowed_ = thread_out.lent = false;
-  // Still holding unsent output: the connection keeps that buffer, the thread its empty one.
-  if (out_.empty()) out_.swap(thread_out.buffer);
+void Connection::return_out() {
+  if (!out_lender_) return;
+  // Still holding unsent output: the connection keeps that buffer, the lender its empty one.
+  if (out_.empty()) out_.swap(*out_lender_);
+  out_lender_ = nullptr;
 }
 
 void Connection::flush(bool at_once) {

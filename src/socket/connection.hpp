@@ -126,13 +126,13 @@ class Connection {
 
   /// Frames queued during this loop turn; flush() writes them.
   [[nodiscard]] std::string& out() { return out_; }
-  /// While out() is empty, makes it the I/O thread's own buffer until return_thread_out(), so
-  /// that connections whose output the socket takes at once share one buffer (kept in cache)
-  /// instead of each touching its own. Not nested: a second borrow on the thread does nothing.
-  void borrow_thread_out();
-  /// Ends borrow_thread_out(): an empty out() goes back to the thread; output the socket has
-  /// not taken yet stays with the connection (the thread keeps the connection's empty buffer).
-  void return_thread_out();
+  /// While out() is empty, makes `shared` (the I/O thread's buffer; null: none) out() until
+  /// return_out(), so that connections whose output the socket takes at once share one buffer
+  /// (kept in cache) instead of each touching its own.
+  void borrow_out(std::string* shared);
+  /// Ends borrow_out(): an empty out() goes back to its lender; output the socket has not taken
+  /// yet stays with the connection (the lender keeps the connection's empty buffer instead).
+  void return_out();
   /// Counts `n` bytes just queued in out() as replies (see unsent_replies()).
   void count_replies(std::size_t n) { replies_out_ += n; }
   /// Reply bytes queued or being written: the remote side has not taken them yet.
@@ -206,13 +206,13 @@ class Connection {
   bool reading_ = false;  // a read (or wait for readability) is in flight
   std::unique_ptr<boost::asio::steady_timer> budget_timer_;
 
-  std::string out_;                  // frames queued during this loop turn
-  std::string writing_;              // frames being written
-  std::size_t written_ = 0;          // bytes of writing_ the socket has taken
-  std::size_t replies_out_ = 0;      // bytes of out_ that are replies
-  std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
+  std::string out_;                    // frames queued during this loop turn
+  std::string* out_lender_ = nullptr;  // out_ is borrowed from there (borrow_out)
+  std::string writing_;                // frames being written
+  std::size_t written_ = 0;            // bytes of writing_ the socket has taken
+  std::size_t replies_out_ = 0;        // bytes of out_ that are replies
+  std::size_t replies_writing_ = 0;    // bytes of writing_ that are replies
   bool write_in_flight_ = false;
-  bool out_borrowed_ = false;  // out_ is the thread's buffer (borrow_thread_out)
   bool non_blocking_ = false;  // the socket is in non-blocking mode for our own direct I/O
   Clock::time_point write_since_{};
   Clock::time_point active_at_{};
