@@ -1,7 +1,7 @@
 // teleport_rpc_bench: the seeds' rpc-benchmark workload over Teleport for C++.
 //   server --listen ADDR [--threads T]
 //   client --addr ADDR --mode call|push|idle [--concurrency C] [--seconds S] [--threads T]
-//          [--sessions K] [--local-ips N]
+//          [--sessions K] [--local-ips N] [--timeout-ms T]
 // call: C sessions, each keeping one BenchmarkMessage call in flight; the server unmarshals it,
 //       sets two fields, marshals and replies. push: one session, pipelined pushes of a small
 //       body. idle: K sessions held open; resident memory per session on both sides.
@@ -30,6 +30,8 @@ volatile std::sig_atomic_t g_stop = 0;
 bool g_metrics = true;
 // --ws-path on the server, ws:// addresses on the client: WebSocket with this sub-protocol.
 std::string g_ws_sub = "json";
+// --timeout-ms on the client: each call's deadline (0: none), to measure what deadlines cost.
+std::chrono::milliseconds g_call_timeout{0};
 
 int run_server(const std::string& listen, unsigned threads, const std::string& ws_path) {
   tp::Peer server({.listen_address = listen,
@@ -121,7 +123,8 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
   // A reply's arrival time is also when the next call goes out: one clock read per call.
   std::function<void(int, Clock::time_point)> issue = [&](int i, Clock::time_point sent) {
     sessions[static_cast<std::size_t>(i)]->async_call<BenchmarkMessage, BenchmarkMessage>(
-        "/hello/say", request, [&, i, sent](tp::Status st, const BenchmarkMessage& reply) {
+        "/hello/say", request,
+        [&, i, sent](tp::Status st, const BenchmarkMessage& reply) {
           auto& s = thread_stats();
           const auto now = Clock::now();
           if (st.ok() && reply.field1() == "OK")
@@ -133,7 +136,8 @@ int run_calls(const std::string& addr, int concurrency, double seconds, unsigned
           } else if (--running == 0) {
             all_done.set_value();
           }
-        });
+        },
+        {.timeout = g_call_timeout});
   };
   for (int i = 0; i < concurrency; ++i) issue(i, Clock::now());
   all_done.get_future().wait();
@@ -252,12 +256,15 @@ int main(int argc, char** argv) {
   client->add_flag("--metrics,!--no-metrics", g_metrics,
                    "call mode: count nothing (PeerConfig::metrics), reported as system=nometrics");
   client->add_option("--sessions", sessions, "idle mode: sessions to open");
+  int timeout_ms = 0;
+  client->add_option("--timeout-ms", timeout_ms, "call mode: each call's deadline (0: none)");
   for (auto* cmd : {server, client}) {
     cmd->add_option("--ws-sub", g_ws_sub, "WebSocket sub-protocol: json (default) or pb")
         ->check(CLI::IsMember({"json", "pb"}));
   }
   client->add_option("--local-ips", local_ips, "idle mode: spread sessions over 127.0.0.2..N+1");
   CLI11_PARSE(app, argc, argv);
+  g_call_timeout = std::chrono::milliseconds(timeout_ms);
   if (server->parsed()) return run_server(listen, threads, ws_path);
   if (mode == "push") return run_pushes(addr, seconds, threads);
   if (mode == "idle") return run_idle(addr, sessions, local_ips, threads);

@@ -92,7 +92,10 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
     pending.service_method = call.service_method;
   // (The shared config first: most peers never redial, and it spares a line of the session.)
   if (cfg_.redial_times != 0 && dialed_to_) pending.frame.assign(queue, at, std::string::npos);
-  if (timeout.count() > 0) pending_.expire_after(call.seq, *ioc_, timeout, weak_from_this());
+  if (timeout.count() > 0) {
+    pending_.expire_at(pending, pending.start + timeout, *ioc_,
+                       [this] { return std::weak_ptr<void>(weak_from_this()); });
+  }
   (void)run_hooks({&plugins_}, &Plugin::post_write_call, *this, static_cast<const Message&>(call));
   flush();
 }

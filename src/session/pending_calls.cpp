@@ -1,5 +1,6 @@
 #include "session/pending_calls.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace tp::detail {
@@ -42,17 +43,45 @@ void PendingCalls::erase(std::int32_t seq) {
   publish_size();
 }
 
-void PendingCalls::expire_after(std::int32_t seq, boost::asio::io_context& loop,
-                                std::chrono::milliseconds timeout, std::weak_ptr<void> owner) {
-  Call* call = find(seq);
-  if (!call) return;
-  call->timer = std::make_unique<boost::asio::steady_timer>(loop, timeout);
-  call->timer->async_wait([this, owner = std::move(owner), seq](boost::system::error_code ec) {
-    auto alive = owner.lock();
+void PendingCalls::start_timer(boost::asio::io_context& loop, std::weak_ptr<void> owner) {
+  timer_ = std::make_unique<boost::asio::steady_timer>(loop);
+  owner_ = std::move(owner);
+}
+
+void PendingCalls::arm(Clock::time_point at) {
+  armed_for_ = at;
+  timer_->expires_at(at);
+  timer_->async_wait([this, owner = owner_](boost::system::error_code ec) {
+    const auto alive = owner.lock();  // keeps this table alive while it fails calls
     if (ec || !alive) return;
-    auto late = take(seq);
-    if (late) fail(*late, Status::from_code(code::kHandleTimeout, "call timed out"));
+    expire_due();
   });
+}
+
+void PendingCalls::expire_due() {
+  const auto now = Clock::now();
+  armed_for_ = Clock::time_point::max();
+  std::vector<std::pair<Clock::time_point, std::int32_t>> due;
+  auto next = Clock::time_point::max();
+  auto visit = [&](std::int32_t seq, const Call& call) {
+    if (call.deadline <= now) {
+      due.emplace_back(call.deadline, seq);
+    } else {
+      next = std::min(next, call.deadline);
+    }
+  };
+  if (first_) visit(first_->first, first_->second);
+  for (const auto& [seq, call] : calls_) visit(seq, call);
+  // At most one wake per millisecond: a session with many calls in flight and close deadlines
+  // scans its table once per millisecond, not once per deadline.
+  if (next != Clock::time_point::max()) arm(std::max(next, now + std::chrono::milliseconds(1)));
+  std::sort(due.begin(), due.end());  // the earliest deadline fails first
+  // Armed before the callbacks: one that calls again sees the timer's true state. One that
+  // closes the session fails the rest itself, and take() then finds nothing.
+  for (const auto& [deadline, seq] : due) {
+    if (auto late = take(seq))
+      fail(*late, Status::from_code(code::kHandleTimeout, "call timed out"));
+  }
 }
 
 std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
@@ -60,7 +89,6 @@ std::optional<PendingCalls::Call> PendingCalls::take(std::int32_t seq) {
   if (!found) return std::nullopt;
   Call call = std::move(*found);
   erase(seq);
-  if (call.timer) call.timer->cancel();
   return call;
 }
 
@@ -70,10 +98,9 @@ void PendingCalls::fail_all(const std::string& why) {
   if (first_) calls.emplace(first_->first, std::move(first_->second));
   first_.reset();
   publish_size();
-  for (auto& [seq, call] : calls) {
-    if (call.timer) call.timer->cancel();
-    fail(call, Status::from_code(code::kConnClosed, why));
-  }
+  if (timer_) timer_->cancel();
+  armed_for_ = Clock::time_point::max();
+  for (auto& [seq, call] : calls) fail(call, Status::from_code(code::kConnClosed, why));
 }
 
 std::string PendingCalls::frames_to_resend(const std::string& why) {
@@ -82,7 +109,6 @@ std::string PendingCalls::frames_to_resend(const std::string& why) {
   // Keeps `call` for a resend (true) or takes its callback to fail it (false).
   auto keep = [&](Call& call) {
     if (call.resent || call.frame.empty()) {
-      if (call.timer) call.timer->cancel();
       call.completed(code::kConnClosed);
       failed.push_back(std::move(call.done));
       return false;

@@ -1,5 +1,5 @@
 // PendingCalls: the calls a session has sent and waits for replies to, each with its deadline
-// timer and, when the session may redial, its frame to re-send once. On the session's I/O thread.
+// and, when the session may redial, its frame to re-send once. On the session's I/O thread.
 #pragma once
 
 #include <atomic>
@@ -25,10 +25,10 @@ class PendingCalls {
   /// One call waiting for its reply.
   struct Call {
     ReplyCallback done;
-    std::unique_ptr<boost::asio::steady_timer> timer;
     Clock::time_point start;
-    std::string service_method;  // for logs
-    std::string frame;           // kept only when the session may redial, to re-send it once
+    Clock::time_point deadline = Clock::time_point::max();  // max: none
+    std::string service_method;                             // for logs
+    std::string frame;  // kept only when the session may redial, to re-send it once
     bool resent = false;
     RouteCounters* metrics = nullptr;  // the caller side of its route (null: metrics off)
     /// Records the call's end with `status_code` in its route's metrics.
@@ -43,13 +43,20 @@ class PendingCalls {
   /// Registers the call `seq`; the caller fills the rest of the entry (the reference lasts until
   /// the next call is added).
   Call& add(std::int32_t seq, ReplyCallback done);
-  /// Fails the call `seq` with 301 after `timeout` unless its reply came first. `owner` keeps the
-  /// session (which owns this table) alive; the timer does nothing once it is gone.
-  void expire_after(std::int32_t seq, boost::asio::io_context& loop,
-                    std::chrono::milliseconds timeout, std::weak_ptr<void> owner);
-  /// Removes and returns the call `seq` (its timer cancelled), if it is waiting.
+  /// Fails `call` (just added) with 301 at `deadline` unless its reply comes first. `owner()`,
+  /// called once for the table's first deadline, returns a weak reference to the session that
+  /// owns this table: the timer does nothing once the session is gone.
+  template <typename OwnerFn>
+  void expire_at(Call& call, Clock::time_point deadline, boost::asio::io_context& loop,
+                 OwnerFn&& owner) {
+    call.deadline = deadline;
+    if (deadline >= armed_for_) return;  // the timer wakes before it, and re-arms then
+    if (!timer_) start_timer(loop, owner());
+    arm(deadline);
+  }
+  /// Removes and returns the call `seq`, if it is waiting.
   std::optional<Call> take(std::int32_t seq);
-  /// Fails every call with 102 and `why`.
+  /// Fails every call with 102 and `why`, and stops the deadline timer.
   void fail_all(const std::string& why);
   /// Before a redial: fails the calls that cannot be re-sent (sent twice already, or kept no
   /// frame) and returns the frames of the others, in one string.
@@ -65,6 +72,11 @@ class PendingCalls {
   Call* find(std::int32_t seq);
   // Removes the entry of `seq` (one find() found).
   void erase(std::int32_t seq);
+  void start_timer(boost::asio::io_context& loop, std::weak_ptr<void> owner);
+  // Sets the timer for `at`; a wait set for later ends with operation_aborted.
+  void arm(Clock::time_point at);
+  // The timer's work: fails every call whose deadline has passed and re-arms for the next one.
+  void expire_due();
 
   // The call a session has in flight when it has one (the common case: a caller waits for each
   // reply) lives here, in the session's own memory, which its reply finds warm; more go to
@@ -72,6 +84,13 @@ class PendingCalls {
   std::optional<std::pair<std::int32_t, Call>> first_;
   boost::unordered_flat_map<std::int32_t, Call> calls_;
   std::atomic<std::size_t> waiting_{0};  // calls_.size() for readers on other threads
+  // One timer for every call's deadline, not one per call (a heap node, a timer-queue insert and
+  // a cancelled wait's completion per call: ~2 000 instructions). It is set for the earliest
+  // deadline it has seen; a reply does not touch it, and when it fires it fails the calls that
+  // are due and re-arms for the earliest left.
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  Clock::time_point armed_for_ = Clock::time_point::max();  // max: not armed
+  std::weak_ptr<void> owner_;
 };
 
 }  // namespace tp::detail
