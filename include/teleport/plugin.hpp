@@ -115,23 +115,35 @@ using Plugins = std::vector<PluginPtr>;
 namespace detail {
 /// The status a plugin hook that threw becomes (500, naming the plugin's exception).
 Status hook_threw(const char* what);
-}  // namespace detail
 
-/// Runs `hook` on each plugin of each list in order; returns the first failure. A hook that
-/// throws fails with 500 instead of unwinding into the I/O thread.
+/// run_hooks' loop, for lists that hold at least one plugin.
 template <class Hook, class... Args>
-Status run_hooks(std::initializer_list<const Plugins*> lists, Hook hook, Args&&... args) {
+Status run_each_hook(std::initializer_list<const Plugins*> lists, Hook hook, Args&&... args) {
   for (const Plugins* list : lists) {
     if (!list) continue;
     for (const auto& p : *list) {
       try {
         if (Status st = ((*p).*hook)(args...); !st.ok()) return st;
       } catch (const std::exception& e) {
-        return detail::hook_threw(e.what());
+        return hook_threw(e.what());
       } catch (...) {
-        return detail::hook_threw("unknown exception");
+        return hook_threw("unknown exception");
       }
     }
+  }
+  return {};
+}
+}  // namespace detail
+
+/// Runs `hook` on each plugin of each list in order; returns the first failure. A hook that
+/// throws fails with 500 instead of unwinding into the I/O thread.
+template <class Hook, class... Args>
+Status run_hooks(std::initializer_list<const Plugins*> lists, Hook hook, Args&&... args) {
+  // Most hooks of most calls have no plugin: a check small enough to inline at every call site
+  // (each hook point of a call cost ~27 instructions through the loop).
+  for (const Plugins* list : lists) {
+    if (list && !list->empty())
+      return detail::run_each_hook(lists, hook, std::forward<Args>(args)...);
   }
   return {};
 }

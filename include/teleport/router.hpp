@@ -24,6 +24,7 @@
 #include "teleport/context.hpp"
 #include "teleport/plugin.hpp"
 #include "teleport/status.hpp"
+#include "teleport/thread_loan.hpp"
 #include "teleport/typed_call.hpp"
 
 namespace tp {
