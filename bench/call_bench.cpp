@@ -56,6 +56,26 @@ void BM_CallRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_CallRoundTrip)->Arg(1)->Arg(0)->ArgName("metrics")->UseRealTime();
 
+// The same call with a deadline (5 s, never reached), as production callers set one: what the
+// deadline adds per call.
+void BM_CallRoundTripWithDeadline(benchmark::State& state) {
+  using namespace std::chrono_literals;
+  PeerPair pair;
+  const BenchmarkMessage request = tp::bench::make_benchmark_message();
+  BenchmarkMessage reply;
+  (void)pair.session->call<BenchmarkMessage>("/hello/say", request, {.timeout = 5s}).into(reply);
+  const std::uint64_t before = tp::bench::allocations();
+  for (auto _ : state) {
+    if (!pair.session->call<BenchmarkMessage>("/hello/say", request, {.timeout = 5s})
+             .into(reply)
+             .ok())
+      state.SkipWithError("call failed");
+  }
+  state.counters["allocs/call"] = benchmark::Counter(
+      static_cast<double>(tp::bench::allocations() - before), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_CallRoundTripWithDeadline)->UseRealTime();
+
 // A caller that calls again from each reply's callback, on the client's I/O thread (as the RPC
 // benchmark's clients do): no blocking wait, no hand-off to a caller thread. Arg: the callback
 // takes the reply by value (0) or by const reference (1), which lends it the thread's reused reply.
