@@ -75,6 +75,7 @@ std::string Meta::encode() const {
 
 Status Meta::decode(std::string_view text, Meta& out) {
   out.clear();
+  if (text.empty()) return {};  // most frames carry no metadata: no parser set up per frame
   return parse_query_pairs(
       text, "meta",
       [&](std::string key, std::string value) {

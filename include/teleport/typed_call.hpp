@@ -81,11 +81,31 @@ void deliver_reply(F& done, Message& reply) {
   decode_and_deliver<Out>(done, reply, out);
 }
 
+// The thread's spare request-body buffer: a session hands a body's buffer back here once its
+// frame is encoded (recycle_body), and the thread's next typed call marshals into it, so a call
+// allocates nothing for its body. Kept empty.
+inline std::string& spare_body() {
+  thread_local std::string spare;
+  return spare;
+}
+
+// Keeps `body`'s buffer as the thread's spare_body(), emptied, when it is larger than the spare
+// and not past kReusedMessageMaxBody (one big body must not hold its memory for the thread's
+// life).
+inline void recycle_body(std::string& body) {
+  std::string& spare = spare_body();
+  if (body.capacity() <= spare.capacity() || body.capacity() > kReusedMessageMaxBody) return;
+  body.clear();
+  spare = std::move(body);  // a move, not a swap: the spare's own buffer is smaller, or none
+}
+
 // Encodes `arg` with `codec` and starts `call_raw(body, on_reply)`; `done` gets the decoded
 // reply, or the encoding's failure at once.
 template <class Out, class Arg, class F, class CallRaw>
 void typed_call(std::uint8_t codec, const Arg& arg, F done, CallRaw call_raw) {
-  std::string body;
+  // Empty, with an earlier body's memory when the thread has sent one.
+  std::string body = std::move(spare_body());
+  spare_body().clear();  // a moved-from string is only "valid": the spare must stay empty
   if (Status st = marshal(codec, arg, body); !st.ok()) {
     deliver<Out>(done, std::move(st), Out{}, Message{});
     return;

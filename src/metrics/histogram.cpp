@@ -1,5 +1,6 @@
 // LatencyHistogram: log-linear buckets (20 per decade), written by one thread, read by any.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -27,6 +28,21 @@ constexpr std::array<std::uint64_t, kFinite> make_bounds() {
 constexpr std::array<std::uint64_t, kFinite> kBounds = make_bounds();
 static_assert(kBounds[0] == 1000 && kBounds[kFinite - 1] == 100'000'000'000ULL);
 
+// For each bit width of a latency, the first bound not below the smallest value of that width:
+// a value's bucket is at most a few bounds past it (a factor of two spans at most 7 of them), so
+// record() steps there instead of searching all 161 (~60 instructions less per call).
+constexpr std::array<std::uint8_t, 65> make_first_by_width() {
+  std::array<std::uint8_t, 65> out{};
+  for (std::size_t w = 0; w < out.size(); ++w) {
+    const std::uint64_t least = w == 0 ? 0 : std::uint64_t{1} << (w - 1);
+    std::size_t i = 0;
+    while (i < kFinite && kBounds[i] < least) ++i;
+    out[w] = static_cast<std::uint8_t>(i);
+  }
+  return out;
+}
+constexpr std::array<std::uint8_t, 65> kFirstByWidth = make_first_by_width();
+
 double seconds(std::uint64_t ns) { return static_cast<double>(ns) / 1e9; }
 
 }  // namespace
@@ -37,8 +53,8 @@ std::uint64_t LatencyHistogram::bound_ns(std::size_t i) noexcept {
 
 void LatencyHistogram::record(std::chrono::nanoseconds latency) noexcept {
   const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency.count()));
-  const auto i = static_cast<std::size_t>(std::lower_bound(kBounds.begin(), kBounds.end(), ns) -
-                                          kBounds.begin());
+  std::size_t i = kFirstByWidth[std::bit_width(ns)];
+  while (i < kFinite && kBounds[i] < ns) ++i;  // the first bound not below ns, as lower_bound
   // One writer: a plain load and store, no locked instruction; readers see whole values.
   auto& c = counts_[i];
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

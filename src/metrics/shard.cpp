@@ -60,7 +60,11 @@ RouteCounters& MetricsShard::handler(const void* route, std::string_view path) {
 }
 
 RouteCounters& MetricsShard::caller(std::string_view path) {
-  if (auto it = callers_.find(path); it != callers_.end()) return *it->second;
+  if (last_caller_ && last_caller_->route == path) return *last_caller_;
+  if (auto it = callers_.find(path); it != callers_.end()) {
+    last_caller_ = it->second.get();
+    return *last_caller_;
+  }
   std::lock_guard lock(routes_mutex_);
   const std::string key = callers_.size() < kMaxCallerRoutes ? std::string(path) : "(other)";
   auto& slot = callers_[key];

@@ -97,6 +97,9 @@ class MetricsShard {
   std::unordered_map<const void*, std::unique_ptr<RouteCounters>> handlers_;
   std::unordered_map<std::string, std::unique_ptr<RouteCounters>, PathHash, std::equal_to<>>
       callers_;
+  // The caller route found last: a thread's calls mostly repeat their path, and comparing it
+  // costs less than hashing it. Only the writer thread reads or sets it.
+  RouteCounters* last_caller_ = nullptr;
 };
 
 }  // namespace tp::detail

@@ -8,6 +8,7 @@
 #include "session/session_impl.hpp"
 #include "support/threads.hpp"
 #include "teleport/trace.hpp"
+#include "teleport/typed_call.hpp"
 
 namespace tp::detail {
 
@@ -98,6 +99,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   }
   (void)run_hooks({&plugins_}, &Plugin::post_write_call, *this, static_cast<const Message&>(call));
   flush();
+  recycle_body(call.body);  // encoded: the thread's next typed call marshals into its memory
 }
 
 Status SessionImpl::push_raw(std::string sm, std::uint8_t codec, std::string body,

@@ -125,7 +125,7 @@ class Connection {
   void release_big_buffers();
 
   /// Frames queued during this loop turn; flush() writes them.
-  [[nodiscard]] std::string& out() { return out_; }
+  [[nodiscard]] std::string& out() { return *out_; }
   /// While out() is empty, makes `shared` (the I/O thread's buffer; null: none) out() until
   /// return_out(), so that connections whose output the socket takes at once share one buffer
   /// (kept in cache) instead of each touching its own.
@@ -206,12 +206,12 @@ class Connection {
   bool reading_ = false;  // a read (or wait for readability) is in flight
   std::unique_ptr<boost::asio::steady_timer> budget_timer_;
 
-  std::string out_;                    // frames queued during this loop turn
-  std::string* out_lender_ = nullptr;  // out_ is borrowed from there (borrow_out)
-  std::string writing_;                // frames being written
-  std::size_t written_ = 0;            // bytes of writing_ the socket has taken
-  std::size_t replies_out_ = 0;        // bytes of out_ that are replies
-  std::size_t replies_writing_ = 0;    // bytes of writing_ that are replies
+  std::string own_out_;              // frames queued during this loop turn, unless borrowed
+  std::string* out_ = &own_out_;     // own_out_, or the buffer borrow_out() lent
+  std::string writing_;              // frames being written
+  std::size_t written_ = 0;          // bytes of writing_ the socket has taken
+  std::size_t replies_out_ = 0;      // bytes of out_ that are replies
+  std::size_t replies_writing_ = 0;  // bytes of writing_ that are replies
   bool write_in_flight_ = false;
   bool non_blocking_ = false;  // the socket is in non-blocking mode for our own direct I/O
   Clock::time_point write_since_{};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +15,28 @@ namespace tp {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Each sample goes to the first bucket whose upper bound is not below it, at every bound, one
+// nanosecond either side of it, and at the ends of the range.
+TEST(LatencyHistogram, EverySampleLandsInTheFirstBucketNotBelowIt) {
+  auto bucket_of = [](std::uint64_t ns) {
+    LatencyHistogram h;
+    h.record(std::chrono::nanoseconds(static_cast<std::int64_t>(ns)));
+    const auto counts = h.counts();
+    return static_cast<std::size_t>(std::find(counts.begin(), counts.end(), 1U) - counts.begin());
+  };
+  constexpr std::size_t kLast = LatencyHistogram::kBuckets - 1;
+  EXPECT_EQ(bucket_of(0), 0U);
+  EXPECT_EQ(bucket_of(1), 0U);
+  for (std::size_t i = 0; i < kLast; ++i) {
+    const std::uint64_t bound = LatencyHistogram::bound_ns(i);
+    EXPECT_EQ(bucket_of(bound - 1), i) << bound;  // bounds are far more than 1 ns apart
+    EXPECT_EQ(bucket_of(bound), i) << bound;
+    EXPECT_EQ(bucket_of(bound + 1), i + 1) << bound;
+  }
+  EXPECT_EQ(bucket_of(std::uint64_t{1} << 62), kLast);
+  EXPECT_EQ(bucket_of(static_cast<std::uint64_t>(INT64_MAX)), kLast);
+}
 
 TEST(LatencyHistogram, QuantilesAndBucketsOfAKnownDistribution) {
   LatencyHistogram h;
