@@ -2,7 +2,7 @@
 // handler that echoes it moves into its reply comes back to it, and neither a big request nor a
 // big reply stays behind in it. Seen from the handler, over a real socket: the capacity of the
 // string the next request is parsed into. The caller's side does the same with a protobuf reply
-// its callback takes by const reference.
+// its callback takes by const reference, and marshals each request into the memory of its last.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -153,6 +153,67 @@ TEST(ReusedReply, AReplyTakenByReferenceLendsItsMemoryToTheNext) {
       },
       pb);
   checked.get_future().get();
+}
+
+// A typed call marshals its request into the memory of the thread's last request body, which the
+// session hands back once the frame is encoded; a body past 64 KiB does not stay. Seen on the
+// client's one I/O thread, where a call made in a reply callback is encoded before async_call
+// returns, and checked against what the server received.
+TEST(ReusedRequestBody, ACallMarshalsIntoTheLastBodysMemoryAndBigOnesDoNotStay) {
+  Peer server(PeerConfig{.listen_address = "127.0.0.1:0", .io_threads = 1});
+  ASSERT_TRUE(
+      server
+          .route_call_func("/size",  // replies with the size of the request's field1
+                           [](Ctx&, const BenchmarkMessage& in) -> Result<BenchmarkMessage> {
+                             BenchmarkMessage out;
+                             out.set_field1(in.field1().substr(0, 8));
+                             out.set_field2(static_cast<std::int32_t>(in.field1().size()));
+                             out.set_field3(0);
+                             return out;
+                           })
+          .ok());
+  ASSERT_TRUE(server.listen().ok());
+  Peer client(PeerConfig{.io_threads = 1});
+  auto dialed = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+  ASSERT_TRUE(dialed.ok());
+  Session& session = *dialed.value;
+  const CallOptions pb{.body_codec = codec_id::kProtobuf};
+  auto request = [](std::size_t bytes, char fill) {
+    BenchmarkMessage m;
+    m.set_field1(std::string(bytes, fill));
+    m.set_field2(0);
+    m.set_field3(0);
+    return m;
+  };
+  const std::vector<std::size_t> sizes = {4000, 20, 100000, 20};
+  std::vector<std::size_t> spare;  // the thread's spare body capacity after each call went out
+  int replies = 0;
+  std::promise<void> all_replied;
+  session.async_call<BenchmarkMessage>(
+      "/size", request(1, 'x'),
+      [&](Status first, const BenchmarkMessage&) {
+        EXPECT_TRUE(first.ok()) << first.to_string();
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+          const char fill = static_cast<char>('a' + i);
+          session.async_call<BenchmarkMessage>(
+              "/size", request(sizes[i], fill),
+              [&, i, fill](Status st, const BenchmarkMessage& reply) {
+                EXPECT_TRUE(st.ok()) << st.to_string();
+                EXPECT_EQ(static_cast<std::size_t>(reply.field2()), sizes[i]);
+                EXPECT_EQ(reply.field1(), std::string(std::min<std::size_t>(sizes[i], 8), fill));
+                if (++replies == static_cast<int>(sizes.size())) all_replied.set_value();
+              },
+              pb);
+          spare.push_back(detail::spare_body().capacity());
+        }
+      },
+      pb);
+  all_replied.get_future().get();
+  ASSERT_EQ(spare.size(), sizes.size());
+  EXPECT_GE(spare[0], 4000u);      // the first body's memory came back to the thread
+  EXPECT_GE(spare[1], 4000u);      // the small body was marshalled into it, and came back too
+  EXPECT_LT(spare[2], 64u << 10);  // a 100 KB body does not stay
+  EXPECT_LT(spare[3], 4000u);      // so the next small body started afresh
 }
 
 }  // namespace
