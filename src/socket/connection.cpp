@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "socket/address.hpp"
 #include "socket/ws_stream.hpp"
@@ -21,6 +22,11 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+// A stream's first read buffer: a typical RPC request or reply fits, so thousands of sessions with
+// one call in flight each hold 2 KiB rather than a chunk (less memory, fewer pages touched per
+// call). A read that fills it doubles it, up to a chunk, so a connection that receives bursts
+// (pipelined pushes) still takes them in large reads.
+constexpr std::size_t kFirstRead = 2 * 1024;
 // A SOCK_SEQPACKET read returns one packet and drops what does not fit: every read of a
 // unixpacket connection has room for the largest packet a default socket can send (its send
 // buffer, net.core.wmem_default = 208 KiB). Our writes are at most 64 KiB per packet (see
@@ -176,6 +182,7 @@ void Connection::replace(Socket socket) {
   socket_ = std::move(socket);
   non_blocking_ = false;
   std::string().swap(in_);  // no operation of the old socket refers to it any more
+  filled_ = false;
   open_ = true;
 }
 
@@ -256,7 +263,7 @@ void Connection::read_when_readable() {
       owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
       return;
     }
-    in_.resize(read_chunk_);
+    in_.resize(read_chunk_ == kReadChunk ? kFirstRead : read_chunk_);
     if (!non_blocking_) {
       socket_.non_blocking(true, ec);
       non_blocking_ = !ec;
@@ -271,11 +278,17 @@ void Connection::read_when_readable() {
 }
 
 bool Connection::make_room() {
-  if (in_.empty()) in_.resize(read_chunk_);  // TLS may hold decrypted bytes: just read
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
-  // A packet socket needs room for a whole packet; a stream is fine with a quarter chunk.
   const bool packets = read_chunk_ != kReadChunk;
-  const std::size_t min_room = packets ? read_chunk_ : kReadChunk / 4;
+  // TLS may hold decrypted bytes: just read.
+  if (in_.empty()) in_.resize(packets ? read_chunk_ : kFirstRead);
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  // The last read filled a stream's buffer, so the socket likely holds more: the buffer doubles,
+  // up to a chunk, for the next read to take it all.
+  if (std::exchange(filled_, false) && !packets && in_.size() < read_chunk_)
+    in_.resize(std::min(2 * in_.size(), read_chunk_));
+  // A packet socket needs room for a whole packet; a stream is fine with a quarter of its buffer
+  // (of a chunk, once it has grown past one).
+  const std::size_t min_room = packets ? read_chunk_ : std::min(in_.size(), kReadChunk) / 4;
   if (in_.size() - in_end_ >= min_room) return true;
   if (in_start_ > 0) {
     std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
@@ -315,6 +328,7 @@ void Connection::on_read(boost::system::error_code ec, std::size_t n) {
     return;
   }
   in_end_ += n;
+  filled_ = in_end_ == in_.size();
   if (bytes_in_) bytes_in_->add(n);
   read_total_.add(n);
   active_at_ = now();

@@ -202,6 +202,7 @@ class Connection {
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
   std::size_t budget_taken_ = 0;  // of the read budget: in_'s bytes beyond read_chunk_
+  bool filled_ = false;           // the last read filled in_: the socket likely holds more
   Paused paused_ = Paused::kNo;
   bool reading_ = false;  // a read (or wait for readability) is in flight
   std::unique_ptr<boost::asio::steady_timer> budget_timer_;
