@@ -4,7 +4,6 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstring>
@@ -393,13 +392,11 @@ std::size_t Connection::write_at_once(const std::string& bytes) {
     if (ec) return 0;
     non_blocking_ = true;
   }
-  // send(2) itself rather than Asio's synchronous write, which wraps the same call in error-code
-  // bookkeeping (~60 instructions per frame); MSG_NOSIGNAL as Asio passes it.
-  const ssize_t n = ::send(socket_.native_handle(), bytes.data(),
-                           std::min(kMaxWritePiece, bytes.size()), MSG_NOSIGNAL);
-  if (n <= 0) return 0;  // would block, or an error the asynchronous write then reports
-  count_out(static_cast<std::size_t>(n));
-  return static_cast<std::size_t>(n);
+  const std::size_t n =
+      socket_.write_some(asio::buffer(bytes.data(), std::min(kMaxWritePiece, bytes.size())), ec);
+  if (ec) return 0;  // would block, or an error the asynchronous write then reports
+  count_out(n);
+  return n;
 }
 
 void Connection::count_out(std::size_t n) {
