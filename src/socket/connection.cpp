@@ -47,6 +47,12 @@ bool is_seqpacket(int fd) {
   return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
 }
 
+// The size of a connection's fresh read buffer: kFirstRead for a stream, a whole packet's room
+// (`read_chunk`) for a packet socket.
+std::size_t fresh_buffer_size(std::size_t read_chunk) {
+  return read_chunk == kReadChunk ? kFirstRead : read_chunk;
+}
+
 // The remote side ended the connection: it closed (eof, a TLS stream cut short) or reset it.
 bool closed_by_remote(const boost::system::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -262,7 +268,7 @@ void Connection::read_when_readable() {
       owner_.on_broken(broken_by(ec, code::kConnClosed), closed_by_remote(ec));
       return;
     }
-    in_.resize(read_chunk_ == kReadChunk ? kFirstRead : read_chunk_);
+    in_.resize(fresh_buffer_size(read_chunk_));
     if (!non_blocking_) {
       socket_.non_blocking(true, ec);
       non_blocking_ = !ec;
@@ -279,7 +285,7 @@ void Connection::read_when_readable() {
 bool Connection::make_room() {
   const bool packets = read_chunk_ != kReadChunk;
   // TLS may hold decrypted bytes: just read.
-  if (in_.empty()) in_.resize(packets ? read_chunk_ : kFirstRead);
+  if (in_.empty()) in_.resize(fresh_buffer_size(read_chunk_));
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
   // The last read filled a stream's buffer, so the socket likely holds more: the buffer doubles,
   // up to a chunk, for the next read to take it all.
