@@ -51,8 +51,10 @@ const std::string& Status::empty_text() noexcept {
   return empty;
 }
 
+void Status::delete_detail(Detail* d) noexcept { delete d; }
+
 Status::Detail& Status::detail() {
-  if (!detail_) detail_ = std::make_unique<Detail>();
+  if (!detail_) detail_ = new Detail();
   return *detail_;
 }
 

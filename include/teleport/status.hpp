@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tp {
 
@@ -45,30 +45,29 @@ class [[nodiscard]] Status {
   Status() = default;
   /// A status with a message and no cause.
   Status(std::int32_t code, std::string msg) : code_(code) {
-    if (!msg.empty()) detail_ = std::make_unique<Detail>(Detail{std::move(msg), {}, false});
+    if (!msg.empty()) detail_ = new Detail{std::move(msg), {}, false};
   }
   /// A status with a message and a cause (an empty cause is still written, as Go does).
   Status(std::int32_t code, std::string msg, std::string cause)
-      : code_(code),
-        detail_(std::make_unique<Detail>(Detail{std::move(msg), std::move(cause), true})) {}
+      : code_(code), detail_(new Detail{std::move(msg), std::move(cause), true}) {}
   /// Copies code, message and cause.
   Status(const Status& other)
-      : code_(other.code_),
-        detail_(other.detail_ ? std::make_unique<Detail>(*other.detail_) : nullptr) {}
+      : code_(other.code_), detail_(other.detail_ ? new Detail(*other.detail_) : nullptr) {}
   /// Copies code, message and cause.
   Status& operator=(const Status& other) {
     if (this != &other) *this = Status(other);
     return *this;
   }
   /// Takes the other's code, message and cause; the other keeps its code.
-  Status(Status&& other) noexcept : code_(other.code_), detail_(std::move(other.detail_)) {}
+  Status(Status&& other) noexcept
+      : code_(other.code_), detail_(std::exchange(other.detail_, nullptr)) {}
   /// Takes the other's code, message and cause (the other keeps its code).
   Status& operator=(Status&& other) noexcept {
     code_ = other.code_;
-    detail_ = std::move(other.detail_);
+    if (this != &other) drop(std::exchange(detail_, std::exchange(other.detail_, nullptr)));
     return *this;
   }
-  ~Status() = default;
+  ~Status() { drop(detail_); }
 
   /// The status for `code` with eRPC's text for it as message and `cause` as cause.
   static Status from_code(std::int32_t code, std::string cause);
@@ -118,9 +117,16 @@ class [[nodiscard]] Status {
   };
   static const std::string& empty_text() noexcept;
   Detail& detail();  // made on first need
+  // Frees a detail. Only this test is inline: every call destroys several OK statuses, and a
+  // std::unique_ptr's destructor (it deletes two strings) is a call that GCC does not inline.
+  static void drop(Detail* d) noexcept {
+    if (d) [[unlikely]]
+      delete_detail(d);
+  }
+  static void delete_detail(Detail* d) noexcept;
 
   std::int32_t code_ = code::kOK;
-  std::unique_ptr<Detail> detail_;
+  Detail* detail_ = nullptr;  // owned; null for OK and for a bare code
 };
 
 /// What a fallible function that produces a value returns: the value, or a non-OK status. The one

@@ -104,8 +104,9 @@ inline void recycle_body(std::string& body) {
 template <class Out, class Arg, class F, class CallRaw>
 void typed_call(std::uint8_t codec, const Arg& arg, F done, CallRaw call_raw) {
   // Empty, with an earlier body's memory when the thread has sent one.
-  std::string body = std::move(spare_body());
-  spare_body().clear();  // a moved-from string is only "valid": the spare must stay empty
+  std::string& spare = spare_body();
+  std::string body = std::move(spare);
+  spare.clear();  // a moved-from string is only "valid": the spare must stay empty
   if (Status st = marshal(codec, arg, body); !st.ok()) {
     deliver<Out>(done, std::move(st), Out{}, Message{});
     return;

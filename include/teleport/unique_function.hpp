@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <new>
 #include <type_traits>
@@ -73,7 +74,10 @@ class UniqueFunction<R(Args...)> {
   }
 
  private:
-  // What the held type can do, one table per type.
+  // What the held type can do, one table per type. A null relocate means the bytes may simply be
+  // copied (a trivially copyable callable, or a heap pointer); a null destroy, that there is
+  // nothing to destroy. A reply callback moves several times per call: a copy of the bytes costs
+  // no indirect call.
   struct Ops {
     R (*invoke)(void* storage, Args&&... args);
     void (*relocate)(void* from, void* to) noexcept;  // moves into `to`, destroys `from`
@@ -90,11 +94,14 @@ class UniqueFunction<R(Args...)> {
       [](void* s, Args&&... args) -> R {
         return std::invoke(*static_cast<D*>(s), std::forward<Args>(args)...);
       },
-      [](void* from, void* to) noexcept {
-        ::new (to) D(std::move(*static_cast<D*>(from)));
-        static_cast<D*>(from)->~D();
-      },
-      [](void* s) noexcept { static_cast<D*>(s)->~D(); },
+      std::is_trivially_copyable_v<D> ? nullptr
+                                      : +[](void* from, void* to) noexcept {
+                                          ::new (to) D(std::move(*static_cast<D*>(from)));
+                                          static_cast<D*>(from)->~D();
+                                        },
+      std::is_trivially_destructible_v<D>
+          ? nullptr
+          : +[](void* s) noexcept { static_cast<D*>(s)->~D(); },
   };
 
   template <class D>
@@ -102,17 +109,22 @@ class UniqueFunction<R(Args...)> {
       [](void* s, Args&&... args) -> R {
         return std::invoke(**static_cast<D**>(s), std::forward<Args>(args)...);
       },
-      [](void* from, void* to) noexcept { ::new (to) D*(*static_cast<D**>(from)); },
+      nullptr,  // the pointer's bytes
       [](void* s) noexcept { delete *static_cast<D**>(s); },
   };
 
   void take(UniqueFunction& other) noexcept {
     if (!other.ops_) return;
-    other.ops_->relocate(other.storage_, storage_);
+    if (other.ops_->relocate) {
+      other.ops_->relocate(other.storage_, storage_);
+    } else {
+      std::memcpy(storage_, other.storage_, kInlineSize);
+    }
     ops_ = std::exchange(other.ops_, nullptr);
   }
   void reset() noexcept {
-    if (ops_) std::exchange(ops_, nullptr)->destroy(storage_);
+    if (!ops_) return;
+    if (const Ops* ops = std::exchange(ops_, nullptr); ops->destroy) ops->destroy(storage_);
   }
 
   alignas(std::max_align_t) unsigned char storage_[kInlineSize];

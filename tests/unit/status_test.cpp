@@ -86,6 +86,11 @@ TEST(Status, CopiesAreDeepAndMovesKeepTheCode) {
   Status d;
   d = std::move(c);
   EXPECT_EQ(d.cause(), "need one");
+  Status& same = d;
+  d = std::move(same);  // a self-move keeps the detail (and frees nothing)
+  EXPECT_EQ(d, Status(1001, "empty list", "need one"));
+  d = Status(9, "replaced");  // the detail it held is freed (ASan reports a leak otherwise)
+  EXPECT_EQ(d.msg(), "replaced");
   // An empty cause is a cause (it is written); an empty message is no message.
   EXPECT_NE(Status(5, "m", ""), Status(5, "m"));
   EXPECT_EQ(Status(5, ""), Status(5, std::string()));

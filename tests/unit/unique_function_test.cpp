@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 namespace tp {
 namespace {
@@ -60,6 +61,34 @@ TEST(UniqueFunction, SmallCallablesLiveInlineAndBigOnesOnTheHeapEachDestroyedOnc
     UniqueFunction<int(int)> b = Counted<1024>(&live);
   }
   EXPECT_EQ(live, 0);  // both destroyed at scope end
+}
+
+TEST(UniqueFunction, TriviallyCopyableCallablesMoveByTheirBytesWithEveryCaptureIntact) {
+  // A reply callback's usual shape: references and a few values. Such a callable moves as bytes
+  // (no relocate call): every capture, up to the full inline size, must survive a chain of moves.
+  int total = 0;
+  std::array<int, 14> values{};  // 64 bytes with `total`'s pointer: the whole inline size
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int>(i + 1);
+  auto sum = [&total, values](int x) {
+    for (int v : values) total += v;
+    return total + x;
+  };
+  static_assert(std::is_trivially_copyable_v<decltype(sum)>);
+  static_assert(sizeof(sum) <= UniqueFunction<int(int)>::kInlineSize);
+  UniqueFunction<int(int)> a = sum;
+  UniqueFunction<int(int)> b = std::move(a);
+  UniqueFunction<int(int)> c;
+  c = std::move(b);
+  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from is empty, by contract
+  EXPECT_FALSE(b);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c(0), 105);
+  EXPECT_EQ(c(5), 215);
+  // A trivially copyable callable too big to live inline moves its heap pointer the same way.
+  std::array<int, 64> many{};
+  many.fill(2);
+  UniqueFunction<int(int)> d = [many](int x) { return many[63] + x; };
+  UniqueFunction<int(int)> e = std::move(d);
+  EXPECT_EQ(e(1), 3);
 }
 
 TEST(UniqueFunction, NullPointersAndEmptyStdFunctionsMakeEmptyFunctions) {
