@@ -19,7 +19,12 @@ std::optional<WsTarget> parse_ws_target(const std::string& target) {
   out.address =
       std::string(url->encoded_host_and_port().empty() ? "" : url->encoded_host()) + ":" + port;
   out.path = url->encoded_path().empty() ? "/" : std::string(url->encoded_path());
-  if (url->has_query()) out.path += "?" + std::string(url->encoded_query());
+  if (url->has_query()) {
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on `"?" + string`.
+    const auto query = url->encoded_query();
+    out.path += '?';
+    out.path.append(query.data(), query.size());
+  }
   return out;
 }
 
