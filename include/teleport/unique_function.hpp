@@ -75,9 +75,8 @@ class UniqueFunction<R(Args...)> {
 
  private:
   // What the held type can do, one table per type. A null relocate means the bytes may simply be
-  // copied (a trivially copyable callable, or a heap pointer); a null destroy, that there is
-  // nothing to destroy. A reply callback moves several times per call: a copy of the bytes costs
-  // no indirect call.
+  // copied (an inline, trivially copyable callable): a reply callback moves several times per
+  // call, and a copy of its bytes costs no indirect call.
   struct Ops {
     R (*invoke)(void* storage, Args&&... args);
     void (*relocate)(void* from, void* to) noexcept;  // moves into `to`, destroys `from`
@@ -99,9 +98,7 @@ class UniqueFunction<R(Args...)> {
                                           ::new (to) D(std::move(*static_cast<D*>(from)));
                                           static_cast<D*>(from)->~D();
                                         },
-      std::is_trivially_destructible_v<D>
-          ? nullptr
-          : +[](void* s) noexcept { static_cast<D*>(s)->~D(); },
+      [](void* s) noexcept { static_cast<D*>(s)->~D(); },
   };
 
   template <class D>
@@ -109,7 +106,7 @@ class UniqueFunction<R(Args...)> {
       [](void* s, Args&&... args) -> R {
         return std::invoke(**static_cast<D**>(s), std::forward<Args>(args)...);
       },
-      nullptr,  // the pointer's bytes
+      [](void* from, void* to) noexcept { ::new (to) D*(*static_cast<D**>(from)); },
       [](void* s) noexcept { delete *static_cast<D**>(s); },
   };
 
@@ -123,8 +120,7 @@ class UniqueFunction<R(Args...)> {
     ops_ = std::exchange(other.ops_, nullptr);
   }
   void reset() noexcept {
-    if (!ops_) return;
-    if (const Ops* ops = std::exchange(ops_, nullptr); ops->destroy) ops->destroy(storage_);
+    if (ops_) std::exchange(ops_, nullptr)->destroy(storage_);
   }
 
   alignas(std::max_align_t) unsigned char storage_[kInlineSize];

@@ -83,7 +83,7 @@ TEST(UniqueFunction, TriviallyCopyableCallablesMoveByTheirBytesWithEveryCaptureI
   EXPECT_FALSE(b);  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(c(0), 105);
   EXPECT_EQ(c(5), 215);
-  // A trivially copyable callable too big to live inline moves its heap pointer the same way.
+  // A trivially copyable callable too big to live inline moves its heap pointer instead.
   std::array<int, 64> many{};
   many.fill(2);
   UniqueFunction<int(int)> d = [many](int x) { return many[63] + x; };
