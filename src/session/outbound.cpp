@@ -92,7 +92,7 @@ void SessionImpl::send_call(Message& call, ReplyCallback done, std::chrono::mill
   if (cfg_.count_time || cfg_.slow_call_threshold.count() > 0)
     pending.service_method = call.service_method;
   // (The shared config first: most peers never redial, and it spares a line of the session.)
-  if (cfg_.redial_times != 0 && dialed_to_) pending.frame.assign(queue, at, std::string::npos);
+  if (cfg_.redial_times != 0 && dialed_to_) pending.frame.emplace(queue, at, std::string::npos);
   if (timeout.count() > 0) {
     pending_.expire_at(pending, pending.start + timeout, *ioc_,
                        [this] { return std::weak_ptr<void>(weak_from_this()); });
@@ -213,16 +213,17 @@ void SessionImpl::handle_reply(Message& reply) {
     reply.body_codec = codec_id::kNone;
   }
   const auto cost = Clock::now() - pending->start;
+  auto service_method = [&] { return pending->service_method.value_or(std::string()); };
   if (cfg_.count_time) {
-    log_.info("call {} to {} took {} us: {}", pending->service_method, remote_addr(),
+    log_.info("call {} to {} took {} us: {}", service_method(), remote_addr(),
               duration_cast<microseconds>(cost).count(), reply.status.to_string());
   }
   if (cfg_.slow_call_threshold.count() > 0 && cost > cfg_.slow_call_threshold) {
-    log_.warn("slow call {} to {}: {} us", pending->service_method, remote_addr(),
+    log_.warn("slow call {} to {}: {} us", service_method(), remote_addr(),
               duration_cast<microseconds>(cost).count());
     if (metrics_) metrics_->slow_calls.add();
     host_->record_slow_call({.at = std::chrono::system_clock::now(),
-                             .service_method = pending->service_method,
+                             .service_method = service_method(),
                              .side = "caller",
                              .remote = remote_addr(),
                              .seconds = std::chrono::duration<double>(cost).count(),

@@ -108,13 +108,13 @@ std::string PendingCalls::frames_to_resend(const std::string& why) {
   std::vector<ReplyCallback> failed;  // completed after the loop: a callback may call again
   // Keeps `call` for a resend (true) or takes its callback to fail it (false).
   auto keep = [&](Call& call) {
-    if (call.resent || call.frame.empty()) {
+    if (call.resent || !call.frame) {
       call.completed(code::kConnClosed);
       failed.push_back(std::move(call.done));
       return false;
     }
     call.resent = true;
-    frames += call.frame;
+    frames += *call.frame;
     return true;
   };
   if (first_ && !keep(first_->second)) first_.reset();

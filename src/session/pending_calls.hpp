@@ -27,8 +27,10 @@ class PendingCalls {
     ReplyCallback done;
     Clock::time_point start;
     Clock::time_point deadline = Clock::time_point::max();  // max: none
-    std::string service_method;                             // for logs
-    std::string frame;  // kept only when the session may redial, to re-send it once
+    // Kept only when asked for, so that most entries hold neither string: an entry moves twice
+    // per call, and moving an absent optional copies a flag where a string copies its buffer.
+    std::optional<std::string> service_method;  // for logs (count_time, slow calls)
+    std::optional<std::string> frame;           // when the session may redial, to re-send it once
     bool resent = false;
     RouteCounters* metrics = nullptr;  // the caller side of its route (null: metrics off)
     /// Records the call's end with `status_code` in its route's metrics.

@@ -297,7 +297,8 @@ TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
                                     })
                     .ok());
     ASSERT_TRUE(srv.listen().ok());
-    Peer cli;
+    // The caller logs its side too, naming the method it kept for the call.
+    Peer cli({.slow_call_threshold = 20ms, .count_time = true});
     auto [sess, st] = cli.dial(addr_of(srv));
     int out = 0;
     ASSERT_TRUE(sess->call<int>("/slow", 40).into(out).ok());
@@ -307,7 +308,9 @@ TEST(Logging, PrintDetailCountTimeAndSlowCalls) {
   EXPECT_NE(text.find("recv"), std::string::npos) << text;
   EXPECT_NE(text.find("CALL seq=1 /slow status=code=0"), std::string::npos) << text;
   EXPECT_NE(text.find("handled /slow"), std::string::npos) << text;
-  EXPECT_NE(text.find("slow call /slow"), std::string::npos) << text;
+  EXPECT_NE(text.find("slow call /slow from"), std::string::npos) << text;
+  EXPECT_NE(text.find("call /slow to"), std::string::npos) << text;
+  EXPECT_NE(text.find("slow call /slow to"), std::string::npos) << text;
   EXPECT_NE(text.find("handler says hi"), std::string::npos) << text;
 }
 
