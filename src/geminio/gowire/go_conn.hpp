@@ -151,7 +151,6 @@ class GoConn : public std::enable_shared_from_this<GoConn> {
   std::map<std::uint64_t, gowire::SessionData> infos_;
   Status end_status_{};  // why it closed
   std::function<void(const Status&)> on_ready_;
-  bool finishing_ = false;
   std::map<std::uint64_t, StreamState> streams_;
   std::map<std::uint64_t, Pending> pending_;
   std::vector<MethodWaiter> method_waiters_;
