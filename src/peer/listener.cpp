@@ -2,11 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <future>
+
+#include <netinet/in.h>
 
 #include "session/session_impl.hpp"
+#include "support/run_in_loop.hpp"
 
 namespace tp::detail {
 
@@ -21,32 +25,34 @@ void Listener::start() {
 
 void Listener::close() {
   // Asio objects are not thread-safe: the acceptor closes on its own thread.
-  std::promise<void> done;
-  asio::post(acceptor_->get_executor(), [&] {
+  run_in_loop(loop(), [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     if (retry_timer_) retry_timer_->cancel();
-    done.set_value();
   });
-  done.get_future().wait();
+}
+
+asio::io_context& Listener::loop() const {
+  return static_cast<asio::io_context&>(acceptor_->get_executor().context());
 }
 
 void Listener::accept_next() {
-  acceptor_->async_accept(
-      core_->pool->pick(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
-        if (ec == asio::error::operation_aborted || core_->pool->stopped) return;
-        if (ec) {
-          back_off(ec);
-          return;
-        }
-        if (errors_ > 0) {
-          core_->logger().warn("accept: recovered after {} failed attempts", errors_);
-          errors_ = 0;
-          backoff_ = {};
-        }
-        adopt(std::move(socket));
-        accept_next();
-      });
+  // Accepted on the acceptor's own loop: a socket is registered and closed only on the thread
+  // that runs its loop (hand_over moves it to another).
+  acceptor_->async_accept(loop(), [this](boost::system::error_code ec, SessionImpl::Socket socket) {
+    if (ec == asio::error::operation_aborted || core_->pool->stopped) return;
+    if (ec) {
+      back_off(ec);
+      return;
+    }
+    if (errors_ > 0) {
+      core_->logger().warn("accept: recovered after {} failed attempts", errors_);
+      errors_ = 0;
+      backoff_ = {};
+    }
+    adopt(std::move(socket));
+    accept_next();
+  });
 }
 
 void Listener::back_off(boost::system::error_code ec) {
@@ -65,7 +71,7 @@ void Listener::back_off(boost::system::error_code ec) {
 
 void Listener::adopt(asio::generic::stream_protocol::socket socket) {
   const std::size_t limit = core_->config().max_connections;
-  if (limit > 0 && core_->count_sessions() >= limit) {
+  if (limit > 0 && core_->count_sessions() + core_->handing_over >= limit) {
     if (refused_over_limit_++ % 1000 == 0) {
       core_->logger().warn("connection limit {} reached: refused {} connection(s) so far", limit,
                            refused_over_limit_);
@@ -74,11 +80,45 @@ void Listener::adopt(asio::generic::stream_protocol::socket socket) {
     socket.close(ignored);
     return;
   }
-  auto session = std::make_shared<SessionImpl>(core_, std::move(socket));
-  if (const auto& cfg = core_->config(); !cfg.websocket_path.empty() && !cfg.detect_protocol) {
-    session->use_websocket(false, "", cfg.websocket_path, *core_->ws_framed_);
+  asio::io_context& target = core_->pool->pick();
+  if (&target == &loop()) {
+    start_session(core_, std::move(socket));
+    return;
   }
-  core_->add_session(session);
+  hand_over(target, std::move(socket));
+}
+
+void Listener::hand_over(asio::io_context& target, SessionImpl::Socket socket) {
+  // Out of this loop's reactor, into the target's on the target's own thread.
+  boost::system::error_code ec;
+  const int family = socket.local_endpoint(ec).protocol().family();
+  const asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+  const int fd = socket.release(ec);
+  if (ec) {
+    core_->logger().warn("accept: cannot hand a connection to its I/O thread: {}", ec.message());
+    return;
+  }
+  ++core_->handing_over;  // counted against the connection limit until its session is
+  asio::post(target, [core = core_, &target, protocol, fd] {
+    SessionImpl::Socket moved(target);
+    boost::system::error_code aec;
+    moved.assign(protocol, fd, aec);
+    if (aec) {
+      ::close(fd);
+      core->logger().warn("accept: cannot register a connection: {}", aec.message());
+    } else {
+      start_session(core, std::move(moved));
+    }
+    --core->handing_over;
+  });
+}
+
+void Listener::start_session(const std::shared_ptr<PeerCore>& core, SessionImpl::Socket socket) {
+  auto session = std::make_shared<SessionImpl>(core, std::move(socket));
+  if (const auto& cfg = core->config(); !cfg.websocket_path.empty() && !cfg.detect_protocol) {
+    session->use_websocket(false, "", cfg.websocket_path, *core->ws_framed_);
+  }
+  core->add_session(session);
   session->start();  // post_accept runs first, on the session's thread
 }
 

@@ -29,6 +29,14 @@ class Listener {
   void accept_next();
   void back_off(boost::system::error_code ec);
   void adopt(boost::asio::generic::stream_protocol::socket socket);
+  // Moves an accepted socket to `target`'s loop, where its session starts.
+  void hand_over(boost::asio::io_context& target,
+                 boost::asio::generic::stream_protocol::socket socket);
+  // Starts a session on `socket` (on the socket's own loop).
+  static void start_session(const std::shared_ptr<PeerCore>& core,
+                            boost::asio::generic::stream_protocol::socket socket);
+  // The acceptor's io_context.
+  [[nodiscard]] boost::asio::io_context& loop() const;
 
   std::shared_ptr<PeerCore> core_;
   std::unique_ptr<Acceptor> acceptor_;

@@ -22,6 +22,7 @@
 #include "socket/address.hpp"
 #include "socket/ws_target.hpp"
 #include "support/logger.hpp"
+#include "support/run_in_loop.hpp"
 #include "support/threads.hpp"
 #include "teleport/proto/registry.hpp"
 
@@ -195,22 +196,33 @@ Status Peer::listen() {
       !st.ok()) {
     return st;
   }
-  auto acceptor = std::make_unique<Acceptor>(impl_->core->pool->pick());
-  boost::system::error_code ec;
-  if (auto fd = detail::inherited_listener(detail::listener_key(cfg.network, cfg.listen_address))) {
-    acceptor->assign(ep.protocol(), *fd, ec);  // handed over by the copy that restarted us
-  } else {
-    if (detail::is_unix_network(cfg.network)) {
-      std::error_code ignored;
-      std::filesystem::remove(cfg.listen_address,
-                              ignored);  // a stale socket file from an earlier run
+  if (impl_->core->pool->stopped) return Status::from_code(code::kWrongConn, "peer is closed");
+  asio::io_context& ioc = impl_->core->pool->pick();
+  auto acceptor = std::make_unique<Acceptor>(ioc);
+  // Opened (registered with the reactor) on its own thread, and closed there if it fails.
+  boost::system::error_code ec = detail::run_in_loop(ioc, [&] {
+    boost::system::error_code oec;
+    if (auto fd =
+            detail::inherited_listener(detail::listener_key(cfg.network, cfg.listen_address))) {
+      acceptor->assign(ep.protocol(), *fd, oec);  // handed over by the copy that restarted us
+    } else {
+      if (detail::is_unix_network(cfg.network)) {
+        std::error_code ignored;
+        std::filesystem::remove(cfg.listen_address,
+                                ignored);  // a stale socket file from an earlier run
+      }
+      detail::open_for_network(*acceptor, cfg.network, ep, oec);
+      if (!oec && !detail::is_unix_network(cfg.network))
+        acceptor->set_option(asio::socket_base::reuse_address(true), oec);
+      if (!oec) acceptor->bind(ep, oec);
+      if (!oec) acceptor->listen(asio::socket_base::max_listen_connections, oec);
     }
-    detail::open_for_network(*acceptor, cfg.network, ep, ec);
-    if (!ec && !detail::is_unix_network(cfg.network))
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(ep, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  }
+    if (oec) {
+      boost::system::error_code ignored;
+      acceptor->close(ignored);
+    }
+    return oec;
+  });
   if (detail::is_unix_network(cfg.network)) impl_->unix_path = cfg.listen_address;
   if (ec)
     return Status::from_code(code::kWrongConn,
@@ -218,12 +230,14 @@ Status Peer::listen() {
   const std::string bound = detail::endpoint_text(acceptor->local_endpoint(ec));
   if (!detail::is_unix_network(cfg.network))
     impl_->port = static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+  auto listener = std::make_unique<detail::Listener>(impl_->core, std::move(acceptor));
   if (Status st =
           run_hooks({&impl_->core->plugins_}, &Plugin::post_listen, std::string_view(bound));
       !st.ok()) {
+    listener->close();
     return st;
   }
-  impl_->listener = std::make_unique<detail::Listener>(impl_->core, std::move(acceptor));
+  impl_->listener = std::move(listener);
   impl_->listener->start();
   return {};
 }
@@ -271,24 +285,36 @@ Result<std::shared_ptr<Session>> Peer::dial(const std::string& target) {
   if (core->pool->stopped) return Status::from_code(code::kDialFailed, "peer is closed");
   asio::io_context& ioc = core->pool->pick();
   auto socket = std::make_shared<SessionImpl::Socket>(ioc);
-  if (Status st =
-          detail::open_for_dial(*socket, core->config().network, core->config().local_ip, ep);
-      !st.ok()) {
-    return st;
-  }
-  auto connected = std::make_shared<std::promise<boost::system::error_code>>();
+  auto connected = std::make_shared<std::promise<Status>>();
   auto result = connected->get_future();
-  asio::post(ioc, [socket, ep, connected] {
-    socket->async_connect(ep,
-                          [connected](boost::system::error_code ec) { connected->set_value(ec); });
+  // Opened, connected and (on failure) closed on its own thread; handed over only once connected.
+  asio::post(ioc, [socket, ep, connected, addr, &cfg = core->config()] {
+    auto fail = [socket, connected](Status st) {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+      connected->set_value(std::move(st));
+    };
+    if (Status st = detail::open_for_dial(*socket, cfg.network, cfg.local_ip, ep); !st.ok()) {
+      fail(std::move(st));
+      return;
+    }
+    socket->async_connect(ep, [socket, connected, addr, fail](boost::system::error_code ec) {
+      if (ec) {
+        fail(Status::from_code(code::kDialFailed, addr + ": " + ec.message()));
+        return;
+      }
+      connected->set_value({});
+    });
   });
   if (result.wait_for(core->config().dial_timeout) != std::future_status::ready) {
-    asio::post(ioc, [socket] { socket->close(); });
+    asio::post(ioc, [socket] {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+    });
     result.wait();
     return Status::from_code(code::kDialFailed, addr + ": dial timeout");
   }
-  if (auto ec = result.get())
-    return Status::from_code(code::kDialFailed, addr + ": " + ec.message());
+  if (Status st = result.get(); !st.ok()) return st;
   auto session = std::make_shared<SessionImpl>(core, std::move(*socket), ep);
   if (ws) session->use_websocket(true, ws->address, ws->path, *core->ws_framed_);
   // Ready once TLS, post_dial and the first-message exchange it starts (auth) have passed.
@@ -316,9 +342,15 @@ Result<std::shared_ptr<Session>> Peer::serve_conn(int fd) {
   }
   const int family = addr.ss_family;
   asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
-  boost::system::error_code ec;
-  SessionImpl::Socket socket(core->pool->pick());
-  socket.assign(protocol, fd, ec);
+  if (core->pool->stopped) return Status::from_code(code::kWrongConn, "peer is closed");
+  asio::io_context& ioc = core->pool->pick();
+  SessionImpl::Socket socket(ioc);
+  // Registered with the reactor on its own thread.
+  const boost::system::error_code ec = detail::run_in_loop(ioc, [&] {
+    boost::system::error_code aec;
+    socket.assign(protocol, fd, aec);
+    return aec;
+  });
   if (ec) return Status::from_code(code::kWrongConn, "serve_conn: " + ec.message());
   auto session = std::make_shared<SessionImpl>(core, std::move(socket));
   // Ready once post_accept (and TLS) have passed.
@@ -413,18 +445,25 @@ void Peer::close() {
 }
 
 void Peer::shutdown_on_signals(std::chrono::milliseconds timeout) {
-  impl_->signals = std::make_unique<asio::signal_set>(impl_->core->pool->pick(), SIGINT, SIGTERM);
-  impl_->signals->async_wait([this, timeout](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    impl_->core->logger_->info("signal {}: shutting down (grace {} ms)", sig, timeout.count());
-    // shutdown() joins the I/O threads, so it cannot run on one of them.
-    std::thread([this, timeout] { shutdown(timeout); }).detach();
+  // A signal set registers a pipe with its loop's reactor: made and armed on that loop's thread.
+  asio::io_context& ioc = impl_->core->pool->pick();
+  detail::run_in_loop(ioc, [&] {
+    impl_->signals = std::make_unique<asio::signal_set>(ioc, SIGINT, SIGTERM);
+    impl_->signals->async_wait([this, timeout](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      impl_->core->logger_->info("signal {}: shutting down (grace {} ms)", sig, timeout.count());
+      // shutdown() joins the I/O threads, so it cannot run on one of them.
+      std::thread([this, timeout] { shutdown(timeout); }).detach();
+    });
   });
 }
 
 void Peer::restart_on_signal(std::chrono::milliseconds timeout, int signal) {
-  impl_->restart_signals = std::make_unique<asio::signal_set>(impl_->core->pool->pick(), signal);
-  impl_->arm_restart(*this, timeout);
+  asio::io_context& ioc = impl_->core->pool->pick();
+  detail::run_in_loop(ioc, [&] {
+    impl_->restart_signals = std::make_unique<asio::signal_set>(ioc, signal);
+    impl_->arm_restart(*this, timeout);
+  });
 }
 
 }  // namespace tp

@@ -19,7 +19,10 @@ namespace detail {
 IoPool::IoPool(unsigned n) {
   if (n == 0) n = std::max(1U, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
-    contexts.push_back(std::make_unique<asio::io_context>(1));
+    // No per-socket lock in the reactor: each context has one thread, and a socket is opened,
+    // used and closed only on it (sockets made for a context elsewhere are registered there
+    // through run_in_loop or a post). The scheduler still locks: any thread may post to it.
+    contexts.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     guards.emplace_back(contexts.back()->get_executor());
     shards.push_back(std::make_unique<MetricsShard>());
   }

@@ -62,8 +62,9 @@ struct PeerCore final : SessionHost {
   std::unique_ptr<Proto> ws_framed_;         // ws_sub_ as sessions read and write it
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<IoPool> pool;
-  std::atomic<int> inflight_calls{0};  // calls being handled, for graceful shutdown
-  ReadBudget read_budget_;             // bytes in incoming frames and decompressed bodies
+  std::atomic<int> inflight_calls{0};        // calls being handled, for graceful shutdown
+  std::atomic<std::size_t> handing_over{0};  // accepted, on the way to their session's thread
+  ReadBudget read_budget_;                   // bytes in incoming frames and decompressed bodies
   std::chrono::milliseconds deadline_period_{250};  // how often session deadlines are checked
   bool timed_ = false;  // calls need timestamps (count time, slow calls, context age)
   std::unique_ptr<boost::asio::ssl::context> tls_server;  // set when config.tls is

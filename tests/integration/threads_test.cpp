@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "integration/math_peer.hpp"
 #include "support/eventually.hpp"
@@ -159,6 +161,44 @@ TEST(Threads, BlockingApisAreRefusedOnAnyIoThread) {
   int sum = 0;
   EXPECT_TRUE(to_other->call<int>("/math/add", std::vector{1, 2}).into(sum).ok());
   EXPECT_EQ(sum, 3);
+}
+
+// One I/O thread accepts, and hands each connection to the thread whose turn it is: every thread
+// serves a share of the sessions, calls go both ways on them, and they close cleanly.
+TEST(Threads, AcceptedConnectionsAreServedOnEveryIoThread) {
+  Peer server({.listen_address = "127.0.0.1:0", .io_threads = 3});
+  auto thread_hash = [] { return std::hash<std::thread::id>{}(std::this_thread::get_id()); };
+  EXPECT_TRUE(
+      server
+          .route_call_func("/where",
+                           [&](Ctx&, const int&) -> Result<std::size_t> { return thread_hash(); })
+          .ok());
+  ASSERT_TRUE(server.listen().ok());
+  Peer client({.io_threads = 3});
+  EXPECT_TRUE(
+      client.route_call_func("/back", [](Ctx&, const int& x) -> Result<int> { return x + 1; })
+          .ok());
+  std::vector<std::shared_ptr<Session>> sessions;
+  std::set<std::size_t> serving_threads;
+  for (int i = 0; i < 6; ++i) {
+    auto [s, st] = client.dial("127.0.0.1:" + std::to_string(server.listen_port()));
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    std::size_t where = 0;
+    ASSERT_TRUE(s->call<std::size_t>("/where", 0).into(where).ok());
+    serving_threads.insert(where);
+    sessions.push_back(s);
+  }
+  EXPECT_EQ(serving_threads.size(), 3U);
+  ASSERT_TRUE(test::eventually([&] { return server.count_sessions() == 6; }));
+  int answered = 0;
+  server.range_sessions([&](const std::shared_ptr<Session>& s) {
+    int out = 0;
+    if (s->call<int>("/back", 1).into(out).ok() && out == 2) ++answered;
+    return true;
+  });
+  EXPECT_EQ(answered, 6);
+  for (auto& s : sessions) s->close();
+  EXPECT_TRUE(test::eventually([&] { return server.count_sessions() == 0; }));
 }
 
 TEST(Threads, AuthRunsAgainAfterARedialAndItsCallsFollowIt) {
