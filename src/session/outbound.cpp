@@ -16,8 +16,8 @@ namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 
-Message SessionImpl::build_request(MsgType type, std::string sm, std::uint8_t codec,
-                                   std::string body, CallOptions& opts) const {
+Message SessionImpl::build_request(MsgType type, std::string&& sm, std::uint8_t codec,
+                                   std::string&& body, CallOptions& opts) const {
   Message m;
   m.type = type;
   m.service_method = std::move(sm);

@@ -104,7 +104,8 @@ class SessionImpl final : public Session,
   [[nodiscard]] const char* deadline_passed(Clock::time_point now) const;
 
   // Outbound (outbound.cpp).
-  Message build_request(MsgType type, std::string sm, std::uint8_t codec, std::string body,
+  // Takes the strings by reference: moved once, into the message (each hop by value is a move).
+  Message build_request(MsgType type, std::string&& sm, std::uint8_t codec, std::string&& body,
                         CallOptions& opts) const;
   void send_call(Message& call, ReplyCallback done, std::chrono::milliseconds timeout);
   // Fails a call that never went out, from the queue: a callback that calls again on failure

@@ -67,10 +67,14 @@ TEST(RawProto, V5HasNoStatusFieldAndCarriesErrorsInMeta) {
 }
 
 TEST(RawProto, SeqIsLowercaseBase36) {
-  const std::pair<std::int32_t, const char*> cases[] = {{1, "1"},
+  const std::pair<std::int32_t, const char*> cases[] = {{0, "0"},
+                                                        {1, "1"},
                                                         {35, "z"},
                                                         {36, "10"},
+                                                        {1295, "zz"},
                                                         {1296, "100"},
+                                                        {60466175, "zzzzz"},
+                                                        {60466176, "100000"},
                                                         {INT32_MAX, "zik0zj"},
                                                         {-5, "-5"},
                                                         {INT32_MIN, "-zik0zk"}};
@@ -85,7 +89,9 @@ TEST(RawProto, SeqIsLowercaseBase36) {
 }
 
 TEST(RawProto, AcceptsUpperCaseAndSignedSeqLikeGo) {
-  for (auto [text, want] : {std::pair{"Z", 35}, std::pair{"+10", 36}, std::pair{"-1", -1}}) {
+  for (auto [text, want] :
+       {std::pair{"Z", 35}, std::pair{"+10", 36}, std::pair{"-1", -1}, std::pair{"ZzZzZ", 60466175},
+        std::pair{"aB", 371}, std::pair{"0000000001", 1}, std::pair{"ZIK0ZJ", INT32_MAX}}) {
     test::FrameBuilder b;
     b.u8(0).short_field(text).u8(3).short_field("/p").long_field("").long_field("").u8(0);
     Message m;
