@@ -33,9 +33,9 @@ SessionImpl::SessionImpl(std::shared_ptr<SessionHost> host, Socket socket,
       conn_(std::move(socket), host_->read_budget(), *this),
       ioc_(&conn_.context()),
       metrics_(host_->metrics(*ioc_)),
-      dialed_to_(std::move(dialed_to)),
       proto_(&host_->proto()),
-      detect_proto_(!dialed_to_ && cfg_.detect_protocol) {
+      detect_proto_(!dialed_to && cfg_.detect_protocol),
+      dialed_to_(std::move(dialed_to)) {
   remote_ = conn_.remote_text();
   local_ = conn_.local_text();
   id_ = remote_;

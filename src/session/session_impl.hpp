@@ -161,6 +161,32 @@ class SessionImpl final : public Session,
   Connection conn_;
   boost::asio::io_context* ioc_;  // the thread this session lives on (the connection's)
   MetricsShard* metrics_;         // that thread's metrics (null: off)
+  // What a call reads and writes of the session, gathered after the connection: with thousands
+  // of sessions per thread each is cold when its next call comes, and a call then misses on these
+  // few lines instead of on one line in every part of the object. (Only trivially destructible
+  // members here: their place does not change the order of any destructor.)
+  const Proto* proto_;    // the peer's protocol, or the one detected from an accepted connection
+  bool detect_proto_;     // still to detect from the first bytes
+  bool partial_ = false;  // bytes of an unfinished frame are held
+  bool first_frame_ = false;  // a whole frame has arrived (handshake_timeout is over)
+  bool redialing_ = false;    // no connection: a redial is under way
+  bool holding_ = false;      // calls and pushes wait in held_ (redialing, or its post_dial runs)
+  bool ready_after_first_ = false;   // a dial waits for the first-message hook's verdict
+  bool close_after_flush_ = false;   // a refused handshake: answer, then close
+  bool in_input_ = false;            // process_input() runs: flush() leaves the writing to it
+  std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
+  std::atomic<bool> healthy_{true};
+  std::atomic<bool> busy_{false};
+  // Handlers on workers or completing later (written on the I/O thread, read by info()).
+  std::atomic<int> handlers_running_{0};
+  std::int32_t seq_ = 0;
+  struct FrameMessages;
+  FrameMessages* frame_ = nullptr;  // see FrameMessages below
+  // Deadlines, stamped with the sweeper's coarse clock.
+  DeadlineSweeper* sweeper_ = nullptr;
+  Clock::time_point started_at_{};
+  Clock::time_point frame_since_{};  // first bytes of the frame being read (if partial_)
+  Clock::time_point first_by_{};     // the first-message hook's deadline (max: none)
   std::function<void(Status)> ready_fn_;
   std::optional<Endpoint> dialed_to_;
   struct WsSetup {
@@ -169,8 +195,6 @@ class SessionImpl final : public Session,
     std::string target;
   };
   std::optional<WsSetup> ws_;  // set: the connection speaks WebSocket
-  const Proto* proto_;  // the peer's protocol, or the one detected from an accepted connection
-  bool detect_proto_;   // still to detect from the first bytes
   // Calls, pushes and raw messages made before the first bytes (a post_accept plugin's welcome,
   // a broadcast to every session) on a port with the web front: encoded in a guessed protocol
   // they would be the first bytes of a browser's HTTP answer. They wait for protocol_known();
@@ -188,8 +212,6 @@ class SessionImpl final : public Session,
   std::string id_;
   std::string remote_;
   std::string local_;
-  std::atomic<bool> healthy_{true};
-  std::atomic<bool> busy_{false};
 
   // The frame being handled and the reply being built (inline handlers): the I/O thread's pair
   // while process_frames() runs, shared by its sessions so that thousands of them do not each
@@ -200,34 +222,17 @@ class SessionImpl final : public Session,
     Message reply;
   };
   class FrameMessagesLease;
-  FrameMessages* frame_ = nullptr;
   std::unique_ptr<FrameMessages> own_frame_;
-  // Deadlines, stamped with the sweeper's coarse clock.
-  DeadlineSweeper* sweeper_ = nullptr;
-  Clock::time_point started_at_{};
-  Clock::time_point frame_since_{};  // first bytes of the frame being read (if partial_)
-  bool partial_ = false;             // bytes of an unfinished frame are held
-  bool first_frame_ = false;         // a whole frame has arrived (handshake_timeout is over)
-  // Handlers on workers or completing later (written on the I/O thread, read by info()).
-  std::atomic<int> handlers_running_{0};
   const Clock::time_point opened_ = Clock::now();
-  std::unordered_set<std::shared_ptr<CancelSignal>> running_;  // their cancel signals
-  std::int32_t seq_ = 0;
+  std::unordered_set<std::shared_ptr<CancelSignal>> running_;  // those handlers' cancel signals
   PendingCalls pending_;
   std::vector<std::function<void(const CloseReason&)>> close_fns_;
   CloseReason close_reason_;  // set by shutdown()
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   std::unique_ptr<boost::asio::steady_timer> redial_timer_;
-  bool redialing_ = false;  // no connection: a redial is under way
-  int redial_attempt_ = 0;  // of the redial under way
-  bool holding_ = false;    // calls and pushes wait in held_ (redialing, or its post_dial runs)
-  std::string held_;        // frames held back until the redial's post_dial has passed
-  FirstMessageHook first_hook_;      // set until the next message has been handed to it
-  Clock::time_point first_by_{};     // the hook's deadline (max: none)
-  bool ready_after_first_ = false;   // a dial waits for the hook's verdict
-  bool close_after_flush_ = false;   // a refused handshake: answer, then close
-  bool in_input_ = false;            // process_input() runs: flush() leaves the writing to it
-  std::atomic<bool> closed_{false};  // read from any thread, written on the I/O thread
+  int redial_attempt_ = 0;       // of the redial under way
+  std::string held_;             // frames held back until the redial's post_dial has passed
+  FirstMessageHook first_hook_;  // set until the next message has been handed to it
 };
 
 }  // namespace tp::detail
