@@ -163,8 +163,9 @@ class SessionImpl final : public Session,
   MetricsShard* metrics_;         // that thread's metrics (null: off)
   // What a call reads and writes of the session, gathered after the connection: with thousands
   // of sessions per thread each is cold when its next call comes, and a call then misses on these
-  // few lines instead of on one line in every part of the object. (Only trivially destructible
-  // members here: their place does not change the order of any destructor.)
+  // few lines instead of on one line in every part of the object. (Trivially destructible members,
+  // and two whose destruction touches nothing else of the session: held_ and first_hook_, which
+  // shutdown() empties anyway.)
   const Proto* proto_;    // the peer's protocol, or the one detected from an accepted connection
   bool detect_proto_;     // still to detect from the first bytes
   bool partial_ = false;  // bytes of an unfinished frame are held
@@ -187,6 +188,8 @@ class SessionImpl final : public Session,
   Clock::time_point started_at_{};
   Clock::time_point frame_since_{};  // first bytes of the frame being read (if partial_)
   Clock::time_point first_by_{};     // the first-message hook's deadline (max: none)
+  std::string held_;                 // frames held back until the redial's post_dial has passed
+  FirstMessageHook first_hook_;      // set until the next message has been handed to it
   std::function<void(Status)> ready_fn_;
   std::optional<Endpoint> dialed_to_;
   struct WsSetup {
@@ -230,9 +233,7 @@ class SessionImpl final : public Session,
   CloseReason close_reason_;  // set by shutdown()
   std::unique_ptr<boost::asio::steady_timer> age_timer_;
   std::unique_ptr<boost::asio::steady_timer> redial_timer_;
-  int redial_attempt_ = 0;       // of the redial under way
-  std::string held_;             // frames held back until the redial's post_dial has passed
-  FirstMessageHook first_hook_;  // set until the next message has been handed to it
+  int redial_attempt_ = 0;  // of the redial under way
 };
 
 }  // namespace tp::detail
