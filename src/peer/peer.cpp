@@ -298,7 +298,7 @@ Result<std::shared_ptr<Session>> Peer::dial(const std::string& target) {
       fail(std::move(st));
       return;
     }
-    socket->async_connect(ep, [socket, connected, addr, fail](boost::system::error_code ec) {
+    socket->async_connect(ep, [connected, addr, fail](boost::system::error_code ec) {
       if (ec) {
         fail(Status::from_code(code::kDialFailed, addr + ": " + ec.message()));
         return;
