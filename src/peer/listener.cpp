@@ -2,14 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <sys/socket.h>
 #include <unistd.h>
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
-#include <netinet/in.h>
-
 #include "session/session_impl.hpp"
+#include "socket/address.hpp"
 #include "support/run_in_loop.hpp"
 
 namespace tp::detail {
@@ -91,8 +89,7 @@ void Listener::adopt(asio::generic::stream_protocol::socket socket) {
 void Listener::hand_over(asio::io_context& target, SessionImpl::Socket socket) {
   // Out of this loop's reactor, into the target's on the target's own thread.
   boost::system::error_code ec;
-  const int family = socket.local_endpoint(ec).protocol().family();
-  const asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+  const auto protocol = stream_protocol_of(socket.local_endpoint(ec).protocol().family());
   const int fd = socket.release(ec);
   if (ec) {
     core_->logger().warn("accept: cannot hand a connection to its I/O thread: {}", ec.message());

@@ -341,7 +341,7 @@ Result<std::shared_ptr<Session>> Peer::serve_conn(int fd) {
     return Status::from_code(code::kWrongConn, "serve_conn: not a connected stream socket");
   }
   const int family = addr.ss_family;
-  asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+  const auto protocol = detail::stream_protocol_of(family);
   if (core->pool->stopped) return Status::from_code(code::kWrongConn, "peer is closed");
   asio::io_context& ioc = core->pool->pick();
   SessionImpl::Socket socket(ioc);

@@ -4,6 +4,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <string>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <cerrno>
 
@@ -41,6 +42,12 @@ void open_for_network(SocketOrAcceptor& s, const std::string& network, const End
     return;
   }
   s.assign(ep.protocol(), fd, ec);
+}
+
+/// The protocol Asio's generic stream sockets take for a connected descriptor of `family`:
+/// Unix sockets (stream or seqpacket) have none, the rest are TCP.
+inline boost::asio::generic::stream_protocol stream_protocol_of(int family) {
+  return {family, family == AF_UNIX ? 0 : IPPROTO_TCP};
 }
 
 /// Opens `socket` for connecting to `remote`, bound to `local_ip` (TCP only) when not empty.
