@@ -4,6 +4,8 @@
 
 #include "teleport/etcd.hpp"
 
+#include "etcd/json_text.hpp"
+
 namespace tp::etcd {
 namespace {
 
@@ -71,7 +73,8 @@ std::string service_prefix(std::string_view service) {
 Result<std::string> encode_backend(const Backend& backend) {
   if (backend.addr.empty()) return Status::bad_message("a backend needs an address");
   if (backend.weight < 1) return Status::bad_message("a backend's weight must be at least 1");
-  boost::json::object obj{{"addr", backend.addr}, {"weight", backend.weight}};
+  std::string text = boost::json::serialize(
+      boost::json::object{{"addr", backend.addr}, {"weight", backend.weight}});
   if (!backend.meta.empty()) {
     boost::system::error_code ec;
     boost::json::value meta = boost::json::parse(backend.meta, ec);
@@ -79,9 +82,11 @@ Result<std::string> encode_backend(const Backend& backend) {
       return Status::bad_message("a backend's meta must be a JSON object: " +
                                  (ec ? ec.message() : std::string("not an object")));
     }
-    obj["meta"] = std::move(meta);
+    // Written as text, not from the parsed value: its numbers stay as they were written.
+    text.pop_back();  // the object's '}'
+    text += ",\"meta\":" + detail::canonical_json(backend.meta) + "}";
   }
-  return boost::json::serialize(obj);
+  return text;
 }
 
 Result<Backend> decode_backend(std::string_view value) {
@@ -104,7 +109,8 @@ Result<Backend> decode_backend(std::string_view value) {
   }
   if (const auto* meta = obj->if_contains("meta"); meta && !meta->is_null()) {
     if (!meta->is_object()) return Status::bad_message("\"meta\" is not an object");
-    out.meta = boost::json::serialize(*meta);
+    // The last "meta", as in the parsed object; its numbers as written.
+    out.meta = detail::canonical_member(value, "meta").value_or(std::string());
   }
   return out;
 }

@@ -70,6 +70,10 @@ write("fuzz_ws_pb", "call", bytes.fromhex("080110011a092f6d6174682f6164642208617
 write("fuzz_ws_pb", "gzip", bytes.fromhex("080210023a0167"))
 write("fuzz_etcd_value", "backend", b'{"addr":"10.0.0.1:9090","weight":3,"meta":{"zone":"a"}}')
 write("fuzz_etcd_value", "target", b"etcd://127.0.0.1:2379,[::1]:2380/apps/math")
+# Numbers Boost.JSON reads to a nearby double, and one that overflows (a crash it once found).
+write("fuzz_etcd_value", "numbers",
+      b'{"addr":"10VVVVVVV0.0.1:0","meta":{"ze":8888888888000000000000000000000006272249598219241241,'
+      b'"m":"o","l":2.204889796112795E-9,"x":[1e400]}}')
 
 if tool:
     def encode(msg, proto="raw"):
