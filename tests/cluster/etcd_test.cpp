@@ -103,7 +103,7 @@ TEST(EtcdValue, MetaNumbersTravelAsWritten) {
     EXPECT_EQ(again.value, first.value) << encoded.value;
   }
   // Spaces go, numbers stay as written, strings are escaped as Boost.JSON escapes them.
-  auto b = etcd::decode_backend(R"({"addr":"a:1","meta":{ "x" : 1.50E+2 , "s" : "A" }})");
+  auto b = etcd::decode_backend(R"({"addr":"a:1","meta":{ "x" : 1.50E+2 , "s" : "\u0041" }})");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b.value.meta, R"({"x":1.50E+2,"s":"A"})");
   // A repeated "meta": the last one, as for every other member.
